@@ -1,0 +1,144 @@
+/** Business context attached to provider calls. Fixed by SPEC §2: these names are public API. */
+export interface Annotations {
+  useCaseName?: string;
+  /** The use-case *instance*. */
+  useCaseId?: string;
+  /** Integer ≥ 0. */
+  useCaseVersion?: number;
+  useCaseStep?: string;
+  userId?: string;
+  accountName?: string;
+  limitIds?: string[];
+  requestTags?: string[];
+  requestProperties?: Record<string, string>;
+  useCaseProperties?: Record<string, string>;
+  priceAsResource?: string;
+  priceAsCategory?: string;
+  resourceScope?: string;
+}
+
+type Nullable<T> = { [K in keyof T]: K extends "limitIds" | "requestTags" ? T[K] : T[K] | null };
+
+/** What a scope may write: singletons and maps also accept `null`, meaning "clear what is inherited". */
+export type ScopeAnnotations = Nullable<Annotations>;
+
+export interface TokenUsage {
+  /** Inclusive of cache reads and writes. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export type EventStatus = "ok" | "error" | "aborted" | "blocked";
+export type CostSource = "computed" | "override" | "unpriced";
+
+/** One per logical provider call (retries included). SPEC §5. */
+export interface UsageEvent {
+  id: string;
+  /** ISO time the call started. */
+  ts: string;
+  durationMs: number;
+  ttftMs?: number;
+  provider: "openai" | "azure-openai" | "anthropic" | "bedrock" | (string & {});
+  operation: "chat" | "responses" | "embeddings" | "messages" | (string & {});
+  requestModel: string;
+  responseModel?: string;
+  stream: boolean;
+  status: EventStatus;
+  httpStatus?: number;
+  errorType?: string;
+  attempts: number;
+  usage: TokenUsage;
+  /** Integer micro-USD; null when the model has no known price. */
+  costMicros: number | null;
+  currency: "USD";
+  costSource: CostSource;
+  annotations: Annotations;
+  limitsExceeded: string[];
+}
+
+export type LimitWindow = "day" | "week" | "month" | "total";
+export type LimitMode = "allow" | "block";
+
+export interface LimitDefinition {
+  id: string;
+  maxUsd: number;
+  window: LimitWindow;
+  mode: LimitMode;
+  alertAtPct?: number;
+  scope?: Partial<Pick<Annotations, "userId" | "accountName" | "useCaseName">>;
+}
+
+/** A price override, USD per million tokens. Wins over the bundled table. */
+export interface PriceOverride {
+  /** Model (or Azure deployment) name as it appears in `requestModel`, or as named by `priceAsResource`. */
+  model: string;
+  /** Restrict to one provider; any provider when absent. */
+  provider?: string;
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cacheReadPerMTok?: number;
+  cacheWritePerMTok?: number;
+}
+
+export interface Logger {
+  debug?(message: string, ...rest: unknown[]): void;
+  info?(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+/** One event handed to a sink, with what the sink captured when the call started (see `Sink.captureContext`). */
+export interface SinkRecord {
+  event: UsageEvent;
+  callContext?: unknown;
+}
+
+/**
+ * A destination for usage events (the ledger, OpenTelemetry, …). Sinks receive batches off the call path:
+ * `write` is never awaited by a provider call, and a sink that throws or rejects is logged, not propagated.
+ */
+export interface Sink {
+  readonly name: string;
+  /**
+   * Optional. Called synchronously in the caller's async context when a provider call starts (e.g. to capture
+   * the active OpenTelemetry context so the span can be parented). The value comes back as `callContext`.
+   */
+  captureContext?(): unknown;
+  write(batch: readonly SinkRecord[]): void | Promise<void>;
+  /** Resolve once everything written so far is durable. */
+  flush?(): Promise<void>;
+  /** Flush and release resources. */
+  shutdown?(): Promise<void>;
+}
+
+/** Handed to `onLimitAlert` when a limit crosses its alert threshold or 100 %, once per window. */
+export interface LimitAlert {
+  limitId: string;
+  window: LimitWindow;
+  /** The threshold crossed, in percent: `alertAtPct` or 100. */
+  thresholdPct: number;
+  spentUsd: number;
+  maxUsd: number;
+  /** ISO start of the window the alert belongs to. */
+  windowStart: string;
+}
+
+export interface InstrumentConfig {
+  /** One process-wide root scope (scripts). Web servers set `false`. Default true. */
+  globalInstrumentation?: boolean;
+  /** Annotations of the root scope. */
+  defaults?: ScopeAnnotations;
+  /** SQLite ledger path; `":memory:"`; `false` for none. Default `.costtrail/ledger.db`. */
+  ledger?: string | false;
+  onEvent?: (event: UsageEvent) => void;
+  onLimitAlert?: (alert: LimitAlert) => void;
+  sinks?: Sink[];
+  limits?: LimitDefinition[];
+  prices?: PriceOverride[];
+  /** Keep `x-costtrail-*` headers on outgoing requests (e.g. behind a gateway that reads them). Default false. */
+  forwardHeaders?: boolean;
+  logger?: Logger;
+}
