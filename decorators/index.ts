@@ -1,0 +1,1 @@
+export { type TrackDecorator, type TrackOptions, track } from "./track.js";

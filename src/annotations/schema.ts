@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { AnnotationError } from "../errors.js";
+import type { ScopeAnnotations } from "../types.js";
+
+export const MAX_STRING = 512;
+export const MAX_LIST = 64;
+export const MAX_MAP_KEYS = 64;
+
+const text = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(MAX_STRING, `must be at most ${MAX_STRING} characters`);
+const singleton = text.nullable().optional();
+const list = z
+  .array(text, { error: "must be an array of strings" })
+  .max(MAX_LIST, `must have at most ${MAX_LIST} entries`);
+const map = z
+  .record(text, z.string({ error: "must be a string" }).min(1, "must not be empty").max(MAX_STRING), {
+    error: "must be an object of string values",
+  })
+  .refine((m) => Object.keys(m).length <= MAX_MAP_KEYS, `must have at most ${MAX_MAP_KEYS} keys`)
+  .nullable()
+  .optional();
+
+/** SPEC §2: what a scope (`@track`, `trackContext`, `createHeaders`, `defaults`) may write. */
+export const scopeAnnotationsSchema = z.strictObject(
+  {
+    useCaseName: singleton,
+    useCaseId: singleton,
+    useCaseVersion: z
+      .number({ error: "must be a number" })
+      .int("must be an integer")
+      .min(0, "must be ≥ 0")
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullable()
+      .optional(),
+    useCaseStep: singleton,
+    userId: singleton,
+    accountName: singleton,
+    limitIds: list.optional(),
+    requestTags: list.optional(),
+    requestProperties: map,
+    useCaseProperties: map,
+    priceAsResource: singleton,
+    priceAsCategory: singleton,
+    resourceScope: singleton,
+  },
+  { error: "must be an object of annotations" },
+);
+
+export const ANNOTATION_KEYS = Object.keys(scopeAnnotationsSchema.shape) as (keyof ScopeAnnotations)[];
+
+/** Turns the first zod issue into a message that names the field, e.g. `limitIds.0: must not be empty`. */
+export function describeIssue(error: z.ZodError, prefix?: string): { field: string; message: string } {
+  const issue = error.issues[0]!;
+  let path = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    path = [...path, issue.keys[0]!];
+    message = "is not a known annotation";
+  } else if (issue.code === "invalid_type" && issue.input === undefined && path.length === 0) {
+    message = "must be an object of annotations";
+  }
+  const field = [prefix, ...path].filter(Boolean).join(".") || prefix || "annotations";
+  return { field, message: `${field}: ${message}` };
+}
+
+/** Validates annotations where they are written; throws `AnnotationError` naming the bad field. */
+export function parseScopeAnnotations(input: unknown, where: string, prefix?: string): ScopeAnnotations {
+  const result = scopeAnnotationsSchema.safeParse(input ?? {});
+  if (result.success) return stripUndefined(result.data as ScopeAnnotations);
+  const { field, message } = describeIssue(result.error, prefix);
+  throw new AnnotationError(field, `costtrail: invalid annotation in ${where}: ${message}`);
+}
+
+function stripUndefined(scope: ScopeAnnotations): ScopeAnnotations {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(scope)) if (v !== undefined) out[k] = v;
+  return out as ScopeAnnotations;
+}
+
+export function isEmptyScope(scope: ScopeAnnotations): boolean {
+  for (const key in scope) {
+    const value = scope[key as keyof ScopeAnnotations];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,88 @@
+import { basename, extname } from "node:path";
+import { z } from "zod";
+import { parseScopeAnnotations } from "./annotations/schema.js";
+import { ConfigError } from "./errors.js";
+import type { InstrumentConfig, LimitAlert, Logger, ScopeAnnotations, Sink, UsageEvent } from "./types.js";
+
+const isFunction = (v: unknown) => typeof v === "function";
+
+const configSchema = z.strictObject(
+  {
+    globalInstrumentation: z.boolean({ error: "must be true or false" }).optional(),
+    defaults: z.unknown().optional(),
+    ledger: z
+      .union([z.string().min(1, "must not be empty"), z.literal(false)], {
+        error: 'must be a file path, ":memory:" or false',
+      })
+      .optional(),
+    onEvent: z.custom<(event: UsageEvent) => void>(isFunction, "must be a function").optional(),
+    onLimitAlert: z.custom<(alert: LimitAlert) => void>(isFunction, "must be a function").optional(),
+    sinks: z
+      .array(
+        z.custom<Sink>(
+          (v) => !!v && typeof (v as Sink).write === "function" && typeof (v as Sink).name === "string",
+          "must be a sink: an object with a name and a write(batch) method",
+        ),
+        { error: "must be an array of sinks" },
+      )
+      .optional(),
+    limits: z.array(z.unknown(), { error: "must be an array of limit definitions" }).optional(),
+    prices: z.array(z.unknown(), { error: "must be an array of price overrides" }).optional(),
+    forwardHeaders: z.boolean({ error: "must be true or false" }).optional(),
+    logger: z
+      .custom<Logger>(
+        (v) => !!v && isFunction((v as Logger).warn) && isFunction((v as Logger).error),
+        "must have warn() and error() methods",
+      )
+      .optional(),
+  },
+  { error: "must be an object" },
+);
+
+export interface ResolvedConfig {
+  globalInstrumentation: boolean;
+  defaults: ScopeAnnotations;
+  ledger: string | false;
+  onEvent: ((event: UsageEvent) => void) | undefined;
+  onLimitAlert: ((alert: LimitAlert) => void) | undefined;
+  sinks: Sink[];
+  limits: unknown[];
+  prices: unknown[];
+  forwardHeaders: boolean;
+  logger: Logger | undefined;
+}
+
+export const DEFAULT_LEDGER_PATH = ".costtrail/ledger.db";
+
+/** Validates `instrument()`'s config; a bad key throws `ConfigError` (or `AnnotationError` for `defaults`). */
+export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConfig {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+    const field = path.map(String).join(".") || "config";
+    const message = issue.code === "unrecognized_keys" ? "is not a known option" : issue.message;
+    throw new ConfigError(field, `costtrail: invalid instrument() config: ${field}: ${message}`);
+  }
+  const c = result.data;
+  return {
+    globalInstrumentation: c.globalInstrumentation ?? true,
+    defaults: parseScopeAnnotations(c.defaults, "instrument({ defaults })", "defaults"),
+    ledger: c.ledger ?? DEFAULT_LEDGER_PATH,
+    onEvent: c.onEvent,
+    onLimitAlert: c.onLimitAlert,
+    sinks: c.sinks ?? [],
+    limits: c.limits ?? [],
+    prices: c.prices ?? [],
+    forwardHeaders: c.forwardHeaders ?? false,
+    logger: c.logger,
+  };
+}
+
+/** The root scope: `defaults`, with the entry script's base name as the use case when none is given. */
+export function rootScope(defaults: ScopeAnnotations): ScopeAnnotations {
+  if (defaults.useCaseName !== undefined) return defaults;
+  const entry = process.argv[1];
+  const name = entry ? basename(entry, extname(entry)) : "node";
+  return { ...defaults, useCaseName: name || "node" };
+}

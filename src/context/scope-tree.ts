@@ -1,0 +1,63 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { applyScope, EMPTY_ANNOTATIONS } from "../annotations/merge.js";
+import type { Annotations, ScopeAnnotations } from "../types.js";
+import { newId } from "./ids.js";
+
+/**
+ * One scope of the context tree. Resolution is lazy and cached: opening a scope costs one allocation, and a
+ * new use-case instance id is only minted when somebody asks for the annotations (same result: the node, and
+ * so its invocation, owns the id either way).
+ */
+export interface ScopeNode {
+  readonly parent: ScopeNode | undefined;
+  readonly scope: ScopeAnnotations;
+  resolved: Annotations | undefined;
+}
+
+/** Scopes travel on one AsyncLocalStorage, so concurrent flows never see each other's annotations. */
+export const storage = new AsyncLocalStorage<ScopeNode>();
+
+/** The process-wide root scope of `globalInstrumentation: true`; undefined otherwise. */
+let root: ScopeNode | undefined;
+
+export function setRootScope(scope: ScopeAnnotations | undefined): void {
+  root = scope ? { parent: undefined, scope, resolved: undefined } : undefined;
+}
+
+export function activeNode(): ScopeNode | undefined {
+  return storage.getStore() ?? root;
+}
+
+export function openNode(scope: ScopeAnnotations): ScopeNode {
+  return { parent: storage.getStore() ?? root, scope, resolved: undefined };
+}
+
+export function resolveNode(node: ScopeNode | undefined): Annotations {
+  if (!node) return EMPTY_ANNOTATIONS;
+  if (node.resolved) return node.resolved;
+  // Iterative, so deep recursion under @track cannot overflow the stack here.
+  const chain: ScopeNode[] = [];
+  let cursor: ScopeNode | undefined = node;
+  while (cursor && !cursor.resolved) {
+    chain.push(cursor);
+    cursor = cursor.parent;
+  }
+  let acc = cursor?.resolved ?? EMPTY_ANNOTATIONS;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const n = chain[i]!;
+    acc = applyScope(acc, n.scope, newId);
+    n.resolved = acc;
+  }
+  return acc;
+}
+
+/** The annotations resolved at this point of the code flow (frozen; `useCaseId` filled for instances). */
+export function currentAnnotations(): Annotations {
+  return resolveNode(activeNode());
+}
+
+/** Resolves the current annotations with one more, innermost scope on top (a request's headers). */
+export function resolveWith(scope: ScopeAnnotations | undefined): Annotations {
+  const base = currentAnnotations();
+  return scope ? applyScope(base, scope, newId) : base;
+}

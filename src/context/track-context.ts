@@ -1,0 +1,16 @@
+import { isEmptyScope, parseScopeAnnotations } from "../annotations/schema.js";
+import type { ScopeAnnotations } from "../types.js";
+import { openNode, storage } from "./scope-tree.js";
+
+/**
+ * Runs `fn` inside a new scope carrying runtime annotations (a user id from the request, a document id as the
+ * instance id) and returns what `fn` returns, value or promise. Validated here: bad values throw
+ * `AnnotationError` before `fn` runs.
+ */
+export function trackContext<R>(annotations: ScopeAnnotations, fn: () => R): R {
+  const scope = parseScopeAnnotations(annotations, "trackContext()");
+  if (typeof fn !== "function")
+    throw new TypeError("costtrail: trackContext(annotations, fn) needs a function");
+  if (isEmptyScope(scope)) return fn();
+  return storage.run(openNode(scope), fn);
+}

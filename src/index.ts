@@ -1,0 +1,23 @@
+export { type TrackDecorator, type TrackOptions, track } from "../decorators/track.js";
+export { createHeaders } from "./annotations/headers.js";
+export { currentAnnotations } from "./context/scope-tree.js";
+export { trackContext } from "./context/track-context.js";
+export { AnnotationError, ConfigError, LimitExceededError } from "./errors.js";
+export { type Instrumentation, instrument } from "./instrument.js";
+export type {
+  Annotations,
+  CostSource,
+  EventStatus,
+  InstrumentConfig,
+  LimitAlert,
+  LimitDefinition,
+  LimitMode,
+  LimitWindow,
+  Logger,
+  PriceOverride,
+  ScopeAnnotations,
+  Sink,
+  SinkRecord,
+  TokenUsage,
+  UsageEvent,
+} from "./types.js";

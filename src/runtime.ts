@@ -1,0 +1,21 @@
+import type { ResolvedConfig } from "./config.js";
+import type { EventPipeline } from "./events/pipeline.js";
+import type { Sink } from "./types.js";
+
+/** What `instrument()` set up; the provider adapters read it at call time. */
+export interface Runtime {
+  config: ResolvedConfig;
+  pipeline: EventPipeline;
+  /** Sinks costtrail created itself (the ledger), which it shuts down; the user's sinks are only flushed. */
+  ownedSinks: Sink[];
+}
+
+let current: Runtime | undefined;
+
+export function getRuntime(): Runtime | undefined {
+  return current;
+}
+
+export function setRuntime(runtime: Runtime | undefined): void {
+  current = runtime;
+}
