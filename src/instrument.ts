@@ -2,6 +2,7 @@ import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { log } from "./log.js";
+import { patchProviders, unpatchProviders } from "./providers/registry.js";
 import { getRuntime, setRuntime } from "./runtime.js";
 import type { InstrumentConfig, Sink } from "./types.js";
 
@@ -24,6 +25,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   setRuntime({ config: resolved, pipeline, ownedSinks });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  patchProviders();
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks);
   return handle;
 }
@@ -35,6 +37,7 @@ const handle: Instrumentation = {
   async shutdown() {
     const runtime = getRuntime();
     if (!runtime) return;
+    unpatchProviders();
     setRuntime(undefined);
     setRootScope(undefined);
     await runtime.pipeline.flush();

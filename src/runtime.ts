@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from "./config.js";
 import type { EventPipeline } from "./events/pipeline.js";
-import type { Sink } from "./types.js";
+import type { CostSource, Sink, UsageEvent } from "./types.js";
 
 /** What `instrument()` set up; the provider adapters read it at call time. */
 export interface Runtime {
@@ -8,6 +8,8 @@ export interface Runtime {
   pipeline: EventPipeline;
   /** Sinks costtrail created itself (the ledger), which it shuts down; the user's sinks are only flushed. */
   ownedSinks: Sink[];
+  /** Prices a finished event (set once pricing is configured). */
+  price?: (event: UsageEvent) => { costMicros: number | null; costSource: CostSource };
 }
 
 let current: Runtime | undefined;
