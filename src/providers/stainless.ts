@@ -25,7 +25,8 @@ export interface Operation {
 /** Wraps a resource method such as `Completions.prototype.create`. */
 export function wrapCreate(operation: Operation) {
   return (original: (this: any, ...args: any[]) => any) =>
-    function instrumentedCreate(this: any, body: any, options?: any): any {
+    function instrumentedCreate(this: any, ...args: any[]): any {
+      const [body, options] = args;
       let record: CallRecord | undefined;
       let sentBody = body;
       let observer = operation.observer;
@@ -39,9 +40,8 @@ export function wrapCreate(operation: Operation) {
         if (record === undefined && isLimitError(error)) throw error;
         internalFailure("request", error);
       }
-      // biome-ignore lint/complexity/noArguments: an untracked call goes through exactly as made
-      if (!record) return Reflect.apply(original, this, arguments);
-      const args = sentBody === body ? [...arguments] : [sentBody, ...[...arguments].slice(1)];
+      if (!record) return Reflect.apply(original, this, args);
+      if (sentBody !== body) args[0] = sentBody;
       let result: any;
       try {
         result = callStorage.run(record, Reflect.apply, original, this, args);
