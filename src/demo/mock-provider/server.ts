@@ -1,0 +1,263 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { handleCountTokens, handleMessages } from "./anthropic.js";
+import { defaultFaultMessage, errorBody, type MockError } from "./errors.js";
+import { FaultQueue } from "./faults.js";
+import type { Exchange, Handler, HandlerContext } from "./handler.js";
+import { delay, headerRecord, isGone, readBody, sendJson } from "./http-io.js";
+import { ids } from "./ids.js";
+import { handleChat } from "./openai-chat.js";
+import { handleEmbeddings } from "./openai-embeddings.js";
+import { handleResponses } from "./openai-responses.js";
+import { AnthropicPromptCache, OpenAIPromptCache } from "./prompt-cache.js";
+import { type Route, routeRequest } from "./routes.js";
+import { writeSse } from "./sse.js";
+import type { Fault, MockOperation, MockProvider, MockProviderOptions, RecordedRequest } from "./types.js";
+import { finalUsage } from "./usage.js";
+
+const HANDLERS: Partial<Record<MockOperation, Handler>> = {
+  chat: handleChat,
+  responses: handleResponses,
+  embeddings: handleEmbeddings,
+  messages: handleMessages,
+  count_tokens: handleCountTokens,
+};
+
+function responseHeaders(route: Route, requestId: string, startedAt: number): Record<string, string> {
+  if (route.provider === "anthropic") return { "request-id": requestId };
+  const headers: Record<string, string> = {
+    "x-request-id": requestId,
+    "openai-processing-ms": String(Date.now() - startedAt),
+  };
+  if (route.provider === "azure-openai") headers["apim-request-id"] = randomUUID();
+  else headers["openai-version"] = "2020-10-01";
+  return headers;
+}
+
+function hasCredentials(route: Route, headers: Record<string, string>): boolean {
+  if (route.provider === "anthropic") return Boolean(headers["x-api-key"] || headers["authorization"]);
+  if (route.provider === "azure-openai") return Boolean(headers["api-key"] || headers["authorization"]);
+  return Boolean(headers["authorization"]);
+}
+
+/**
+ * Starts a local HTTP server that answers like the OpenAI, Azure OpenAI and Anthropic APIs, with
+ * deterministic token usage, prompt caching, streaming and injectable faults. See `index.ts` for the rules.
+ */
+export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  const requests: RecordedRequest[] = [];
+  const faults = new FaultQueue();
+  const openaiCache = new OpenAIPromptCache();
+  const anthropicCache = new AnthropicPromptCache();
+  const sockets = new Set<Socket>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = req.method ?? "GET";
+    const headers = headerRecord(req);
+    const route = routeRequest(method, url.pathname, headers);
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: undefined,
+      provider: route.provider,
+      operation: route.operation,
+      stream: false,
+      status: 0,
+      clientAborted: false,
+    };
+    requests.push(record);
+    let disconnecting = false;
+    res.on("close", () => {
+      if (!res.writableFinished && !disconnecting) record.clientAborted = true;
+    });
+
+    let raw: string;
+    try {
+      raw = await readBody(req);
+    } catch {
+      record.clientAborted = true;
+      return;
+    }
+    let body: unknown;
+    let badJson = false;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = raw;
+        badJson = true;
+      }
+    }
+    record.body = body;
+    const json =
+      body !== null && typeof body === "object" && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : {};
+    record.stream = route.operation !== "embeddings" && json["stream"] === true;
+
+    const requestId = route.provider === "anthropic" ? ids.anthropicRequest() : ids.openaiRequest();
+    let latencyMs = options.latencyMs ?? 0;
+    const fail = async (error: MockError, extraHeaders: Record<string, string> = {}, override?: unknown) => {
+      await delay(latencyMs, res);
+      if (isGone(res)) return;
+      record.status = error.status;
+      const payload = override === undefined ? errorBody(route.provider, error, requestId) : override;
+      sendJson(res, error.status, payload, {
+        ...responseHeaders(route, requestId, startedAt),
+        ...extraHeaders,
+      });
+    };
+
+    const handler = HANDLERS[route.operation];
+    if (!handler) {
+      const message =
+        route.provider === "anthropic" ? "Not Found" : `Invalid URL (${method} ${url.pathname})`;
+      return fail({ status: 404, message });
+    }
+    if (!hasCredentials(route, headers)) {
+      return fail({ status: 401, message: "No API key provided (the mock accepts any non-empty key)." });
+    }
+    if (badJson || body === undefined) {
+      return fail({ status: 400, message: "We could not parse the JSON body of your request." });
+    }
+
+    const fault: Fault | undefined = faults.take({
+      provider: route.provider,
+      operation: route.operation,
+      stream: record.stream,
+    });
+    if (fault) record.fault = fault;
+    if (fault && "latencyMs" in fault) latencyMs += fault.latencyMs;
+    if (fault && "status" in fault) {
+      const extra: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) extra["retry-after"] = String(fault.retryAfterSeconds);
+      return fail({ status: fault.status, message: defaultFaultMessage(fault.status) }, extra, fault.body);
+    }
+
+    const ctx: HandlerContext = {
+      route,
+      body: json,
+      openaiCache,
+      anthropicCache,
+      azureDeployments: options.azureDeployments,
+    };
+    const result = handler(ctx);
+    if (result.kind === "error") return fail(result.error);
+    await delay(latencyMs, res);
+    if (isGone(res)) return;
+    if (result.kind === "json") {
+      record.status = 200;
+      sendJson(res, 200, result.body, responseHeaders(route, requestId, startedAt));
+      return;
+    }
+    await respond(result, fault);
+
+    async function respond(exchange: Exchange, applied: Fault | undefined): Promise<void> {
+      const override = options.usage?.({
+        method,
+        path: record.path,
+        query: record.query,
+        headers,
+        body,
+        provider: route.provider,
+        operation: route.operation,
+        stream: record.stream,
+        model: exchange.model,
+        computed: { ...exchange.computed },
+      });
+      const usage = finalUsage(route.provider, route.operation, exchange.computed, override);
+      record.usage = usage;
+      const malformed = applied !== undefined && "malformed" in applied;
+      const outHeaders = responseHeaders(route, requestId, startedAt);
+      record.status = 200;
+      if (record.stream) {
+        await writeSse(res, outHeaders, exchange.events(usage), {
+          chunkDelayMs: options.chunkDelayMs ?? 0,
+          malformed,
+          ...(applied && "disconnectAfterChunks" in applied
+            ? { disconnectAfter: applied.disconnectAfterChunks }
+            : {}),
+          onDisconnect: () => {
+            disconnecting = true;
+          },
+        });
+        return;
+      }
+      const rendered = exchange.render(usage);
+      if (!malformed) {
+        sendJson(res, 200, rendered, outHeaders);
+        return;
+      }
+      const text = JSON.stringify(rendered);
+      const cut = text.slice(0, Math.floor(text.length / 2));
+      res.writeHead(200, {
+        ...outHeaders,
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(cut)),
+      });
+      res.end(cut);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    // A client that goes away must never crash the server: swallow stream errors, the close handler records it.
+    req.on("error", () => {});
+    res.on("error", () => {});
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !isGone(res)) {
+        const message = `mock provider bug: ${error instanceof Error ? error.message : String(error)}`;
+        sendJson(res, 500, { error: { message, type: "server_error", param: null, code: null } }, {});
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("clientError", (_error, socket) => {
+    socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    openaiBaseURL: `${url}/v1`,
+    anthropicBaseURL: url,
+    azureEndpoint: url,
+    requests,
+    enqueueFault: (fault) => faults.enqueue(fault),
+    reset: () => {
+      requests.length = 0;
+      faults.clear();
+      openaiCache.clear();
+      anthropicCache.clear();
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

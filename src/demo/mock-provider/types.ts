@@ -1,0 +1,127 @@
+/** Public types of the mock provider server. */
+
+export type MockProviderName = "openai" | "azure-openai" | "anthropic";
+
+/**
+ * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `unknown` is any path the mock does not
+ * serve (answered 404 in the provider's error shape).
+ */
+export type MockOperation = "chat" | "responses" | "embeddings" | "messages" | "count_tokens" | "unknown";
+
+/** Token counts, normalised the way costtrail's `TokenUsage` is. */
+export interface MockUsage {
+  /** Inclusive of cache reads and writes (Anthropic's wire `input_tokens` is not; OpenAI's is). */
+  inputTokens: number;
+  /** Inclusive of reasoning tokens. */
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  /** Lowercased names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Parsed JSON body; the raw text when it was not JSON; undefined when empty. */
+  body: unknown;
+  provider: MockProviderName;
+  operation: MockOperation;
+  stream: boolean;
+  /** Status the mock sent, 0 while (or if) no response head was written. */
+  status: number;
+  /**
+   * The exact usage the mock put in its response, normalised (or would have, for a disconnect or malformed
+   * fault). Undefined for errors and for operations without usage (count_tokens).
+   */
+  usage?: MockUsage;
+  /** The client closed the connection before the mock finished the response (not set by disconnect faults). */
+  clientAborted: boolean;
+  /** Set when a fault was applied to this request. */
+  fault?: Fault;
+}
+
+/** Restricts a fault to some requests; absent fields match everything. */
+export interface FaultMatch {
+  provider?: MockProviderName;
+  operation?: MockOperation;
+}
+
+export type Fault = FaultMatch &
+  (
+    | {
+        /** An error response in the provider's error shape. */
+        status: number;
+        /** Sent as `retry-after`; fractions are allowed (both SDKs parse them), which keeps retry tests fast. */
+        retryAfterSeconds?: number;
+        /** Replaces the default error body. */
+        body?: unknown;
+        /** How many matching requests get the fault; default 1. */
+        times?: number;
+      }
+    | {
+        /** 200 with `content-type: application/json` and a truncated body (for streams: a truncated first event). */
+        malformed: true;
+        times?: number;
+      }
+    | {
+        /** Streaming requests only: write this many SSE events, then destroy the socket. */
+        disconnectAfterChunks: number;
+        times?: number;
+      }
+    | {
+        /** Extra delay before the response head; the response is otherwise normal. */
+        latencyMs: number;
+        times?: number;
+      }
+  );
+
+/** What `MockProviderOptions.usage` sees: the request, and the counts the mock computed for it. */
+export interface MockUsageRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  provider: MockProviderName;
+  operation: MockOperation;
+  stream: boolean;
+  /** The request's `model` (for Azure deployment paths, the deployment when the body has none). */
+  model: string;
+  computed: MockUsage;
+}
+
+export interface MockProviderOptions {
+  /** Port to listen on; 0 (default) picks a free one. Always binds 127.0.0.1. */
+  port?: number;
+  /** Delay before every response head. */
+  latencyMs?: number;
+  /** Delay between SSE events. */
+  chunkDelayMs?: number;
+  /** Override any computed count; merged over the computed usage. */
+  usage?: (req: MockUsageRequest) => Partial<MockUsage>;
+  /** Azure deployment (or model) name → the model Azure reports, e.g. `{ "prod-chat": "gpt-4o-2024-08-06" }`. */
+  azureDeployments?: Record<string, string>;
+}
+
+export interface MockProvider {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `url + "/v1"`, for `new OpenAI({ baseURL })`. */
+  openaiBaseURL: string;
+  /** `url`, for `new Anthropic({ baseURL })`. */
+  anthropicBaseURL: string;
+  /** `url`, for `new AzureOpenAI({ endpoint })`. */
+  azureEndpoint: string;
+  /** Every request received, in arrival order. Entries are filled in as the response proceeds. */
+  requests: RecordedRequest[];
+  /** The next matching request(s) get this fault; faults are consumed first in, first out. */
+  enqueueFault(fault: Fault): void;
+  /** Clears requests, pending faults and prompt caches. */
+  reset(): void;
+  /** Stops the server and destroys open sockets. */
+  close(): Promise<void>;
+}
