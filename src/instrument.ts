@@ -2,11 +2,17 @@ import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { log } from "./log.js";
+import { Pricer } from "./pricing/index.js";
 import { patchProviders, unpatchProviders } from "./providers/registry.js";
 import { getRuntime, setRuntime } from "./runtime.js";
-import type { InstrumentConfig, Sink } from "./types.js";
+import type { CostSource, InstrumentConfig, PriceOverride, Sink, UsageEvent } from "./types.js";
 
 export interface Instrumentation {
+  /**
+   * Resolves once every provider SDK is patched. Under plain Node that is already true when `instrument()`
+   * returns; loaders that give `require()` their own copy of ESM packages (tsx) need this before the first call.
+   */
+  readonly ready: Promise<void>;
   /** Resolves once every event recorded so far is written by every sink. */
   flush(): Promise<void>;
   /** Flushes, closes what costtrail opened, and restores the providers' original methods. */
@@ -22,15 +28,42 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   log.use(resolved.logger);
   const previous = getRuntime();
   const ownedSinks: Sink[] = [];
+  const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger: loggerOf(resolved) });
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
-  setRuntime({ config: resolved, pipeline, ownedSinks });
+  setRuntime({ config: resolved, pipeline, ownedSinks, price: (event) => priceEvent(pricer, event) });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
-  patchProviders();
+  ready = patchProviders();
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks);
   return handle;
 }
 
+function priceEvent(
+  pricer: Pricer,
+  event: UsageEvent,
+): { costMicros: number | null; costSource: CostSource } {
+  const a = event.annotations;
+  const { costMicros, costSource } = pricer.price({
+    provider: event.provider,
+    requestModel: event.requestModel,
+    ...(event.responseModel ? { responseModel: event.responseModel } : {}),
+    usage: event.usage,
+    ts: event.ts,
+    ...(a.priceAsResource ? { priceAsResource: a.priceAsResource } : {}),
+    ...(a.priceAsResource && a.priceAsCategory ? { priceAsCategory: a.priceAsCategory } : {}),
+  });
+  return { costMicros, costSource };
+}
+
+function loggerOf(config: ReturnType<typeof resolveConfig>) {
+  return config.logger ?? { warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+}
+
+let ready: Promise<void> = Promise.resolve();
+
 const handle: Instrumentation = {
+  get ready() {
+    return ready;
+  },
   async flush() {
     await getRuntime()?.pipeline.flush();
   },

@@ -9,8 +9,13 @@ import { pathToFileURL } from "node:url";
  * Node ≥ 20.19 loads ESM synchronously through require(), sharing the ESM cache with `import`, so
  * `instrument()` stays synchronous. Resolved from costtrail's location and from the app's working directory.
  */
-export function loadSdkInstances(pkg: string): Record<string, unknown>[] {
+export function loadSdkInstances(pkg: string): {
+  loaded: Record<string, unknown>[];
+  /** The ESM instance as `import` sees it: loaders such as tsx give require() a separate copy. */
+  imported: Promise<Record<string, unknown>[]>;
+} {
   const found = new Set<Record<string, unknown>>();
+  const esmPaths = new Set<string>();
   const bases = [import.meta.url, pathToFileURL(join(process.cwd(), "noop.js")).href];
   for (const base of bases) {
     let req: NodeJS.Require;
@@ -20,15 +25,28 @@ export function loadSdkInstances(pkg: string): Record<string, unknown>[] {
     } catch {
       continue; // not installed from here: nothing to instrument
     }
-    for (const load of [() => req(pkg), () => req(esmEntry(req, pkg))]) {
-      try {
-        found.add(load() as Record<string, unknown>);
-      } catch {
-        // One build failing to load must not stop the other from being instrumented.
-      }
+    try {
+      found.add(req(pkg) as Record<string, unknown>);
+    } catch {
+      // One build failing to load must not stop the other from being instrumented.
+    }
+    try {
+      const path = esmEntry(req, pkg);
+      esmPaths.add(path);
+      found.add(req(path) as Record<string, unknown>);
+    } catch {
+      // No ESM build, or require(esm) unavailable: the import() below still finds it.
     }
   }
-  return [...found];
+  const imported = Promise.all(
+    [...esmPaths].map((path) =>
+      import(pathToFileURL(path).href).then(
+        (m: Record<string, unknown>) => m,
+        () => undefined,
+      ),
+    ),
+  ).then((mods) => mods.filter((m): m is Record<string, unknown> => m !== undefined));
+  return { loaded: [...found], imported };
 }
 
 function esmEntry(req: NodeJS.Require, pkg: string): string {

@@ -193,3 +193,38 @@ describe("Azure OpenAI", () => {
     expect(h.mock.requests[0]!.path).toContain("/openai/deployments/my-gpt4o/");
   });
 });
+
+describe("pricing on the event", () => {
+  it("prices with genai-prices, honours priceAsResource for Azure deployments, and overrides win", async () => {
+    const { calcPrice } = await import("@pydantic/genai-prices");
+    h.start({ prices: [{ model: "my-finetune", inputPerMTok: 1, outputPerMTok: 2 }] });
+    await h.openai().chat.completions.create({ model: "gpt-4o", messages });
+    await trackContext({ priceAsResource: "gpt-4o-mini" }, () =>
+      h.azure("prod-deploy").chat.completions.create({ model: "gpt-4o", messages }),
+    );
+    await h.openai().chat.completions.create({ model: "my-finetune", messages });
+    await h.openai().chat.completions.create({ model: "no-such-model", messages });
+    const [plain, azure, custom, unknown] = await h.eventsSettled(4);
+    const u = plain!.usage;
+    const expected = calcPrice(
+      { input_tokens: u.inputTokens, output_tokens: u.outputTokens, cache_read_tokens: u.cacheReadTokens },
+      plain!.responseModel!,
+      { providerId: "openai", timestamp: new Date(plain!.ts) },
+    );
+    expect(plain).toMatchObject({
+      costSource: "computed",
+      costMicros: Math.round(expected!.total_price * 1e6),
+    });
+    expect(azure).toMatchObject({
+      provider: "azure-openai",
+      requestModel: "prod-deploy",
+      costSource: "computed",
+    });
+    expect(azure!.costMicros).toBeGreaterThan(0);
+    expect(custom).toMatchObject({
+      costSource: "override",
+      costMicros: custom!.usage.inputTokens * 1 + custom!.usage.outputTokens * 2,
+    });
+    expect(unknown).toMatchObject({ costSource: "unpriced", costMicros: null });
+  });
+});

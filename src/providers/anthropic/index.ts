@@ -2,7 +2,6 @@
 // messages.parse(), which call it; beta.messages likewise.
 import type { TokenUsage } from "../../types.js";
 import { estimateTokensOfText, textLength } from "../estimate.js";
-import { loadSdkInstances } from "../load-sdk.js";
 import { ownerOf, patchMethod } from "../patch.js";
 import { type Operation, patchFetch, wrapCreate } from "../stainless.js";
 
@@ -54,12 +53,11 @@ const messages: Operation = {
   },
 };
 
-/** Patches every loaded build (CJS and ESM) of `@anthropic-ai/sdk`; returns the undos. */
-export function patchAnthropic(): Undo[] {
+/** Patches one loaded build (CJS or ESM) of `@anthropic-ai/sdk`; returns the undos. */
+export function patchAnthropic(sdk: Record<string, unknown>): Undo[] {
   const undos: Undo[] = [];
-  for (const sdk of loadSdkInstances("@anthropic-ai/sdk")) {
-    const Anthropic = (sdk.Anthropic ?? sdk.default) as any;
-    if (typeof Anthropic !== "function") continue;
+  const Anthropic = (sdk.Anthropic ?? sdk.default) as any;
+  if (typeof Anthropic === "function") {
     undos.push(patchMethod(ownerOf(Anthropic.Messages?.prototype, "create"), "create", wrapCreate(messages)));
     undos.push(
       patchMethod(ownerOf(Anthropic.Beta?.Messages?.prototype, "create"), "create", wrapCreate(messages)),

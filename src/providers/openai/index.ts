@@ -2,7 +2,6 @@
 // responses.create (and .stream / .parse), embeddings.create.
 
 import { estimateTokensOfText, textLength } from "../estimate.js";
-import { loadSdkInstances } from "../load-sdk.js";
 import { ownerOf, patchMethod } from "../patch.js";
 import { type Observer, type Operation, patchFetch, wrapCreate } from "../stainless.js";
 import { chatUsage, embeddingsUsage, responsesUsage } from "./usage.js";
@@ -114,12 +113,11 @@ const embeddings: Operation = {
   },
 };
 
-/** Patches every loaded build (CJS and ESM) of `openai`; returns the undos. */
-export function patchOpenAI(): Undo[] {
+/** Patches one loaded build (CJS or ESM) of `openai`; returns the undos. */
+export function patchOpenAI(sdk: Record<string, unknown>): Undo[] {
   const undos: Undo[] = [];
-  for (const sdk of loadSdkInstances("openai")) {
-    const OpenAI = (sdk.OpenAI ?? sdk.default) as any;
-    if (typeof OpenAI !== "function") continue;
+  const OpenAI = (sdk.OpenAI ?? sdk.default) as any;
+  if (typeof OpenAI === "function") {
     const completions = OpenAI.Chat?.Completions?.prototype;
     undos.push(patchMethod(ownerOf(completions, "create"), "create", wrapCreate(chat)));
     undos.push(patchMethod(ownerOf(OpenAI.Responses?.prototype, "create"), "create", wrapCreate(responses)));

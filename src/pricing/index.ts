@@ -1,0 +1,3 @@
+export { parsePriceOverrides } from "./overrides.js";
+export { type PriceInput, type PriceResult, Pricer } from "./pricer.js";
+export { toPriceProviderId } from "./provider-map.js";
