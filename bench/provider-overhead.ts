@@ -10,9 +10,13 @@ const CALLS = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = 8;
 const BLOCK = 1_000; // alternate bare / instrumented blocks so drift hits both alike
 
-const server = spawn(process.execPath, ["--import", "tsx", new URL("./mock-server-process.ts", import.meta.url).pathname], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const server = spawn(
+  process.execPath,
+  ["--import", "tsx", new URL("./mock-server-process.ts", import.meta.url).pathname],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
 const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
 const { openaiBaseURL } = JSON.parse(line) as { openaiBaseURL: string };
 const client = new OpenAI({ baseURL: openaiBaseURL, apiKey: "bench", maxRetries: 0 });
@@ -67,7 +71,9 @@ for (const stream of [false, true]) {
   );
 }
 server.kill("SIGTERM");
-console.log(`\nProvider overhead: openai chat.completions, ${CALLS} calls each, concurrency ${CONCURRENCY}, node ${process.version}\n`);
+console.log(
+  `\nProvider overhead: openai chat.completions, ${CALLS} calls each, concurrency ${CONCURRENCY}, node ${process.version}\n`,
+);
 console.log("| mode | calls | bare ms/call | instrumented ms/call | wall ratio | added client CPU µs/call |");
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const row of rows) console.log(row);

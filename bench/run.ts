@@ -4,7 +4,14 @@ import { existsSync } from "node:fs";
 
 const benches = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ["track-overhead.ts", "provider-overhead.ts", "ledger-ingest.ts", "limits.ts", "otel-sink.ts", "dashboard-api.ts"];
+  : [
+      "track-overhead.ts",
+      "provider-overhead.ts",
+      "ledger-ingest.ts",
+      "limits.ts",
+      "otel-sink.ts",
+      "dashboard-api.ts",
+    ];
 for (const file of benches) {
   const path = new URL(`./${file}`, import.meta.url).pathname;
   if (!existsSync(path)) continue;

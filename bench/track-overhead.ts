@@ -35,7 +35,8 @@ for (let round = 0; round < 5; round++) {
     measure("track + currentAnnotations() (mints instance id)", (i) => trackedResolving(i, 1)),
     measure("trackContext (validates per call)", (i) => trackContext({ userId: "u" }, () => work(i, 1))),
   ]) {
-    (rounds[r.label] ??= []).push(r.ns);
+    rounds[r.label] ??= [];
+    rounds[r.label]!.push(r.ns);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
