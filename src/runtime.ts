@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from "./config.js";
 import type { EventPipeline } from "./events/pipeline.js";
+import type { LimitGate } from "./limits/gate.js";
 import type { CostSource, Sink, UsageEvent } from "./types.js";
 
 /** What `instrument()` set up; the provider adapters read it at call time. */
@@ -10,6 +11,8 @@ export interface Runtime {
   ownedSinks: Sink[];
   /** Prices a finished event (set once pricing is configured). */
   price?: (event: UsageEvent) => { costMicros: number | null; costSource: CostSource };
+  /** Spending limits, when any are defined (config or ledger). */
+  limits?: LimitGate;
 }
 
 let current: Runtime | undefined;

@@ -4,6 +4,7 @@ import { newId } from "../context/ids.js";
 import { resolveWith } from "../context/scope-tree.js";
 import { LimitExceededError } from "../errors.js";
 import { log } from "../log.js";
+import { DEFAULT_RESERVED_OUTPUT_TOKENS, type LimitHold } from "../limits/gate.js";
 import { getRuntime, type Runtime } from "../runtime.js";
 import type { Annotations, EventStatus, TokenUsage, UsageEvent } from "../types.js";
 
@@ -54,6 +55,9 @@ export class CallRecord {
   usageReported = false;
   /** Content-bearing stream items seen: ≈ output tokens when a stream ends before its usage arrives. */
   streamedItems = 0;
+  /** The spending-limit reservation this call holds, settled with its real cost. */
+  hold: LimitHold | undefined;
+  limitsExceeded: string[] = [];
   private ttftMs: number | undefined;
   private done = false;
 
@@ -87,7 +91,17 @@ export class CallRecord {
     this.done = true;
     inflight.delete(this);
     try {
-      this.runtime.pipeline.emit(this.toEvent(status, errorType), this.contexts);
+      const event = this.toEvent(status, errorType);
+      if (this.hold) {
+        try {
+          for (const id of this.hold.settle(event.costMicros)) {
+            if (!event.limitsExceeded.includes(id)) event.limitsExceeded.push(id);
+          }
+        } catch (error) {
+          internalFailure("limits-settle", error);
+        }
+      }
+      this.runtime.pipeline.emit(event, this.contexts);
     } catch (error) {
       internalFailure("event", error);
     }
@@ -115,7 +129,7 @@ export class CallRecord {
       currency: "USD",
       costSource: "unpriced",
       annotations: this.annotations,
-      limitsExceeded: [],
+      limitsExceeded: [...this.limitsExceeded],
     };
     if (this.ttftMs !== undefined) event.ttftMs = Math.round(this.ttftMs * 1000) / 1000;
     if (this.responseModel) event.responseModel = this.responseModel;
@@ -158,6 +172,7 @@ export function classifyError(error: unknown): {
  * Returns undefined when costtrail is not running. Only `LimitExceededError` may escape (a block limit).
  */
 export function beginCall(start: CallStart): CallRecord | undefined {
+  // Throws only LimitExceededError, after recording the blocked call.
   const runtime = getRuntime();
   if (!runtime) return undefined;
   let scope: ReturnType<typeof parseAnnotationHeaders>["scope"];
@@ -174,7 +189,45 @@ export function beginCall(start: CallStart): CallRecord | undefined {
       `priceAsCategory "${annotations.priceAsCategory}" is ignored without priceAsResource`,
     );
   }
-  return new CallRecord(runtime, start, annotations, runtime.pipeline.captureContexts());
+  const record = new CallRecord(runtime, start, annotations, runtime.pipeline.captureContexts());
+  if (runtime.limits) reserveLimits(runtime, record);
+  return record;
+}
+
+/** Reserves the call's worst-case cost against its limits; a block limit throws and records a blocked event. */
+function reserveLimits(runtime: Runtime, record: CallRecord): void {
+  const { start, annotations } = record;
+  try {
+    record.hold = runtime.limits!.reserve({
+      annotations,
+      provider: start.provider,
+      requestModel: start.requestModel,
+      reserveMicros: worstCaseMicros(runtime, record),
+    });
+  } catch (error) {
+    if (error instanceof LimitExceededError) {
+      record.limitsExceeded.push(error.limitId);
+      record.finish("blocked", "LimitExceededError");
+      throw error;
+    }
+    internalFailure("limits-reserve", error);
+  }
+}
+
+function worstCaseMicros(runtime: Runtime, record: CallRecord): number {
+  const { start } = record;
+  const probe = {
+    provider: start.provider,
+    requestModel: start.requestModel,
+    ts: new Date(record.startedAt).toISOString(),
+    annotations: record.annotations,
+    usage: {
+      ...zeroUsage(),
+      inputTokens: safeEstimate(start.estimateInputTokens),
+      outputTokens: start.maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
+    },
+  } as UsageEvent;
+  return runtime.price?.(probe).costMicros ?? 0;
 }
 
 /** Calls whose result was never consumed (a stream never iterated, a promise never awaited) end here. */
