@@ -1,10 +1,12 @@
+import { log } from "../log.js";
+
 const ORIGINAL = Symbol.for("costtrail.original");
 
 type Method = (this: any, ...args: any[]) => any;
 
 /** The object in `proto`'s chain that owns `key`, so we patch the class that defines the method. */
-export function ownerOf(proto: object, key: string): object | undefined {
-  let cursor: object | null = proto;
+export function ownerOf(proto: object | undefined, key: string): object | undefined {
+  let cursor: object | null | undefined = proto;
   while (cursor && cursor !== Object.prototype) {
     if (Object.hasOwn(cursor, key)) return cursor;
     cursor = Object.getPrototypeOf(cursor);
@@ -30,4 +32,21 @@ export function patchMethod(owner: object | undefined, key: string, wrap: (origi
   return () => {
     if ((owner as Record<string, unknown>)[key] === patched) Object.defineProperty(owner, key, descriptor);
   };
+}
+
+/**
+ * `patchMethod` for one piece of an SDK's surface: a piece this SDK version does not have is skipped with a
+ * one-time warning (its calls go untracked, the user's calls are untouched) instead of silently.
+ */
+export function patchPiece(
+  label: string,
+  owner: object | undefined,
+  key: string,
+  wrap: (original: Method) => Method,
+) {
+  if (typeof (owner as Record<string, unknown> | undefined)?.[key] !== "function") {
+    log.warnOnce(`sdk-shape:${label}`, `${label} was not found in this SDK version; it is not instrumented`);
+    return undefined;
+  }
+  return patchMethod(owner, key, wrap);
 }

@@ -4,7 +4,7 @@
 import { HEADER_PREFIX } from "../annotations/headers.js";
 import { getRuntime } from "../runtime.js";
 import { beginCall, type CallRecord, type CallStart, callStorage, internalFailure } from "./call-record.js";
-import { patchMethod } from "./patch.js";
+import { patchPiece } from "./patch.js";
 
 export interface Observer {
   /** A parsed non-stream result: report usage and model. */
@@ -83,28 +83,77 @@ function observeApiPromise(promise: any, record: CallRecord, observer: Observer)
     },
     (error: unknown) => record.fail(error),
   );
-  const parse = promise.parseResponse;
-  promise.parseResponse = function (this: unknown, client: unknown, props: any) {
-    return Promise.resolve(Reflect.apply(parse, this, [client, props])).then(
-      (result) => {
-        try {
-          if (props?.options?.stream || isStream(result)) observeStream(result, record, observer);
-          else {
-            observer.onResult(result, record);
-            record.finish("ok");
-          }
-        } catch (error) {
-          internalFailure("parse", error);
-          record.finish("ok");
-        }
-        return result;
-      },
-      (error: unknown) => {
-        record.fail(error);
-        throw error;
-      },
-    );
+  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
+  let observed = false;
+  const observe = (result: any, props: any) => {
+    if (observed) return;
+    observed = true;
+    try {
+      if (props?.options?.stream || isStream(result)) observeStream(result, record, observer);
+      else {
+        observer.onResult(result, record);
+        record.finish("ok");
+      }
+    } catch (error) {
+      internalFailure("parse", error);
+      record.finish("ok");
+    }
   };
+  const readRaw = (response: Response) => {
+    if (observed) return;
+    observed = true;
+    readRawResponse(response, record, observer);
+  };
+  hookPromise(promise, record, observe, readRaw);
+}
+
+function hookPromise(
+  promise: any,
+  record: CallRecord,
+  observe: (result: any, props: any) => void,
+  readRaw: (response: Response) => void,
+): void {
+  const parse = promise.parseResponse;
+  if (typeof parse === "function") {
+    promise.parseResponse = function (this: unknown, client: unknown, props: any) {
+      return Promise.resolve(Reflect.apply(parse, this, [client, props])).then(
+        (result) => {
+          observe(result, props);
+          return result;
+        },
+        (error: unknown) => {
+          record.fail(error);
+          throw error;
+        },
+      );
+    };
+  }
+  // openai ≥ 7 gives each APIPromise its own `_thenUnwrap`, closing over the unwrapped parse, so the promise
+  // it derives (`parse()`, the stream helpers) never calls our `parseResponse`: observe the data before the
+  // transform, and hook the derived promise too (its failures, its own `_thenUnwrap` and `asResponse`).
+  const thenUnwrap = promise._thenUnwrap;
+  if (typeof thenUnwrap === "function") {
+    Object.defineProperty(promise, "_thenUnwrap", {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, transform: (data: any, props: any) => unknown) {
+        const observing =
+          typeof transform === "function"
+            ? (data: any, props: any) => {
+                observe(data, props);
+                return transform(data, props);
+              }
+            : transform;
+        const derived = Reflect.apply(thenUnwrap, this, [observing]);
+        try {
+          if (derived && typeof derived === "object") hookPromise(derived, record, observe, readRaw);
+        } catch (error) {
+          internalFailure("sdk-shape", error);
+        }
+        return derived;
+      },
+    });
+  }
   const asResponse = promise.asResponse;
   if (typeof asResponse === "function") {
     Object.defineProperty(promise, "asResponse", {
@@ -113,7 +162,7 @@ function observeApiPromise(promise: any, record: CallRecord, observer: Observer)
       value: function (this: any) {
         return (Reflect.apply(asResponse, this, []) as Promise<Response>).then((response: Response) => {
           // withResponse() parses as well; only a bare asResponse() leaves the body to the user alone.
-          if (this.parsedPromise === undefined) readRawResponse(response.clone(), record, observer);
+          if (this.parsedPromise === undefined) readRaw(response.clone());
           return response;
         });
       },
@@ -130,7 +179,15 @@ function isStream(value: any): boolean {
  * call), so the user keeps the real Stream object and every consumer path is observed exactly once.
  */
 export function observeStream(stream: any, record: CallRecord, observer: Observer): void {
-  const iterator = stream.iterator;
+  const iterator = stream?.iterator;
+  if (typeof iterator !== "function") {
+    internalFailure(
+      "stream-shape",
+      new Error("unrecognised Stream shape (no iterator()); usage is not captured"),
+    );
+    record.finish("ok");
+    return;
+  }
   stream.iterator = function (this: unknown) {
     return observeIterator(Reflect.apply(iterator, this, []), record, observer, stream.controller);
   };
@@ -191,8 +248,9 @@ async function readRawResponse(response: Response, record: CallRecord, observer:
  * The client's `fetchWithTimeout` runs once per attempt: count attempts (retries make one event with
  * `attempts > 1`) and strip `x-costtrail-*` headers at the last moment, whatever set them.
  */
-export function patchFetch(clientProto: object | undefined) {
-  return patchMethod(
+export function patchFetch(clientProto: object | undefined, label: string) {
+  return patchPiece(
+    `${label} client.fetchWithTimeout (attempt counting, x-costtrail-* header stripping)`,
     clientProto,
     "fetchWithTimeout",
     (original) =>

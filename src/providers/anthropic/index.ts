@@ -2,7 +2,7 @@
 // messages.parse(), which call it; beta.messages likewise.
 import type { TokenUsage } from "../../types.js";
 import { estimateTokensOfText, textLength } from "../estimate.js";
-import { ownerOf, patchMethod } from "../patch.js";
+import { ownerOf, patchPiece } from "../patch.js";
 import { type Operation, patchFetch, wrapCreate } from "../stainless.js";
 
 type Undo = (() => void) | undefined;
@@ -58,11 +58,11 @@ export function patchAnthropic(sdk: Record<string, unknown>): Undo[] {
   const undos: Undo[] = [];
   const Anthropic = (sdk.Anthropic ?? sdk.default) as any;
   if (typeof Anthropic === "function") {
-    undos.push(patchMethod(ownerOf(Anthropic.Messages?.prototype, "create"), "create", wrapCreate(messages)));
-    undos.push(
-      patchMethod(ownerOf(Anthropic.Beta?.Messages?.prototype, "create"), "create", wrapCreate(messages)),
-    );
-    undos.push(patchFetch(ownerOf(Anthropic.prototype, "fetchWithTimeout")));
+    const piece = (label: string, proto: object | undefined) =>
+      patchPiece(`anthropic ${label}`, ownerOf(proto, "create"), "create", wrapCreate(messages));
+    undos.push(piece("messages.create", Anthropic.Messages?.prototype));
+    undos.push(piece("beta.messages.create", Anthropic.Beta?.Messages?.prototype));
+    undos.push(patchFetch(ownerOf(Anthropic.prototype, "fetchWithTimeout"), "anthropic"));
   }
   return undos;
 }

@@ -2,7 +2,7 @@
 // responses.create (and .stream / .parse), embeddings.create.
 
 import { estimateTokensOfText, textLength } from "../estimate.js";
-import { ownerOf, patchMethod } from "../patch.js";
+import { ownerOf, patchPiece } from "../patch.js";
 import { type Observer, type Operation, patchFetch, wrapCreate } from "../stainless.js";
 import { chatUsage, embeddingsUsage, responsesUsage } from "./usage.js";
 
@@ -118,13 +118,12 @@ export function patchOpenAI(sdk: Record<string, unknown>): Undo[] {
   const undos: Undo[] = [];
   const OpenAI = (sdk.OpenAI ?? sdk.default) as any;
   if (typeof OpenAI === "function") {
-    const completions = OpenAI.Chat?.Completions?.prototype;
-    undos.push(patchMethod(ownerOf(completions, "create"), "create", wrapCreate(chat)));
-    undos.push(patchMethod(ownerOf(OpenAI.Responses?.prototype, "create"), "create", wrapCreate(responses)));
-    undos.push(
-      patchMethod(ownerOf(OpenAI.Embeddings?.prototype, "create"), "create", wrapCreate(embeddings)),
-    );
-    undos.push(patchFetch(ownerOf(OpenAI.prototype, "fetchWithTimeout")));
+    const piece = (label: string, proto: object | undefined, operation: Operation) =>
+      patchPiece(`openai ${label}`, ownerOf(proto, "create"), "create", wrapCreate(operation));
+    undos.push(piece("chat.completions.create", OpenAI.Chat?.Completions?.prototype, chat));
+    undos.push(piece("responses.create", OpenAI.Responses?.prototype, responses));
+    undos.push(piece("embeddings.create", OpenAI.Embeddings?.prototype, embeddings));
+    undos.push(patchFetch(ownerOf(OpenAI.prototype, "fetchWithTimeout"), "openai"));
   }
   return undos;
 }
