@@ -3,8 +3,8 @@ import { parseAnnotationHeaders } from "../annotations/headers.js";
 import { newId } from "../context/ids.js";
 import { resolveWith } from "../context/scope-tree.js";
 import { LimitExceededError } from "../errors.js";
-import { log } from "../log.js";
 import { DEFAULT_RESERVED_OUTPUT_TOKENS, type LimitHold } from "../limits/gate.js";
+import { log } from "../log.js";
 import { getRuntime, type Runtime } from "../runtime.js";
 import type { Annotations, EventStatus, TokenUsage, UsageEvent } from "../types.js";
 

@@ -1,5 +1,6 @@
 import { log } from "../log.js";
 import { patchAnthropic } from "./anthropic/index.js";
+import { patchBedrock } from "./bedrock/index.js";
 import { finishAbandonedCalls } from "./call-record.js";
 import { loadSdkInstances } from "./load-sdk.js";
 import { patchOpenAI } from "./openai/index.js";
@@ -10,6 +11,7 @@ type Undo = (() => void) | undefined;
 const adapters: { name: string; pkg: string; patch: (sdk: Record<string, unknown>) => Undo[] }[] = [
   { name: "openai", pkg: "openai", patch: patchOpenAI },
   { name: "anthropic", pkg: "@anthropic-ai/sdk", patch: patchAnthropic },
+  { name: "bedrock", pkg: "@aws-sdk/client-bedrock-runtime", patch: patchBedrock },
 ];
 
 let undos: (() => void)[] = [];

@@ -49,8 +49,42 @@ function anthropicType(status: number): string {
   }
 }
 
-/** `{error:{message,type,param,code}}` for OpenAI and Azure; `{type:"error", error:{type,message}}` for Anthropic. */
+/** Bedrock Runtime's modelled error for a status, as its `x-amzn-errortype` header names it. */
+export function bedrockErrorCode(status: number): string {
+  switch (status) {
+    case 400:
+      return "ValidationException";
+    case 401:
+    case 403:
+      return "AccessDeniedException";
+    case 404:
+      return "ResourceNotFoundException";
+    case 408:
+      return "ModelTimeoutException";
+    case 424:
+      return "ModelErrorException";
+    case 429:
+      return "ThrottlingException";
+    case 503:
+      return "ServiceUnavailableException";
+    default:
+      return status >= 500 ? "InternalServerException" : "ValidationException";
+  }
+}
+
+/** AWS REST-JSON error headers: the SDK picks the exception class from `x-amzn-errortype`. */
+export function bedrockErrorHeaders(status: number): Record<string, string> {
+  return {
+    "x-amzn-errortype": `${bedrockErrorCode(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+  };
+}
+
+/**
+ * `{error:{message,type,param,code}}` for OpenAI and Azure; `{type:"error", error:{type,message}}` for
+ * Anthropic; `{message}` for Bedrock (its exception type travels in `x-amzn-errortype`).
+ */
 export function errorBody(provider: MockProviderName, error: MockError, requestId: string): unknown {
+  if (provider === "bedrock") return { message: error.message };
   if (provider === "anthropic") {
     return {
       type: "error",

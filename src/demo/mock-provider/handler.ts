@@ -1,4 +1,5 @@
 import type { MockError } from "./errors.js";
+import type { EventStreamMessage } from "./event-stream.js";
 import type { AnthropicPromptCache, OpenAIPromptCache } from "./prompt-cache.js";
 import type { Route } from "./routes.js";
 import type { SseEvent } from "./sse.js";
@@ -25,6 +26,12 @@ export interface Exchange {
   computed: MockUsage;
   render(usage: MockUsage): unknown;
   events(usage: MockUsage): SseEvent[];
+  /** Bedrock streams: binary `application/vnd.amazon.eventstream` messages, sent instead of SSE events. */
+  eventStream?(usage: MockUsage): EventStreamMessage[];
+  /** Response headers that depend on the final usage (Bedrock's `x-amzn-bedrock-*-token-count`). */
+  headers?(usage: MockUsage): Record<string, string>;
+  /** Makes the final usage representable on this wire (e.g. a model family without prompt caching). */
+  constrain?(usage: MockUsage): MockUsage;
 }
 
 export type HandlerResult =

@@ -5,7 +5,17 @@ export interface Route {
   operation: MockOperation;
   /** Azure `/openai/deployments/{deployment}/…` paths only. */
   deployment?: string;
+  /** Bedrock `/model/{modelId}/…` paths: the decoded model id (or ARN) and whether the path streams. */
+  modelId?: string;
+  stream?: boolean;
 }
+
+const BEDROCK_PATHS: Record<string, { operation: MockOperation; stream: boolean }> = {
+  invoke: { operation: "invoke", stream: false },
+  "invoke-with-response-stream": { operation: "invoke", stream: true },
+  converse: { operation: "converse", stream: false },
+  "converse-stream": { operation: "converse", stream: true },
+};
 
 const OPENAI_PATHS: Record<string, MockOperation> = {
   "/chat/completions": "chat",
@@ -20,10 +30,25 @@ const OPENAI_PATHS: Record<string, MockOperation> = {
  *   `/openai/responses` (what `AzureOpenAI` builds for Responses, no deployment segment), and the v1 API
  *   `/openai/v1/chat/completions|responses|embeddings` (plain `OpenAI` with an Azure `/openai/v1` baseURL).
  * - Anthropic: `/v1/messages`, `/v1/messages/count_tokens`.
+ * - Bedrock Runtime: `/model/{modelId}/invoke`, `/invoke-with-response-stream`, `/converse`, `/converse-stream`
+ *   (the model id URL-encoded, as the AWS SDK sends it).
  * Anything else is `unknown`, attributed to the provider its prefix or headers suggest.
  */
 export function routeRequest(method: string, path: string, headers: Record<string, string>): Route {
   const post = method === "POST";
+  const bedrock = /^\/model\/([^/]+)\/([a-z-]+)$/.exec(path);
+  if (bedrock || path.startsWith("/model/")) {
+    const known =
+      bedrock && Object.hasOwn(BEDROCK_PATHS, bedrock[2]!) ? BEDROCK_PATHS[bedrock[2]!] : undefined;
+    let modelId: string | undefined;
+    try {
+      modelId = bedrock ? decodeURIComponent(bedrock[1]!) : undefined;
+    } catch {
+      modelId = undefined; // a malformed escape: not a route the mock serves
+    }
+    if (post && known && modelId) return { provider: "bedrock", ...known, modelId };
+    return { provider: "bedrock", operation: "unknown" };
+  }
   if (path.startsWith("/openai/")) {
     const deployment = /^\/openai\/deployments\/([^/]+)(\/.*)$/.exec(path);
     if (deployment) {

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createHttp2Server } from "node:http2";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { handleCountTokens, handleMessages } from "./anthropic.js";
-import { defaultFaultMessage, errorBody, type MockError } from "./errors.js";
+import { handleBedrockConverse, handleBedrockInvoke } from "./bedrock.js";
+import { bedrockErrorHeaders, defaultFaultMessage, errorBody, type MockError } from "./errors.js";
+import { writeEventStream } from "./event-stream.js";
 import { FaultQueue } from "./faults.js";
 import type { Exchange, Handler, HandlerContext } from "./handler.js";
 import { delay, headerRecord, isGone, readBody, sendJson } from "./http-io.js";
@@ -22,10 +25,13 @@ const HANDLERS: Partial<Record<MockOperation, Handler>> = {
   embeddings: handleEmbeddings,
   messages: handleMessages,
   count_tokens: handleCountTokens,
+  invoke: handleBedrockInvoke,
+  converse: handleBedrockConverse,
 };
 
 function responseHeaders(route: Route, requestId: string, startedAt: number): Record<string, string> {
   if (route.provider === "anthropic") return { "request-id": requestId };
+  if (route.provider === "bedrock") return { "x-amzn-requestid": requestId };
   const headers: Record<string, string> = {
     "x-request-id": requestId,
     "openai-processing-ms": String(Date.now() - startedAt),
@@ -38,11 +44,12 @@ function responseHeaders(route: Route, requestId: string, startedAt: number): Re
 function hasCredentials(route: Route, headers: Record<string, string>): boolean {
   if (route.provider === "anthropic") return Boolean(headers["x-api-key"] || headers["authorization"]);
   if (route.provider === "azure-openai") return Boolean(headers["api-key"] || headers["authorization"]);
+  // Bedrock: SigV4 (`AWS4-HMAC-SHA256 …`) or a Bedrock API key (`Bearer …`); the mock checks neither.
   return Boolean(headers["authorization"]);
 }
 
 /**
- * Starts a local HTTP server that answers like the OpenAI, Azure OpenAI and Anthropic APIs, with
+ * Starts a local HTTP server that answers like the OpenAI, Azure OpenAI, Anthropic and Bedrock Runtime APIs, with
  * deterministic token usage, prompt caching, streaming and injectable faults. See `index.ts` for the rules.
  */
 export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
@@ -98,9 +105,18 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       body !== null && typeof body === "object" && !Array.isArray(body)
         ? (body as Record<string, unknown>)
         : {};
-    record.stream = route.operation !== "embeddings" && json["stream"] === true;
+    // Bedrock streams by path (`…-stream`), the others by the body's `stream: true`.
+    record.stream =
+      route.provider === "bedrock"
+        ? route.stream === true
+        : route.operation !== "embeddings" && json["stream"] === true;
 
-    const requestId = route.provider === "anthropic" ? ids.anthropicRequest() : ids.openaiRequest();
+    const requestId =
+      route.provider === "anthropic"
+        ? ids.anthropicRequest()
+        : route.provider === "bedrock"
+          ? randomUUID()
+          : ids.openaiRequest();
     let latencyMs = options.latencyMs ?? 0;
     const fail = async (error: MockError, extraHeaders: Record<string, string> = {}, override?: unknown) => {
       await delay(latencyMs, res);
@@ -109,6 +125,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       const payload = override === undefined ? errorBody(route.provider, error, requestId) : override;
       sendJson(res, error.status, payload, {
         ...responseHeaders(route, requestId, startedAt),
+        ...(route.provider === "bedrock" ? bedrockErrorHeaders(error.status) : {}),
         ...extraHeaders,
       });
     };
@@ -116,7 +133,11 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     const handler = HANDLERS[route.operation];
     if (!handler) {
       const message =
-        route.provider === "anthropic" ? "Not Found" : `Invalid URL (${method} ${url.pathname})`;
+        route.provider === "anthropic"
+          ? "Not Found"
+          : route.provider === "bedrock"
+            ? `Unknown operation (${method} ${url.pathname})`
+            : `Invalid URL (${method} ${url.pathname})`;
       return fail({ status: 404, message });
     }
     if (!hasCredentials(route, headers)) {
@@ -170,11 +191,25 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
         model: exchange.model,
         computed: { ...exchange.computed },
       });
-      const usage = finalUsage(route.provider, route.operation, exchange.computed, override);
+      const merged = finalUsage(route.provider, route.operation, exchange.computed, override);
+      const usage = exchange.constrain ? exchange.constrain(merged) : merged;
       record.usage = usage;
       const malformed = applied !== undefined && "malformed" in applied;
-      const outHeaders = responseHeaders(route, requestId, startedAt);
+      const outHeaders = { ...responseHeaders(route, requestId, startedAt), ...exchange.headers?.(usage) };
       record.status = 200;
+      if (record.stream && exchange.eventStream) {
+        await writeEventStream(res, outHeaders, exchange.eventStream(usage), {
+          chunkDelayMs: options.chunkDelayMs ?? 0,
+          malformed,
+          ...(applied && "disconnectAfterChunks" in applied
+            ? { disconnectAfter: applied.disconnectAfterChunks }
+            : {}),
+          onDisconnect: () => {
+            disconnecting = true;
+          },
+        });
+        return;
+      }
       if (record.stream) {
         await writeSse(res, outHeaders, exchange.events(usage), {
           chunkDelayMs: options.chunkDelayMs ?? 0,
@@ -204,7 +239,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     }
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     // A client that goes away must never crash the server: swallow stream errors, the close handler records it.
     req.on("error", () => {});
     res.on("error", () => {});
@@ -216,15 +251,27 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
         res.destroy();
       }
     });
+  };
+  const http1 = createServer(onRequest);
+  http1.on("clientError", (_error, socket) => {
+    socket.destroy();
   });
-  server.on("connection", (socket: Socket) => {
+  // The AWS SDK talks to Bedrock over HTTP/2 (cleartext here, prior knowledge); the other SDKs use HTTP/1.1.
+  // The compatibility API gives the same request/response surface the handlers use.
+  const http2 = createHttp2Server(onRequest as never);
+  http2.on("sessionError", () => {});
+  // One port for both: a connection is HTTP/2 if it opens with the client preface ("PRI * HTTP/2.0").
+  const server = createNetServer((socket: Socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.on("error", () => {});
     socket.once("close", () => sockets.delete(socket));
-  });
-  server.on("clientError", (_error, socket) => {
-    socket.destroy();
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first.subarray(0, 3).toString("latin1") === "PRI" ? http2 : http1).emit("connection", socket);
+      process.nextTick(() => socket.resume());
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -243,6 +290,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
     azureEndpoint: url,
+    bedrockEndpoint: url,
     requests,
     enqueueFault: (fault) => faults.enqueue(fault),
     reset: () => {
@@ -255,7 +303,8 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
-        server.closeAllConnections();
+        http1.closeAllConnections();
+        http2.close();
       });
       return closing;
     },

@@ -1,16 +1,25 @@
 /** Public types of the mock provider server. */
 
-export type MockProviderName = "openai" | "azure-openai" | "anthropic";
+export type MockProviderName = "openai" | "azure-openai" | "anthropic" | "bedrock";
 
 /**
- * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `unknown` is any path the mock does not
- * serve (answered 404 in the provider's error shape).
+ * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `invoke` and `converse` are Bedrock
+ * Runtime's `/model/{modelId}/invoke[-with-response-stream]` and `/model/{modelId}/converse[-stream]`;
+ * `unknown` is any path the mock does not serve (answered 404 in the provider's error shape).
  */
-export type MockOperation = "chat" | "responses" | "embeddings" | "messages" | "count_tokens" | "unknown";
+export type MockOperation =
+  | "chat"
+  | "responses"
+  | "embeddings"
+  | "messages"
+  | "count_tokens"
+  | "invoke"
+  | "converse"
+  | "unknown";
 
 /** Token counts, normalised the way costtrail's `TokenUsage` is. */
 export interface MockUsage {
-  /** Inclusive of cache reads and writes (Anthropic's wire `input_tokens` is not; OpenAI's is). */
+  /** Inclusive of cache reads and writes (Anthropic's and Bedrock's wire input counts are not; OpenAI's is). */
   inputTokens: number;
   /** Inclusive of reasoning tokens. */
   outputTokens: number;
@@ -68,7 +77,7 @@ export type Fault = FaultMatch &
         times?: number;
       }
     | {
-        /** Streaming requests only: write this many SSE events, then destroy the socket. */
+        /** Streaming requests only: write this many SSE events (Bedrock: event-stream messages), then destroy the socket. */
         disconnectAfterChunks: number;
         times?: number;
       }
@@ -89,7 +98,7 @@ export interface MockUsageRequest {
   provider: MockProviderName;
   operation: MockOperation;
   stream: boolean;
-  /** The request's `model` (for Azure deployment paths, the deployment when the body has none). */
+  /** The request's `model` (Azure deployment paths: the deployment when the body has none; Bedrock: the path's model id). */
   model: string;
   computed: MockUsage;
 }
@@ -116,6 +125,8 @@ export interface MockProvider {
   anthropicBaseURL: string;
   /** `url`, for `new AzureOpenAI({ endpoint })`. */
   azureEndpoint: string;
+  /** `url`, for `new BedrockRuntimeClient({ endpoint, region, credentials })` (any credentials). */
+  bedrockEndpoint: string;
   /** Every request received, in arrival order. Entries are filled in as the response proceeds. */
   requests: RecordedRequest[];
   /** The next matching request(s) get this fault; faults are consumed first in, first out. */

@@ -10,7 +10,8 @@ const FIELDS = [
 
 /**
  * Merges an override over the computed usage and makes it representable on the provider's wire:
- * counts become non-negative integers; OpenAI/Azure report no cache writes (forced 0); embeddings report
+ * counts become non-negative integers; OpenAI/Azure report no cache writes (forced 0; Anthropic and Bedrock
+ * do, and Bedrock exchanges constrain further by model family); embeddings report
  * input only; input is raised to at least cache read + write, output to at least reasoning (both are
  * inclusive totals).
  */
@@ -35,7 +36,7 @@ export function finalUsage(
       reasoningTokens: 0,
     };
   }
-  if (provider !== "anthropic") usage.cacheWriteTokens = 0;
+  if (provider !== "anthropic" && provider !== "bedrock") usage.cacheWriteTokens = 0;
   usage.inputTokens = Math.max(usage.inputTokens, usage.cacheReadTokens + usage.cacheWriteTokens);
   usage.outputTokens = Math.max(usage.outputTokens, usage.reasoningTokens);
   return usage;
