@@ -1,0 +1,166 @@
+import type { Annotations, CostSource, EventStatus, UsageEvent } from "../types.js";
+
+/** Column order of `events`, shared by the writer (positional parameters) and the reader. */
+export const EVENT_COLUMNS = [
+  "id",
+  "ts",
+  "ts_ms",
+  "duration_ms",
+  "ttft_ms",
+  "provider",
+  "operation",
+  "request_model",
+  "response_model",
+  "stream",
+  "status",
+  "http_status",
+  "error_type",
+  "attempts",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
+  "cost_micros",
+  "currency",
+  "cost_source",
+  "use_case_name",
+  "use_case_id",
+  "use_case_version",
+  "use_case_step",
+  "user_id",
+  "account_name",
+  "price_as_resource",
+  "price_as_category",
+  "resource_scope",
+  "annotations",
+  "limits_exceeded",
+  "limit_count",
+  "tag_count",
+] as const;
+
+/** Position of a column in `PendingEvent.values`. */
+export const COLUMN_INDEX = Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof EVENT_COLUMNS)[number],
+  number
+>;
+
+/**
+ * An event converted to bind values at `write()` time: a snapshot, so later mutation of the event is moot.
+ * Kept lean (it may sit in a 100k queue): the label rows are built by the writer from these.
+ */
+export interface PendingEvent {
+  readonly id: string;
+  /** One per EVENT_COLUMNS entry. */
+  readonly values: readonly (string | number | null)[];
+  readonly limitIds: readonly string[];
+  readonly tags: readonly string[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const int = (v: unknown): number | null =>
+  typeof v === "number" && Number.isFinite(v) ? Math.round(v) : null;
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const tokens = (v: unknown): number => int(v) ?? 0;
+
+function uniqueStrings(list: unknown): readonly string[] {
+  if (!Array.isArray(list) || list.length === 0) return NONE;
+  if (list.length === 1) return typeof list[0] === "string" ? [list[0]] : NONE;
+  return [...new Set(list.filter((v): v is string => typeof v === "string"))];
+}
+
+/** Throws only for an event without an id (nothing sensible can be stored); other gaps get neutral values. */
+export function toPendingEvent(e: UsageEvent): PendingEvent {
+  if (typeof e.id !== "string" || e.id === "") throw new TypeError("usage event has no id");
+  const a: Annotations = e.annotations ?? {};
+  const parsed = Date.parse(e.ts);
+  // A malformed timestamp should not lose the cost: file it under "now", keep the text as given.
+  const tsMs = Number.isFinite(parsed) ? parsed : Date.now();
+  const ts = Number.isFinite(parsed) ? e.ts : new Date(tsMs).toISOString();
+  const u = e.usage ?? ({} as Partial<UsageEvent["usage"]>);
+  const limitIds = uniqueStrings(a.limitIds);
+  const tags = uniqueStrings(a.requestTags);
+  const values = [
+    e.id,
+    ts,
+    tsMs,
+    num(e.durationMs) ?? 0,
+    num(e.ttftMs),
+    String(e.provider),
+    String(e.operation),
+    String(e.requestModel),
+    str(e.responseModel),
+    e.stream ? 1 : 0,
+    String(e.status),
+    int(e.httpStatus),
+    str(e.errorType),
+    int(e.attempts) ?? 1,
+    tokens(u.inputTokens),
+    tokens(u.outputTokens),
+    tokens(u.cacheReadTokens),
+    tokens(u.cacheWriteTokens),
+    tokens(u.reasoningTokens),
+    int(e.costMicros),
+    e.currency ?? "USD",
+    String(e.costSource ?? (e.costMicros == null ? "unpriced" : "computed")),
+    str(a.useCaseName),
+    str(a.useCaseId),
+    int(a.useCaseVersion),
+    str(a.useCaseStep),
+    str(a.userId),
+    str(a.accountName),
+    str(a.priceAsResource),
+    str(a.priceAsCategory),
+    str(a.resourceScope),
+    JSON.stringify(a),
+    JSON.stringify(uniqueStrings(e.limitsExceeded)),
+    limitIds.length,
+    tags.length,
+  ];
+  return { id: e.id, values, limitIds, tags };
+}
+
+type Row = Record<(typeof EVENT_COLUMNS)[number], unknown>;
+
+function parseJson<T>(text: unknown, fallback: T): T {
+  if (typeof text !== "string") return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Rebuilds the UsageEvent from a stored row (annotations come from the JSON column: the full object). */
+export function fromEventRow(row: Row): UsageEvent {
+  const event: UsageEvent = {
+    id: row.id as string,
+    ts: row.ts as string,
+    durationMs: row.duration_ms as number,
+    provider: row.provider as string,
+    operation: row.operation as string,
+    requestModel: row.request_model as string,
+    stream: row.stream === 1,
+    status: row.status as EventStatus,
+    attempts: row.attempts as number,
+    usage: {
+      inputTokens: row.input_tokens as number,
+      outputTokens: row.output_tokens as number,
+      cacheReadTokens: row.cache_read_tokens as number,
+      cacheWriteTokens: row.cache_write_tokens as number,
+      reasoningTokens: row.reasoning_tokens as number,
+    },
+    costMicros: (row.cost_micros as number | null) ?? null,
+    currency: "USD",
+    costSource: row.cost_source as CostSource,
+    annotations: parseJson<Annotations>(row.annotations, {}),
+    limitsExceeded: parseJson<string[]>(row.limits_exceeded, []),
+  };
+  if (row.ttft_ms != null) event.ttftMs = row.ttft_ms as number;
+  if (row.response_model != null) event.responseModel = row.response_model as string;
+  if (row.http_status != null) event.httpStatus = row.http_status as number;
+  if (row.error_type != null) event.errorType = row.error_type as string;
+  return event;
+}

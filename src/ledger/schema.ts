@@ -1,0 +1,127 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * One step of the ledger schema. `version` is what `PRAGMA user_version` holds once `up` has run.
+ * To change the schema, append a migration with the next version; never edit one that has shipped.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  up(db: Database): void;
+}
+
+const V1_EVENTS = `
+CREATE TABLE events (
+  id                 TEXT PRIMARY KEY,
+  ts                 TEXT NOT NULL,
+  ts_ms              INTEGER NOT NULL,
+  duration_ms        REAL NOT NULL,
+  ttft_ms            REAL,
+  provider           TEXT NOT NULL,
+  operation          TEXT NOT NULL,
+  request_model      TEXT NOT NULL,
+  response_model     TEXT,
+  stream             INTEGER NOT NULL,
+  status             TEXT NOT NULL,
+  http_status        INTEGER,
+  error_type         TEXT,
+  attempts           INTEGER NOT NULL,
+  input_tokens       INTEGER NOT NULL,
+  output_tokens      INTEGER NOT NULL,
+  cache_read_tokens  INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  reasoning_tokens   INTEGER NOT NULL,
+  cost_micros        INTEGER,
+  currency           TEXT NOT NULL DEFAULT 'USD',
+  cost_source        TEXT NOT NULL,
+  use_case_name      TEXT,
+  use_case_id        TEXT,
+  use_case_version   INTEGER,
+  use_case_step      TEXT,
+  user_id            TEXT,
+  account_name       TEXT,
+  price_as_resource  TEXT,
+  price_as_category  TEXT,
+  resource_scope     TEXT,
+  annotations        TEXT NOT NULL,
+  limits_exceeded    TEXT NOT NULL,
+  -- How many event_labels rows of each kind: lets --by limit / --by tag find unlabelled events without a join.
+  limit_count        INTEGER NOT NULL,
+  tag_count          INTEGER NOT NULL
+);
+
+-- List-valued annotations (limitIds, requestTags), one row per value. Clustered on (kind, value), so this
+-- table is its own covering index for --by limit / --by tag: the report walks one kind in value order,
+-- with no join and no sort. The event's filter and measure columns are copied here for that reason
+-- (events are never updated, so the copies cannot drift).
+CREATE TABLE event_labels (
+  kind          TEXT NOT NULL CHECK (kind IN ('limit', 'tag')),
+  value         TEXT NOT NULL,
+  event_id      TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  ts_ms         INTEGER NOT NULL,
+  use_case_name TEXT,
+  status        TEXT NOT NULL,
+  input_tokens  INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_micros   INTEGER,
+  PRIMARY KEY (kind, value, event_id)
+) WITHOUT ROWID;
+`;
+
+// Every index costs ingest throughput, so there are only three, each covering (the report never reads the
+// wide rows). user and instance, the heaviest group-bys, get their own: the report scans them in key order
+// with no sort. Every other singleton key, the day buckets and the unlabelled-event counts use the time
+// index: a range scan on ts_ms and grouping in a small temp b-tree (few distinct values).
+const V1_INDICES = `
+CREATE INDEX events_by_user ON events
+  (user_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros);
+CREATE INDEX events_by_instance ON events
+  (use_case_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros);
+CREATE INDEX events_by_time ON events
+  (ts_ms, use_case_name, account_name, use_case_step, request_model, provider,
+   status, input_tokens, output_tokens, cost_micros, limit_count, tag_count);
+`;
+
+/** The ordered list of migrations. Migration 2 (limits, reservations) will be appended here. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "events, event_labels and the report indices",
+    up(db) {
+      db.exec(V1_EVENTS);
+      db.exec(V1_INDICES);
+    },
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION. Runs inside one IMMEDIATE transaction and re-reads the version
+ * under the write lock, so processes that open a fresh file at the same time migrate it exactly once.
+ * A file written by a newer costtrail (higher version) is left as is.
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  const target = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  // Fast path: already current (the common case on every open), no write lock taken.
+  const seen = schemaVersion(db);
+  if (seen >= target) return { from: seen, to: seen };
+  const run = db.transaction(() => {
+    const from = schemaVersion(db);
+    for (const m of migrations) {
+      if (m.version <= from) continue;
+      m.up(db);
+      // PRAGMA does not take bound parameters; the version is an integer we control.
+      db.pragma(`user_version = ${Math.trunc(m.version)}`);
+    }
+    return { from, to: Math.max(from, target) };
+  });
+  return run.immediate();
+}

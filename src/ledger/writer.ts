@@ -1,0 +1,40 @@
+import type { Database } from "better-sqlite3";
+import { COLUMN_INDEX as C, EVENT_COLUMNS, type PendingEvent } from "./event-row.js";
+
+/** Writes a batch in one transaction; returns how many events were new (duplicates by id are ignored). */
+export type EventWriter = (batch: readonly PendingEvent[]) => number;
+
+export function createEventWriter(db: Database): EventWriter {
+  const insertEvent = db.prepare(
+    `INSERT OR IGNORE INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
+  );
+  const insertLabel = db.prepare(
+    `INSERT OR IGNORE INTO event_labels
+       (kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
+    let inserted = 0;
+    for (const e of batch) {
+      // Labels only with a new row: a re-sent event already has its labels, written in the same transaction.
+      if (insertEvent.run(e.values).changes === 0) continue;
+      inserted++;
+      if (e.limitIds.length === 0 && e.tags.length === 0) continue;
+      const v = e.values;
+      const copied = [
+        v[C.ts_ms],
+        v[C.use_case_name],
+        v[C.status],
+        v[C.input_tokens],
+        v[C.output_tokens],
+        v[C.cost_micros],
+      ];
+      for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
+      for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);
+    }
+    return inserted;
+  });
+  // IMMEDIATE takes the write lock up front, so a concurrent writer waits on busy_timeout instead of
+  // failing with SQLITE_BUSY on a read-to-write lock upgrade.
+  return (batch) => writeBatch.immediate(batch);
+}
