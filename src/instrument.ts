@@ -1,11 +1,12 @@
 import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
+import { type LedgerSink, openLedger } from "./ledger/index.js";
 import { log } from "./log.js";
 import { Pricer } from "./pricing/index.js";
 import { patchProviders, unpatchProviders } from "./providers/registry.js";
 import { getRuntime, setRuntime } from "./runtime.js";
-import type { CostSource, InstrumentConfig, PriceOverride, Sink, UsageEvent } from "./types.js";
+import type { CostSource, InstrumentConfig, Logger, PriceOverride, Sink, UsageEvent } from "./types.js";
 
 export interface Instrumentation {
   /**
@@ -27,13 +28,17 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   const resolved = resolveConfig(config);
   log.use(resolved.logger);
   const previous = getRuntime();
-  const ownedSinks: Sink[] = [];
+  // Everything that validates comes before anything that opens files.
   const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger: loggerOf(resolved) });
+  const ownedSinks: Sink[] = [];
+  if (resolved.ledger !== false)
+    ownedSinks.push(ledgerFor(resolved.ledger, previous?.ownedSinks, loggerOf(resolved)));
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   setRuntime({ config: resolved, pipeline, ownedSinks, price: (event) => priceEvent(pricer, event) });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
   ready = patchProviders();
-  if (previous) void previous.pipeline.shutdown(previous.ownedSinks);
+  // Reconfiguring: close what the previous setup opened and this one does not reuse.
+  if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
   return handle;
 }
 
@@ -54,7 +59,13 @@ function priceEvent(
   return { costMicros, costSource };
 }
 
-function loggerOf(config: ReturnType<typeof resolveConfig>) {
+/** One ledger per path: a second `instrument()` with the same path keeps writing through the same sink. */
+function ledgerFor(path: string, previous: Sink[] | undefined, logger: Logger): LedgerSink {
+  const same = previous?.find((s): s is LedgerSink => s.name === "ledger" && (s as LedgerSink).path === path);
+  return same ?? openLedger(path, { logger });
+}
+
+function loggerOf(config: ReturnType<typeof resolveConfig>): Logger {
   return config.logger ?? { warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
 }
 
