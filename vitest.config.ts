@@ -41,6 +41,7 @@ export default defineConfig({
         test: { name: "legacy", include: ["test/legacy/**/*.test.ts"], testTimeout: 20_000 },
       },
       {
+        plugins: [tc39Decorators()],
         test: {
           name: "e2e",
           include: ["test/browser/**/*.test.ts", "test/examples/**/*.test.ts"],
