@@ -25,7 +25,7 @@ interface ReportCommandOptions {
 
 const NONE = "(none)";
 
-function renderReportTable(result: ReportResult): string {
+export function renderReportTable(result: ReportResult): string {
   const instance = result.by === "instance";
   const showUnpriced = result.totals.unpriced > 0;
   const columns: TableColumn[] = [

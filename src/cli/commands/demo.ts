@@ -1,0 +1,36 @@
+import { runDemo } from "../../demo/run-demo.js";
+import type { CommandRegistration } from "../context.js";
+import { positiveIntOption } from "../options.js";
+
+export const demoCommand: CommandRegistration = (program, io) => {
+  program
+    .command("demo")
+    .description("run a simulated app against a local mock provider, then print the cost report (offline)")
+    .addOption(positiveIntOption("--users <n>", "simulated users").default(20))
+    .addOption(positiveIntOption("--requests <n>", "total requests").default(200))
+    .addOption(positiveIntOption("--concurrency <n>", "requests in flight").default(20))
+    .addOption(positiveIntOption("--latency <ms>", "mock provider latency per response").default(15))
+    .option("--db <path>", "the demo's ledger file", ".costtrail/demo.db")
+    .option("--keep", "append to the existing demo ledger instead of starting fresh", false)
+    .action(
+      async (opts: {
+        users: number;
+        requests: number;
+        concurrency: number;
+        latency: number;
+        db: string;
+        keep: boolean;
+      }) => {
+        await runDemo({
+          users: opts.users,
+          requests: opts.requests,
+          concurrency: opts.concurrency,
+          latencyMs: opts.latency,
+          db: opts.db,
+          keep: opts.keep,
+          out: io.stdout,
+          err: io.stderr as typeof io.stderr & { isTTY?: boolean },
+        });
+      },
+    );
+};
