@@ -17,6 +17,7 @@ const server = spawn(
     stdio: ["ignore", "pipe", "inherit"],
   },
 );
+process.on("exit", () => server.kill("SIGTERM")); // never leave the mock running, even on failure
 const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
 const { openaiBaseURL } = JSON.parse(line) as { openaiBaseURL: string };
 const client = new OpenAI({ baseURL: openaiBaseURL, apiKey: "bench", maxRetries: 0 });
@@ -62,6 +63,7 @@ for (const stream of [false, true]) {
   for (let done = 0; done < CALLS; done += BLOCK) {
     await timed(() => block(stream, BLOCK), BLOCK, bare);
     const handle = instrument({ ledger: false, globalInstrumentation: false, onEvent: () => void events++ });
+    await handle.ready; // run under tsx: the ESM copy of the SDK is patched a tick later
     await timed(() => block(stream, BLOCK), BLOCK, inst);
     await handle.shutdown();
   }

@@ -189,39 +189,69 @@ export function observeStream(stream: any, record: CallRecord, observer: Observe
     return;
   }
   stream.iterator = function (this: unknown) {
-    return observeIterator(Reflect.apply(iterator, this, []), record, observer, stream.controller);
+    return observeIterator(
+      Reflect.apply(iterator, this, []) as AsyncIterator<unknown>,
+      record,
+      observer,
+      stream.controller,
+    );
   };
 }
 
-async function* observeIterator(
-  inner: AsyncIterable<unknown>,
+/**
+ * The SDK's iterator, observed: a plain iterator object adding one `.then` per item (an async generator here
+ * costs several promise ticks per chunk). Every way out ends the record once: done, `return()` (a `break`),
+ * or a rejection; the SDK ends quietly when its controller is aborted, so a done stream checks the signal.
+ */
+function observeIterator(
+  inner: AsyncIterator<unknown>,
   record: CallRecord,
   observer: Observer,
   controller: AbortController | undefined,
-) {
-  let completed = false;
-  try {
-    for await (const item of inner) {
-      let hide = false;
-      try {
-        record.sawItem(observer.isContent(item));
-        hide = observer.onStreamItem(item, record);
-      } catch (error) {
-        internalFailure("stream-item", error);
-      }
-      if (!hide) yield item;
-    }
-    completed = true;
-  } catch (error) {
-    // The SDK returns quietly on a user abort, so what is thrown here is a failure (its own finally aborts
-    // the controller too, which is why the signal says nothing here).
-    record.fail(error);
-    throw error;
-  } finally {
-    // The SDK ends quietly when its controller is aborted; a `break` lands here with completed still false.
+): AsyncIterableIterator<unknown> {
+  let settled = false;
+  const end = (completed: boolean) => {
+    if (settled) return;
+    settled = true;
     if (completed && !controller?.signal.aborted) record.finish("ok");
     else record.finish("aborted", completed ? "APIUserAbortError" : "StreamClosedEarly");
-  }
+  };
+  const failed = (error: unknown): never => {
+    // What the SDK throws is a failure: on a user abort it returns quietly instead.
+    settled = true;
+    record.fail(error);
+    throw error;
+  };
+  const step = (
+    result: IteratorResult<unknown>,
+  ): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    if (result.done) {
+      end(true);
+      return result;
+    }
+    let hide = false;
+    try {
+      record.sawItem(observer.isContent(result.value));
+      hide = observer.onStreamItem(result.value, record);
+    } catch (error) {
+      internalFailure("stream-item", error);
+    }
+    return hide ? inner.next().then(step, failed) : result;
+  };
+  return {
+    next: () => inner.next().then(step, failed),
+    return: (value?: unknown) => {
+      end(false);
+      return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value });
+    },
+    throw: (error?: unknown) => {
+      end(false);
+      return inner.throw ? inner.throw(error) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 async function readRawResponse(response: Response, record: CallRecord, observer: Observer): Promise<void> {
