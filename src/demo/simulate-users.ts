@@ -37,7 +37,8 @@ export async function simulateUsers(options: SimulationOptions): Promise<Simulat
         "x-account": accounts[user % accounts.length]!,
       };
       const docs = docsByUser.get(user) ?? [];
-      const append = docs.length > 0 && i % 3 !== 0;
+      // Each user's own rounds: create on every third, append otherwise (independent of the user count).
+      const append = docs.length > 0 && Math.floor(i / users) % 3 !== 0;
       const response = append
         ? await fetch(`${url}/documents/${encodeURIComponent(docs[i % docs.length]!)}/append`, {
             method: "POST",

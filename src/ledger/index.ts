@@ -1,3 +1,17 @@
+export {
+  BUCKETS,
+  type Bucket,
+  type InstanceDetail,
+  type InstanceOptions,
+  instanceDetail,
+  type PeriodOptions,
+  periodTotals,
+  type SpendOverTimeOptions,
+  type SpendOverTimeResult,
+  type SpendSeries,
+  spendOverTime,
+  type TotalsResult,
+} from "./dashboard-queries.js";
 export { parseTimeBound, type TimeBound, TimeBoundError } from "./durations.js";
 export { LedgerNotFoundError } from "./errors.js";
 export { type ExitParticipant, registerExitHooks } from "./exit-hooks.js";

@@ -41,6 +41,8 @@ export interface ReportResult {
   since: string | null;
   until: string | null;
   rows: ReportRow[];
+  /** How many groups matched before `limit` cut the rows (equal to `rows.length` without a limit). */
+  groupCount: number;
   /**
    * Over the matching events, each counted once. For `tag` and `limit` an event with several values
    * appears in several rows, so the rows may add up to more than the totals.
@@ -48,9 +50,11 @@ export interface ReportResult {
   totals: ReportRow;
 }
 
-const EMPTY_TO_UNDEFINED = (v: unknown) => (v === "" || v === null ? undefined : v);
+/** Query strings say "absent" with an empty value: `?since=` is no bound. */
+export const EMPTY_TO_UNDEFINED = (v: unknown) => (v === "" || v === null ? undefined : v);
 
-const timeBoundSchema = z.preprocess(
+/** A `since` / `until` bound as `parseTimeBound` reads it; the issue message is its error. */
+export const timeBoundSchema = z.preprocess(
   EMPTY_TO_UNDEFINED,
   z
     .union([z.string(), z.number(), z.date()])
@@ -103,6 +107,12 @@ export class ReportOptionsError extends Error {
     super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "));
     this.issues = issues;
   }
+
+  static fromZod(error: z.ZodError): ReportOptionsError {
+    return new ReportOptionsError(
+      error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
+    );
+  }
 }
 
 /**
@@ -112,12 +122,56 @@ export class ReportOptionsError extends Error {
 export function parseReportOptions(input: unknown): ReportOptions {
   const parsed = reportOptionsSchema.safeParse(input);
   if (parsed.success) return parsed.data as ReportOptions;
-  throw new ReportOptionsError(
-    parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
-  );
+  throw ReportOptionsError.fromZod(parsed.error);
 }
 
 const DAY_MS = 86_400_000;
+
+/** The time range and use case every ledger query filters on, as validated options give them. */
+export interface EventFilterOptions {
+  since?: TimeBound;
+  until?: TimeBound;
+  useCase?: string;
+  now?: number | Date;
+}
+
+/** A filter resolved against "now": epoch-ms bounds and the SQL conditions on alias `e` with their parameters. */
+export interface EventFilter {
+  since: number | undefined;
+  until: number | undefined;
+  /** Conditions to AND together (empty: every event). */
+  where: string[];
+  params: (string | number)[];
+}
+
+/** Resolves relative bounds against `now` (default: the current time) into SQL conditions. */
+export function eventFilter(opts: EventFilterOptions): EventFilter {
+  const now = opts.now === undefined ? Date.now() : new Date(opts.now).getTime();
+  const since = opts.since === undefined ? undefined : parseTimeBound(opts.since, now);
+  const until = opts.until === undefined ? undefined : parseTimeBound(opts.until, now);
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (since !== undefined) {
+    where.push("e.ts_ms >= ?");
+    params.push(since);
+  }
+  if (until !== undefined) {
+    where.push("e.ts_ms < ?");
+    params.push(until);
+  }
+  if (opts.useCase !== undefined) {
+    where.push("e.use_case_name = ?");
+    params.push(opts.useCase);
+  }
+  return { since, until, where, params };
+}
+
+/** `WHERE a AND b …` for a filter's conditions; empty when there are none. */
+export function whereClause(filter: EventFilter): string {
+  return filter.where.length ? `WHERE ${filter.where.join(" AND ")}` : "";
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** Group expression per key. `day` groups on an integer (days since epoch, UTC) and is formatted in JS. */
 const GROUP_EXPR: Record<ReportBy, string> = {
@@ -139,14 +193,25 @@ const LABEL_KIND: Partial<Record<ReportBy, "limit" | "tag">> = { limit: "limit",
 
 // Column order of every report query; rows are fetched raw (arrays): for 100k-row reports (instances) building
 // intermediate objects costs as much as the aggregation itself.
-const MEASURES = `count(*) AS requests,
-  coalesce(sum(e.status = 'error'), 0),
-  coalesce(sum(e.input_tokens), 0),
-  coalesce(sum(e.output_tokens), 0),
-  coalesce(sum(e.cost_micros), 0) AS cost_micros,
-  count(*) - count(e.cost_micros)`;
+const MEASURE_EXPRS = [
+  "count(*)",
+  "coalesce(sum(e.status = 'error'), 0)",
+  "coalesce(sum(e.input_tokens), 0)",
+  "coalesce(sum(e.output_tokens), 0)",
+  "coalesce(sum(e.cost_micros), 0)",
+  "count(*) - count(e.cost_micros)",
+] as const;
+export const MEASURES = MEASURE_EXPRS.map((m, i) =>
+  i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_micros` : m,
+).join(",\n  ");
+/**
+ * Over the groups of a grouped query, before LIMIT: how many groups, then each measure summed (the totals,
+ * when every event is in exactly one group). Computed from the grouped rows, so it costs no second scan.
+ */
+const OVER_ALL_GROUPS = ["count(*) OVER ()", ...MEASURE_EXPRS.map((m) => `sum(${m}) OVER ()`)].join(", ");
 
-type RawRow = [
+/** A row of `SELECT key, use-case name, ${MEASURES}`, fetched with `.raw()`. */
+export type RawRow = [
   key: string | number | null,
   useCaseName: string | null,
   requests: number,
@@ -157,7 +222,7 @@ type RawRow = [
   unpriced: number,
 ];
 
-function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
+export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
   const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costMicros, unpriced] = raw;
   let key: string | null;
   if (rawKey === null) key = null;
@@ -193,31 +258,17 @@ function byCost(a: ReportRow, b: ReportRow): number {
 export function report(db: Database, options: ReportOptions): ReportResult {
   // Parsed even when typed: a JavaScript caller (or a cast) can still pass anything.
   const opts = parseReportOptions(options);
-  const now = opts.now === undefined ? Date.now() : new Date(opts.now).getTime();
-  const since = opts.since === undefined ? undefined : parseTimeBound(opts.since, now);
-  const until = opts.until === undefined ? undefined : parseTimeBound(opts.until, now);
-
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (since !== undefined) {
-    where.push("e.ts_ms >= ?");
-    params.push(since);
-  }
-  if (until !== undefined) {
-    where.push("e.ts_ms < ?");
-    params.push(until);
-  }
-  if (opts.useCase !== undefined) {
-    where.push("e.use_case_name = ?");
-    params.push(opts.useCase);
-  }
-  const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const filter = eventFilter(opts);
+  const { params } = filter;
+  const whereSql = whereClause(filter);
 
   const by = opts.by;
   const kind = LABEL_KIND[by];
   const group = GROUP_EXPR[by];
-  const and = where.map((w) => ` AND ${w}`).join("");
+  const and = filter.where.map((w) => ` AND ${w}`).join("");
   let rows: ReportRow[];
+  let groupCount: number;
+  let totals: ReportRow;
   if (kind) {
     // Labelled events, grouped per value, straight from the clustered labels table …
     const labelled = db
@@ -233,31 +284,62 @@ export function report(db: Database, options: ReportOptions): ReportResult {
       .get(params) as RawRow;
     rows = [...labelled, ...(none[2] > 0 ? [none] : [])].map((r) => toReportRow(r, by));
     rows.sort(opts.order === "key" ? byKey : byCost);
+    groupCount = rows.length;
     if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
+    // An event with several values is in several rows: count each once.
+    totals = totalsRow(db, filter);
   } else {
     // max(): any row's name would do (an instance has one use case); max() makes the choice explicit.
     const useCaseName = by === "instance" ? "max(e.use_case_name)" : "NULL";
     const order =
       opts.order === "key" ? "key IS NULL, key" : "cost_micros DESC, requests DESC, key IS NULL, key";
-    const limit = opts.limit !== undefined ? "LIMIT ?" : "";
-    const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES} FROM events e ${whereSql}
-      GROUP BY ${group} ORDER BY ${order} ${limit}`;
-    const rowParams = opts.limit !== undefined ? [...params, opts.limit] : params;
-    rows = (db.prepare(sql).raw().all(rowParams) as RawRow[]).map((r) => toReportRow(r, by));
+    // Every event is in exactly one group, so the totals are the groups' sums: no second scan of the range.
+    if (opts.limit === undefined) {
+      const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES} FROM events e ${whereSql}
+        GROUP BY ${group} ORDER BY ${order}`;
+      const raw = db.prepare(sql).raw().all(params) as RawRow[];
+      rows = raw.map((r) => toReportRow(r, by));
+      groupCount = rows.length;
+      const sums: RawRow = [null, null, 0, 0, 0, 0, 0, 0];
+      for (const r of raw) for (let i = 2; i < 8; i++) (sums[i] as number) += r[i] as number;
+      totals = toReportRow(sums, null);
+    } else {
+      // Window functions run over every group before LIMIT: the group count and the totals, from one query.
+      const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES}, ${OVER_ALL_GROUPS} FROM events e ${whereSql}
+        GROUP BY ${group} ORDER BY ${order} LIMIT ?`;
+      const raw = db
+        .prepare(sql)
+        .raw()
+        .all([...params, opts.limit]) as (string | number | null)[][];
+      rows = raw.map((r) => toReportRow(r.slice(0, 8) as RawRow, by));
+      const first = raw[0];
+      groupCount = (first?.[8] as number | undefined) ?? 0;
+      totals = toReportRow(
+        first ? ([null, null, ...first.slice(9, 15)] as RawRow) : [null, null, 0, 0, 0, 0, 0, 0],
+        null,
+      );
+    }
   }
-
-  const totals = toReportRow(
-    db.prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e ${whereSql}`).raw().get(params) as RawRow,
-    null,
-  );
 
   return {
     by,
-    since: since === undefined ? null : new Date(since).toISOString(),
-    until: until === undefined ? null : new Date(until).toISOString(),
+    since: iso(filter.since),
+    until: iso(filter.until),
     rows,
+    groupCount,
     totals,
   };
+}
+
+/** Every matching event counted once: the `totals` of a report, and of the dashboard's period. */
+export function totalsRow(db: Database, filter: EventFilter): ReportRow {
+  return toReportRow(
+    db
+      .prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e ${whereClause(filter)}`)
+      .raw()
+      .get(filter.params) as RawRow,
+    null,
+  );
 }
 
 /** The last `n` events (most recent last, like `tail`). */

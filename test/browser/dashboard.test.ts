@@ -1,0 +1,260 @@
+/**
+ * The dashboard in a real browser (Debian's chromium, headless, driven by playwright-core) over a ledger the
+ * demo filled: the Users tab matches `costtrail report --by user --format json`, tabs switch, an instance
+ * opens, and the screenshots in docs/assets are taken from here.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Database } from "better-sqlite3";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatCount, formatUsd } from "../../src/cli/format.js";
+import { runCli } from "../../src/cli/program.js";
+import type { ReportResult } from "../../src/ledger/index.js";
+import { openLedgerReadonly } from "../../src/ledger/open-database.js";
+import { type RunningDashboard, startDashboard } from "../../src/server/index.js";
+import { tempDir } from "../ledger/helpers.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ASSETS = fileURLToPath(new URL("../../docs/assets/", import.meta.url));
+const TOKEN = "e2e-dashboard-token";
+const USERS = 12;
+const REQUESTS = 120;
+
+const path = join(tempDir("costtrail-browser-"), "demo.db");
+let db: Database;
+let dashboard: RunningDashboard;
+let browser: Browser;
+let page: Page;
+/** Console errors, failed requests and uncaught exceptions on the page: there must be none. */
+const problems: string[] = [];
+
+async function cli(...argv: string[]): Promise<string> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  if (code !== 0) throw new Error(`costtrail ${argv.join(" ")} exited ${code}: ${stderr}`);
+  return stdout;
+}
+
+const reportJson = async (by: string) =>
+  JSON.parse(await cli("report", "--by", by, "--format", "json", "--db", path)) as ReportResult;
+
+/** The drivers table as the page shows it: one entry per body row, and the footer. */
+async function driversTable() {
+  return page.evaluate(() => {
+    const table = document.querySelector("#drivers-table") as HTMLTableElement;
+    const cells = (tr: Element) => [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim() ?? "");
+    const row = (tr: HTMLElement) => ({
+      key: tr.dataset.none ? null : (tr.dataset.key ?? null),
+      requests: Number(tr.dataset.requests),
+      costMicros: Number(tr.dataset.costMicros),
+      cells: cells(tr),
+      costTitle: tr.querySelectorAll("td")[tr.querySelectorAll("td").length - 2]?.getAttribute("title"),
+    });
+    return {
+      by: table.dataset.by,
+      headers: [...table.querySelectorAll("thead th")].map((th) => th.textContent?.trim()),
+      rows: [...table.querySelectorAll<HTMLElement>("tbody tr[data-requests]")].map(row),
+      footer: row(table.querySelector<HTMLElement>("tfoot tr")!),
+    };
+  });
+}
+
+async function selectTab(label: string, by: string) {
+  await page.getByRole("tab", { name: label }).click();
+  await page.waitForSelector(`#drivers-table[data-by="${by}"] tbody tr`);
+  expect(await page.getByRole("tab", { name: label }).getAttribute("aria-selected")).toBe("true");
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `chromium not found at ${CHROMIUM}: the dashboard's browser tests need Debian's chromium ` +
+        "(apt-get install -y chromium; .ci/run installs it) or CHROMIUM_PATH",
+    );
+  }
+  // The demo, as a user runs it: mock provider, instrumented document app, simulated users, a limit.
+  await cli(
+    "demo",
+    "--db",
+    path,
+    "--users",
+    String(USERS),
+    "--requests",
+    String(REQUESTS),
+    "--concurrency",
+    "12",
+    "--latency",
+    "5",
+  );
+  db = openLedgerReadonly(path);
+  dashboard = await startDashboard({ db, port: 0, token: TOKEN });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  db?.close();
+});
+
+describe("costtrail dashboard in chromium", () => {
+  it("opens with the token, and its Users tab and totals equal `costtrail report --by user --format json`", async () => {
+    const expected = await reportJson("user");
+    // The token in the URL is traded for a cookie (redirect); every later request (assets, API) carries it.
+    await page.goto(`${dashboard.url}?token=${TOKEN}#period=all&tab=users`);
+    await page.waitForSelector("body[data-loaded]");
+    expect(new URL(page.url()).search).toBe("");
+
+    const table = await driversTable();
+    expect(table.by).toBe("user");
+    expect(table.headers.slice(0, 7)).toEqual([
+      "User",
+      "Requests",
+      "Errors",
+      "Input tokens",
+      "Output tokens",
+      "Spend (USD)",
+      "Share of spend",
+    ]);
+    // The demo's users, in the report's order, with the report's numbers.
+    expect(table.rows.map((r) => r.key).sort()).toEqual(
+      Array.from({ length: USERS }, (_, i) => `user-${String(i + 1).padStart(2, "0")}`),
+    );
+    expect(table.rows.map((r) => [r.key, r.requests, r.costMicros])).toEqual(
+      expected.rows.map((r) => [r.key, r.requests, r.costMicros]),
+    );
+    for (const [i, row] of table.rows.entries()) {
+      const want = expected.rows[i]!;
+      expect(row.cells.slice(1, 5)).toEqual([
+        formatCount(want.requests),
+        formatCount(want.errors),
+        formatCount(want.inputTokens),
+        formatCount(want.outputTokens),
+      ]);
+      expect(row.costTitle).toBe(`${formatUsd(want.costMicros)} USD`);
+    }
+    expect(table.footer.requests).toBe(expected.totals.requests);
+    expect(table.footer.costMicros).toBe(expected.totals.costMicros);
+    expect(table.footer.cells[1]).toBe(formatCount(expected.totals.requests));
+    expect(table.footer.costTitle).toBe(`${formatUsd(expected.totals.costMicros)} USD`);
+    expect(expected.totals.requests).toBe(REQUESTS);
+
+    // The headline cards: the same totals.
+    expect(await page.locator("#totals").getAttribute("data-cost-micros")).toBe(
+      String(expected.totals.costMicros),
+    );
+    expect(await page.locator('[data-total="requests"]').textContent()).toBe(
+      formatCount(expected.totals.requests),
+    );
+    expect(await page.locator('[data-total="spend"]').getAttribute("title")).toBe(
+      `${formatUsd(expected.totals.costMicros)} USD`,
+    );
+
+    // The chart drew (Chart.js served locally) and the demo's limit is listed.
+    expect(await page.evaluate(() => typeof (window as { Chart?: unknown }).Chart)).toBe("function");
+    expect(await page.locator("#spend-chart").evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(0);
+    await page.waitForSelector('[data-limit="acme-trial-daily"]');
+
+    mkdirSync(ASSETS, { recursive: true });
+    await page.screenshot({ path: join(ASSETS, "dashboard.png"), fullPage: true });
+  });
+
+  it("switches tabs, and sorts by a column", async () => {
+    await selectTab("Use cases", "use-case");
+    let table = await driversTable();
+    expect(table.rows.map((r) => r.key).sort()).toEqual(["append_document", "create_document"]);
+    expect(table.rows.map((r) => [r.key, r.costMicros])).toEqual(
+      (await reportJson("use-case")).rows.map((r) => [r.key, r.costMicros]),
+    );
+
+    await selectTab("Accounts", "account");
+    table = await driversTable();
+    expect(table.rows.map((r) => r.key)).toContain("acme-trial");
+
+    await selectTab("Models", "model");
+    table = await driversTable();
+    expect(table.rows.map((r) => r.key).sort()).toEqual(["claude-haiku-4-5", "gpt-4o-mini"]);
+
+    await selectTab("Tags", "tag");
+    table = await driversTable();
+    expect(table.footer.requests).toBe(REQUESTS);
+
+    await selectTab("Users", "user");
+    await page.locator('#drivers-table th[data-column="requests"] button').click();
+    expect(await page.locator('#drivers-table th[data-column="requests"]').getAttribute("aria-sort")).toBe(
+      "descending",
+    );
+    let requests = (await driversTable()).rows.map((r) => r.requests);
+    expect(requests).toEqual([...requests].sort((a, b) => b - a));
+    await page.locator('#drivers-table th[data-column="key"] button').click();
+    expect(await page.locator('#drivers-table th[data-column="key"]').getAttribute("aria-sort")).toBe(
+      "ascending",
+    );
+    const keys = (await driversTable()).rows.map((r) => r.key!);
+    expect(keys).toEqual([...keys].sort());
+    requests = (await driversTable()).rows.map((r) => r.requests);
+    expect(requests.reduce((a, b) => a + b, 0)).toBe(REQUESTS);
+  });
+
+  it("drills into an instance: its calls, steps and models", async () => {
+    await selectTab("Instances", "instance");
+    const instances = await reportJson("instance");
+    const top = instances.rows[0]!;
+    const table = await driversTable();
+    expect(table.rows[0]).toMatchObject({ key: top.key, requests: top.requests, costMicros: top.costMicros });
+    expect(table.rows[0]!.cells[1]).toBe(top.useCaseName);
+
+    await page.locator("#drivers-table tbody tr").first().getByRole("button").click();
+    await page.waitForSelector("#instance-calls tbody tr");
+    const dialog = page.locator("#instance-dialog");
+    expect(await dialog.evaluate((d: HTMLDialogElement) => d.open)).toBe(true);
+    expect(await page.locator("#instance-title").textContent()).toBe(top.key);
+    expect(await page.locator("#instance-use-case").textContent()).toBe(`Instance of ${top.useCaseName}`);
+    expect(await page.locator("#instance-totals").getAttribute("data-cost-micros")).toBe(
+      String(top.costMicros),
+    );
+    expect(await page.locator("#instance-calls tbody tr").count()).toBe(top.requests);
+    expect(await dialog.locator("canvas").count()).toBe(1);
+    expect(await dialog.getByRole("heading", { name: "Steps" }).count()).toBe(1);
+    expect(await dialog.getByRole("heading", { name: "Models" }).count()).toBe(1);
+    // The drill-down is linkable: its id is in the URL.
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("instance")).toBe(top.key);
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(ASSETS, "dashboard-instance.png") });
+
+    await page.keyboard.press("Escape");
+    expect(await dialog.evaluate((d: HTMLDialogElement) => d.open)).toBe(false);
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("instance")).toBeNull();
+  });
+
+  it("had no console errors, failed requests or page errors", () => {
+    expect(problems).toEqual([]);
+  });
+});
