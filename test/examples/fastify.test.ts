@@ -1,13 +1,7 @@
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { createApp } from "../../examples/fastify/app.js";
-import {
-  driveDocumentLoad,
-  type ExampleEnv,
-  misattributions,
-  startExampleEnv,
-  TOTAL_REQUESTS,
-} from "./support.js";
+import { type ExampleEnv, expectNoMisattribution, startExampleEnv } from "./support.js";
 
 let env: ExampleEnv;
 beforeAll(async () => {
@@ -21,10 +15,7 @@ describe("examples/fastify: the document generator on Fastify", () => {
     await app.listen({ port: 0, host: "127.0.0.1" });
     try {
       const { port } = app.server.address() as AddressInfo;
-      const sent = await driveDocumentLoad(`http://127.0.0.1:${port}`);
-      const events = await env.settle(TOTAL_REQUESTS);
-      expect(misattributions(events, sent)).toEqual([]);
-      expect(events).toHaveLength(TOTAL_REQUESTS);
+      await expectNoMisattribution(env, `http://127.0.0.1:${port}`);
     } finally {
       await app.close();
     }

@@ -1,14 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { createApp } from "../../examples/hono/app.js";
-import {
-  driveDocumentLoad,
-  type ExampleEnv,
-  misattributions,
-  startExampleEnv,
-  TOTAL_REQUESTS,
-} from "./support.js";
+import { type ExampleEnv, expectNoMisattribution, startExampleEnv } from "./support.js";
 
 let env: ExampleEnv;
 beforeAll(async () => {
@@ -27,10 +21,7 @@ describe("examples/hono: the document generator on Hono (@hono/node-server)", ()
       },
     );
     try {
-      const sent = await driveDocumentLoad(`http://127.0.0.1:${port}`);
-      const events = await env.settle(TOTAL_REQUESTS);
-      expect(misattributions(events, sent)).toEqual([]);
-      expect(events).toHaveLength(TOTAL_REQUESTS);
+      await expectNoMisattribution(env, `http://127.0.0.1:${port}`);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -9,6 +9,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { expect } from "vitest";
 import type { LlmClients } from "../../examples/shared/documents.js";
 import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { type Instrumentation, instrument, type UsageEvent } from "../../src/index.js";
@@ -178,3 +179,12 @@ export function misattributions(events: readonly UsageEvent[], sent: readonly Se
 
 /** The number of requests `driveDocumentLoad` sends. */
 export const TOTAL_REQUESTS = USERS * DOCUMENTS_PER_USER + CONCURRENT_REQUESTS;
+
+/** Drives the document load at `baseUrl` and checks every event landed on its own request's user and use case. */
+export async function expectNoMisattribution(env: ExampleEnv, baseUrl: string): Promise<UsageEvent[]> {
+  const sent = await driveDocumentLoad(baseUrl);
+  const events = await env.settle(TOTAL_REQUESTS);
+  expect(misattributions(events, sent)).toEqual([]);
+  expect(events).toHaveLength(TOTAL_REQUESTS);
+  return events;
+}
