@@ -2,6 +2,7 @@ import { basename, extname } from "node:path";
 import { z } from "zod";
 import { parseScopeAnnotations } from "./annotations/schema.js";
 import { ConfigError } from "./errors.js";
+import { type Limit, parseLimits } from "./limits/definition.js";
 import type { InstrumentConfig, LimitAlert, Logger, ScopeAnnotations, Sink, UsageEvent } from "./types.js";
 
 const isFunction = (v: unknown) => typeof v === "function";
@@ -46,7 +47,8 @@ export interface ResolvedConfig {
   onEvent: ((event: UsageEvent) => void) | undefined;
   onLimitAlert: ((alert: LimitAlert) => void) | undefined;
   sinks: Sink[];
-  limits: unknown[];
+  /** Validated limit definitions (a bad one throws `ConfigError` naming `limits.<i>.<key>`). */
+  limits: Limit[];
   prices: unknown[];
   forwardHeaders: boolean;
   logger: Logger | undefined;
@@ -72,7 +74,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     onEvent: c.onEvent,
     onLimitAlert: c.onLimitAlert,
     sinks: c.sinks ?? [],
-    limits: c.limits ?? [],
+    limits: parseLimits(c.limits ?? []),
     prices: c.prices ?? [],
     forwardHeaders: c.forwardHeaders ?? false,
     logger: c.logger,

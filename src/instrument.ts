@@ -2,6 +2,7 @@ import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
 import { Pricer } from "./pricing/index.js";
 import { patchProviders, unpatchProviders } from "./providers/registry.js";
@@ -34,11 +35,25 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   if (resolved.ledger !== false)
     ownedSinks.push(ledgerFor(resolved.ledger, previous?.ownedSinks, loggerOf(resolved)));
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
-  setRuntime({ config: resolved, pipeline, ownedSinks, price: (event) => priceEvent(pricer, event) });
+  // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
+  const limits = startLimits({
+    limits: resolved.limits,
+    ledger: resolved.ledger,
+    ledgerDb: ownedSinks.find((s): s is LedgerSink => s.name === "ledger")?.db,
+    onLimitAlert: resolved.onLimitAlert,
+  });
+  setRuntime({
+    config: resolved,
+    pipeline,
+    ownedSinks,
+    price: (event) => priceEvent(pricer, event),
+    ...(limits ? { limits } : {}),
+  });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
+  previous?.limits?.close?.();
   return handle;
 }
 
@@ -83,6 +98,7 @@ const handle: Instrumentation = {
     if (!runtime) return;
     unpatchProviders();
     setRuntime(undefined);
+    runtime.limits?.close?.();
     setRootScope(undefined);
     await runtime.pipeline.flush();
     await runtime.pipeline.shutdown(runtime.ownedSinks);

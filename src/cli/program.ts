@@ -1,12 +1,20 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
+import { limitsCommand } from "./commands/limits.js";
 import { reportCommand } from "./commands/report.js";
 import { CliError, type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
 /** Every command of the CLI. To add one: a file under `commands/` exporting a CommandRegistration, one line here. */
-export const COMMANDS: readonly CommandRegistration[] = [demoCommand, reportCommand, eventsCommand];
+export const COMMANDS: readonly CommandRegistration[] = [
+  demoCommand,
+  reportCommand,
+  eventsCommand,
+  dashboardCommand,
+  limitsCommand,
+];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */
 function packageVersion(): string {

@@ -82,7 +82,68 @@ CREATE INDEX events_by_time ON events
    status, input_tokens, output_tokens, cost_micros, limit_count, tag_count);
 `;
 
-/** The ordered list of migrations. Migration 2 (limits, reservations) will be appended here. */
+// Spending limits (src/limits). Money is INTEGER micro-USD. Spend is kept per (limit, window start), so a
+// new window starts from zero by itself. Reservations are leases: a row counts only while expires_ms is in
+// the future, and live processes renew theirs, so a killed worker's reservations stop counting after the TTL.
+// `limit_meta.version` changes with every change to `limits` (triggers): engines compare it to reload.
+const V2_LIMITS = `
+CREATE TABLE limits (
+  id                  TEXT PRIMARY KEY,
+  max_micros          INTEGER NOT NULL CHECK (max_micros >= 0),
+  window_kind         TEXT NOT NULL CHECK (window_kind IN ('day', 'week', 'month', 'total')),
+  mode                TEXT NOT NULL CHECK (mode IN ('allow', 'block')),
+  alert_at_pct        REAL,
+  scope_user_id       TEXT,
+  scope_account_name  TEXT,
+  scope_use_case_name TEXT,
+  source              TEXT NOT NULL CHECK (source IN ('config', 'cli')),
+  updated_ms          INTEGER NOT NULL
+);
+
+CREATE TABLE limit_meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO limit_meta (key, value) VALUES ('version', 0);
+
+CREATE TRIGGER limits_version_insert AFTER INSERT ON limits
+BEGIN UPDATE limit_meta SET value = value + 1 WHERE key = 'version'; END;
+CREATE TRIGGER limits_version_update AFTER UPDATE ON limits
+BEGIN UPDATE limit_meta SET value = value + 1 WHERE key = 'version'; END;
+CREATE TRIGGER limits_version_delete AFTER DELETE ON limits
+BEGIN UPDATE limit_meta SET value = value + 1 WHERE key = 'version'; END;
+
+CREATE TABLE limit_spend (
+  limit_id        TEXT NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  spent_micros    INTEGER NOT NULL,
+  PRIMARY KEY (limit_id, window_start_ms)
+) WITHOUT ROWID;
+
+-- One row per (call, limit) while the call is in flight; owner identifies the process's engine, seq the call.
+-- Keyed by limit first: the reservations of one limit's window are one range scan, and with no secondary
+-- index each insert or delete touches a single b-tree (this table is written twice per limited call).
+CREATE TABLE limit_reservations (
+  limit_id        TEXT NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  owner           INTEGER NOT NULL,
+  seq             INTEGER NOT NULL,
+  micros          INTEGER NOT NULL,
+  expires_ms      INTEGER NOT NULL,
+  PRIMARY KEY (limit_id, window_start_ms, owner, seq)
+) WITHOUT ROWID;
+
+-- An alert fires once per (limit, window, threshold) across processes: whoever inserts the row fires it.
+CREATE TABLE limit_alerts (
+  limit_id        TEXT NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  threshold_pct   REAL NOT NULL,
+  fired_ms        INTEGER NOT NULL,
+  PRIMARY KEY (limit_id, window_start_ms, threshold_pct)
+) WITHOUT ROWID;
+`;
+
+/** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -90,6 +151,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(V1_EVENTS);
       db.exec(V1_INDICES);
+    },
+  },
+  {
+    version: 2,
+    description: "spending limits: definitions, spend per window, reservations, alerts",
+    up(db) {
+      db.exec(V2_LIMITS);
     },
   },
 ];

@@ -37,7 +37,15 @@ describe("schema", () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(["event_labels", "events"]);
+    expect(tables).toEqual([
+      "event_labels",
+      "events",
+      "limit_alerts",
+      "limit_meta",
+      "limit_reservations",
+      "limit_spend",
+      "limits",
+    ]);
     const indices = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
       .pluck()

@@ -1,0 +1,78 @@
+import type { Database } from "better-sqlite3";
+import { isMemoryPath, MEMORY_PATH, openDatabase } from "../ledger/open-database.js";
+import { log } from "../log.js";
+import type { LimitAlert } from "../types.js";
+import type { Limit } from "./definition.js";
+import { LimitEngine } from "./engine.js";
+import { hasStoredLimits } from "./store.js";
+
+/** Overrides the reservation TTL (ms) of engines started by `instrument()`; for tests and unusual setups. */
+export const RESERVATION_TTL_ENV = "COSTTRAIL_LIMITS_RESERVATION_TTL_MS";
+
+export interface StartLimitsOptions {
+  /** Validated `instrument({ limits })`. */
+  limits: readonly Limit[];
+  /** The ledger path (`false`: none). */
+  ledger: string | false;
+  /** The ledger sink's open connection, if any: used to see whether the file holds stored limits. */
+  ledgerDb?: Database | null | undefined;
+  onLimitAlert?: ((alert: LimitAlert) => void) | undefined;
+}
+
+function ttlFromEnv(): number | undefined {
+  const raw = process.env[RESERVATION_TTL_ENV];
+  if (raw === undefined || raw === "") return undefined;
+  const ttl = Number(raw);
+  if (Number.isFinite(ttl) && ttl > 0) return ttl;
+  log.warnOnce(
+    `env:${RESERVATION_TTL_ENV}`,
+    `${RESERVATION_TTL_ENV}="${raw}" is not a positive number; ignored`,
+  );
+  return undefined;
+}
+
+/**
+ * The engine `instrument()` installs as `runtime.limits`, or undefined when there is nothing to enforce (no
+ * config limits and none stored in the ledger file). A file ledger gets the engine on its own connection, shared
+ * with other processes; no ledger or `":memory:"` gets a private in-memory one (this process only). If the file
+ * cannot be used, config limits are still enforced, in memory, with a warning. Never throws on I/O.
+ */
+export function startLimits(options: StartLimitsOptions): LimitEngine | undefined {
+  const { limits, ledger } = options;
+  const file = ledger !== false && !isMemoryPath(ledger) ? ledger : undefined;
+  const reservationTtlMs = ttlFromEnv();
+  const common = {
+    limits,
+    onLimitAlert: options.onLimitAlert,
+    ...(reservationTtlMs ? { reservationTtlMs } : {}),
+  };
+  if (file) {
+    if (limits.length === 0 && !storedLimitsIn(options.ledgerDb)) return undefined;
+    let db: Database | undefined;
+    try {
+      db = openDatabase(file);
+      return new LimitEngine({ ...common, db, releaseOnExit: true });
+    } catch (error) {
+      db?.close();
+      if (limits.length === 0) {
+        log.error(`cannot read the spending limits stored in ${file}; they are not enforced`, error);
+        return undefined;
+      }
+      log.error(
+        `cannot use ${file} for spending limits; enforcing the configured ones in this process only`,
+        error,
+      );
+    }
+  }
+  if (limits.length === 0) return undefined;
+  return new LimitEngine({ ...common, db: openDatabase(MEMORY_PATH) });
+}
+
+function storedLimitsIn(db: Database | null | undefined): boolean {
+  if (!db) return false;
+  try {
+    return hasStoredLimits(db);
+  } catch {
+    return false;
+  }
+}

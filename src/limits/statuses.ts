@@ -1,0 +1,56 @@
+import type { Database } from "better-sqlite3";
+import { microsToUsd, toDefinition } from "./definition.js";
+import type { LimitStatus } from "./status.js";
+import { readLimits, type StoredLimit } from "./store.js";
+import { windowEnd, windowStart } from "./windows.js";
+
+const SPENT = "SELECT spent_micros FROM limit_spend WHERE limit_id = ? AND window_start_ms = ?";
+// Only live leases count: a reservation past expires_ms belongs to a process that died mid-call.
+const RESERVED = `SELECT coalesce(sum(micros), 0) FROM limit_reservations
+  WHERE limit_id = ? AND window_start_ms = ? AND expires_ms > ?`;
+
+/** Percent of `max` that `spent` is, rounded to 0.01 (a $0 limit is at 100 % once anything is spent). */
+export function percentOf(spentMicros: number, maxMicros: number): number {
+  if (maxMicros <= 0) return spentMicros > 0 ? 100 : 0;
+  return Math.round((spentMicros / maxMicros) * 10_000) / 100;
+}
+
+function statusOf(limit: StoredLimit, spent: number, reserved: number, nowMs: number): LimitStatus {
+  const start = windowStart(limit.window, nowMs);
+  const end = windowEnd(limit.window, nowMs);
+  const pct = percentOf(spent, limit.maxMicros);
+  const state =
+    pct >= 100 ? "exceeded" : limit.alertAtPct !== undefined && pct >= limit.alertAtPct ? "alert" : "ok";
+  return {
+    ...toDefinition(limit),
+    windowStart: new Date(start).toISOString(),
+    resetsAt: end === null ? null : new Date(end).toISOString(),
+    spentUsd: microsToUsd(spent),
+    reservedUsd: microsToUsd(reserved),
+    remainingUsd: microsToUsd(Math.max(0, limit.maxMicros - spent - reserved)),
+    pct,
+    state,
+    source: limit.source,
+  };
+}
+
+/**
+ * Every stored limit and where it stands in its current window at `now` (default: the clock), by id.
+ * Read-only (works on a read-only connection); a ledger without limit tables gives [].
+ * `remainingUsd` is what new calls can still reserve: max − spent − live reservations, never below 0.
+ */
+export function limitStatuses(db: Database, now: number = Date.now()): LimitStatus[] {
+  // One read transaction: definitions and figures all come from the same snapshot.
+  return db.transaction(() => {
+    const limits = readLimits(db);
+    if (limits.length === 0) return [];
+    const spentOf = db.prepare(SPENT).pluck();
+    const reservedOf = db.prepare(RESERVED).pluck();
+    return limits.map((limit) => {
+      const start = windowStart(limit.window, now);
+      const spent = (spentOf.get(limit.id, start) as number | undefined) ?? 0;
+      const reserved = reservedOf.get(limit.id, start, now) as number;
+      return statusOf(limit, spent, reserved, now);
+    });
+  })();
+}

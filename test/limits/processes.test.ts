@@ -1,0 +1,209 @@
+// Several real processes, one ledger file, one block limit, the real mock provider over HTTP.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { limitStatuses } from "../../src/limits/index.js";
+import { cli, tempDir } from "./helpers.js";
+
+const WORKER = fileURLToPath(new URL("./fixtures/worker.ts", import.meta.url));
+const dir = tempDir("costtrail-limits-proc-");
+let n = 0;
+const freshLedger = () => join(dir, `proc-${n++}.db`);
+
+let fast: MockProvider;
+let slow: MockProvider;
+beforeAll(async () => {
+  fast = await startMockProvider({ latencyMs: 15 });
+  // Never answers within a test: its calls are in flight when their process is killed.
+  slow = await startMockProvider({ latencyMs: 120_000 });
+});
+afterAll(async () => {
+  await Promise.all([fast.close(), slow.close()]);
+});
+
+interface Worker {
+  proc: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startWorker(args: string[], mock: MockProvider, ttlMs?: number): Worker {
+  const env: NodeJS.ProcessEnv = { ...process.env, MOCK_URL: mock.url };
+  if (ttlMs !== undefined) env["COSTTRAIL_LIMITS_RESERVATION_TTL_MS"] = String(ttlMs);
+  const proc = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  return { proc, out: () => out, err: () => err, exited };
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function inspect(path: string, now = Date.now()) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const [status] = limitStatuses(db, now);
+    const liveRows = db
+      .prepare("SELECT count(*) FROM limit_reservations WHERE expires_ms > ?")
+      .pluck()
+      .get(now) as number;
+    const okEventMicros = db
+      .prepare("SELECT coalesce(sum(cost_micros), 0) FROM events WHERE status = 'ok'")
+      .pluck()
+      .get() as number;
+    const blockedEvents = db
+      .prepare("SELECT count(*) FROM events WHERE status = 'blocked'")
+      .pluck()
+      .get() as number;
+    return { status: status!, liveRows, okEventMicros, blockedEvents };
+  } finally {
+    db.close();
+  }
+}
+
+const result = (w: Worker) =>
+  JSON.parse(w.out().trim().split("\n").at(-1)!) as {
+    ok: number;
+    blocked: number;
+    failed: number;
+    okMicros: number;
+  };
+
+describe("8 processes × 50 concurrent calls, one ledger, one block limit", () => {
+  it("never overspend, block before sending, and a killed worker's reservations expire", async () => {
+    const ledger = freshLedger();
+    const MAX_USD = 0.2;
+    const LANES = 50;
+    const CALLS = 3;
+    const TTL_MS = 2_000;
+    // Stored with the CLI: the workers have no limits in their config, they find it in the ledger.
+    const set = await cli(
+      "limits",
+      "set",
+      "shared",
+      "--max-usd",
+      String(MAX_USD),
+      "--window",
+      "day",
+      "--mode",
+      "block",
+      "--db",
+      ledger,
+    );
+    expect(set.code).toBe(0);
+
+    // Worker 0 talks to a provider that never answers: it is killed with its 50 calls in flight, while the
+    // 7 others are busy.
+    const doomed = startWorker([ledger, String(LANES), "1", "shared", "doomed"], slow, TTL_MS);
+    await waitFor(() => slow.requests.length >= LANES);
+    const workers = Array.from({ length: 7 }, (_, i) =>
+      startWorker([ledger, String(LANES), String(CALLS), "shared", `w${i + 1}`], fast, TTL_MS),
+    );
+    await waitFor(() => fast.requests.length >= 2 * LANES);
+    const beforeKill = inspect(ledger);
+    expect(beforeKill.status.reservedUsd).toBeGreaterThan(0);
+    doomed.proc.kill("SIGKILL");
+    expect((await doomed.exited).signal).toBe("SIGKILL");
+    const killedAt = Date.now();
+
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    const results = workers.map((w, i) => {
+      expect(exits[i], w.err()).toEqual({ code: 0, signal: null });
+      expect(w.err()).not.toMatch(/error|failed/i);
+      return result(w);
+    });
+    const ok = results.reduce((a, r) => a + r.ok, 0);
+    const blocked = results.reduce((a, r) => a + r.blocked, 0);
+    const okMicros = results.reduce((a, r) => a + r.okMicros, 0);
+    expect(results.every((r) => r.failed === 0)).toBe(true);
+    expect(ok + blocked).toBe(7 * LANES * CALLS);
+    expect(ok).toBeGreaterThan(0);
+    expect(blocked).toBeGreaterThan(0);
+    // Blocked calls never reached the provider.
+    expect(fast.requests).toHaveLength(ok);
+
+    const maxMicros = MAX_USD * 1e6;
+    // Worst case of one call here: estimated input (< 40 tokens) + max_tokens 60, at 10 µ$ per token.
+    const oneReservation = 10 * (40 + 60);
+    const after = inspect(ledger);
+    const spentMicros = Math.round(after.status.spentUsd * 1e6);
+    expect(spentMicros).toBe(okMicros);
+    expect(spentMicros).toBe(after.okEventMicros);
+    expect(spentMicros).toBeLessThanOrEqual(maxMicros + oneReservation);
+    expect(after.blockedEvents).toBe(blocked);
+
+    // The killed worker's leases lapse after the TTL; nothing else is left in flight.
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + TTL_MS + 200 - Date.now())));
+    const settled = inspect(ledger);
+    expect(settled.status.reservedUsd).toBe(0);
+    expect(settled.liveRows).toBe(0);
+    const listed = JSON.parse((await cli("limits", "list", "--db", ledger, "--format", "json")).out);
+    expect(listed[0]).toMatchObject({ id: "shared", reservedUsd: 0, source: "cli" });
+    expect(listed[0].spentUsd).toBeLessThanOrEqual(MAX_USD);
+    console.log(
+      `8×50: ${ok} sent, ${blocked} blocked, spent $${(spentMicros / 1e6).toFixed(6)} of $${MAX_USD}` +
+        ` (${((100 * spentMicros) / maxMicros).toFixed(1)} %), ${beforeKill.liveRows} reservations live at the kill`,
+    );
+  }, 180_000);
+});
+
+describe("reservation leases across processes", () => {
+  it("a live process keeps renewing a long call's reservation past the TTL", async () => {
+    const ledger = freshLedger();
+    await cli(
+      "limits",
+      "set",
+      "long",
+      "--max-usd",
+      "1",
+      "--window",
+      "day",
+      "--mode",
+      "block",
+      "--db",
+      ledger,
+    );
+    const mock = await startMockProvider({ latencyMs: 2_500 });
+    try {
+      const w = startWorker([ledger, "1", "1", "long", "long"], mock, 600);
+      await waitFor(() => mock.requests.length === 1);
+      await new Promise((r) => setTimeout(r, 1_500)); // > 2 × TTL
+      expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
+      expect(await w.exited).toEqual({ code: 0, signal: null });
+      const done = inspect(ledger);
+      expect(done.status.reservedUsd).toBe(0);
+      expect(Math.round(done.status.spentUsd * 1e6)).toBe(result(w).okMicros);
+    } finally {
+      await mock.close();
+    }
+  }, 90_000);
+
+  it("SIGTERM releases the process's reservations at once (no waiting for the TTL)", async () => {
+    const ledger = freshLedger();
+    await cli("limits", "set", "t", "--max-usd", "1", "--window", "day", "--mode", "block", "--db", ledger);
+    const before = slow.requests.length;
+    const w = startWorker([ledger, "5", "1", "t", "term"], slow); // default TTL: 60 s
+    await waitFor(() => slow.requests.length >= before + 5);
+    expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
+    w.proc.kill("SIGTERM");
+    expect((await w.exited).signal).toBe("SIGTERM");
+    expect(inspect(ledger)).toMatchObject({ liveRows: 0, status: { reservedUsd: 0, spentUsd: 0 } });
+  }, 90_000);
+});
