@@ -19,20 +19,78 @@ export class ConfigError extends Error {
   }
 }
 
-/** A block limit would be exceeded: the provider was not contacted. */
+const LIMIT_BRAND = Symbol.for("costtrail.LimitExceededError");
+
+interface LimitInfo {
+  limitId: string;
+  spentUsd: number;
+  maxUsd: number;
+  window: string;
+}
+
+/**
+ * A block limit would be exceeded: the provider was not contacted. `instanceof` recognises it by a brand, so
+ * the copy an SDK adapter throws as a subclass of the SDK's own error class (which the SDKs' stream helpers
+ * pass through instead of wrapping) is a `LimitExceededError` too.
+ */
 export class LimitExceededError extends Error {
   override readonly name = "LimitExceededError";
   readonly limitId: string;
   readonly spentUsd: number;
   readonly maxUsd: number;
   readonly window: string;
-  constructor(info: { limitId: string; spentUsd: number; maxUsd: number; window: string }) {
-    super(
-      `costtrail: limit "${info.limitId}" would be exceeded ($${info.spentUsd.toFixed(6)} spent of $${info.maxUsd} per ${info.window}); the call was not sent`,
-    );
+  constructor(info: LimitInfo) {
+    super(limitMessage(info));
     this.limitId = info.limitId;
     this.spentUsd = info.spentUsd;
     this.maxUsd = info.maxUsd;
     this.window = info.window;
+    brand(this);
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[LIMIT_BRAND] === true
+    );
+  }
+}
+
+function limitMessage(info: LimitInfo): string {
+  return `costtrail: limit "${info.limitId}" would be exceeded ($${info.spentUsd.toFixed(6)} spent of $${info.maxUsd} per ${info.window}); the call was not sent`;
+}
+
+function brand(error: Error): void {
+  Object.defineProperty(error, LIMIT_BRAND, { value: true });
+}
+
+const sdkFlavours = new WeakMap<Function, new (info: LimitInfo) => Error>();
+
+/** The same error as an instance of an SDK's base error class (cached per class). */
+export function limitErrorFor(
+  error: LimitExceededError,
+  SdkError: (new (message: string) => Error) | undefined,
+): Error {
+  if (typeof SdkError !== "function") return error;
+  let Flavour = sdkFlavours.get(SdkError);
+  if (!Flavour) {
+    Flavour = class extends SdkError {
+      override readonly name = "LimitExceededError";
+      readonly limitId: string;
+      readonly spentUsd: number;
+      readonly maxUsd: number;
+      readonly window: string;
+      constructor(info: LimitInfo) {
+        super(limitMessage(info));
+        this.limitId = info.limitId;
+        this.spentUsd = info.spentUsd;
+        this.maxUsd = info.maxUsd;
+        this.window = info.window;
+        brand(this);
+      }
+    };
+    sdkFlavours.set(SdkError, Flavour);
+  }
+  const flavoured = new Flavour(error);
+  flavoured.stack = error.stack;
+  return flavoured;
 }

@@ -2,6 +2,7 @@
 // APIPromise (`responsePromise`, `parseResponse`, `asResponse`), Stream (`iterator`, `controller`) and the
 // client's `fetchWithTimeout`. We observe those in place and always hand back the SDK's own objects.
 import { HEADER_PREFIX } from "../annotations/headers.js";
+import { LimitExceededError, limitErrorFor } from "../errors.js";
 import { getRuntime } from "../runtime.js";
 import { beginCall, type CallRecord, type CallStart, callStorage, internalFailure } from "./call-record.js";
 import { patchPiece } from "./patch.js";
@@ -22,8 +23,11 @@ export interface Operation {
   observer: Observer;
 }
 
-/** Wraps a resource method such as `Completions.prototype.create`. */
-export function wrapCreate(operation: Operation) {
+/**
+ * Wraps a resource method such as `Completions.prototype.create`. `SdkError` is the SDK's base error class:
+ * a blocked call rejects with a LimitExceededError of that class, which the SDK's helpers pass through.
+ */
+export function wrapCreate(operation: Operation, SdkError?: new (message: string) => Error) {
   return (original: (this: any, ...args: any[]) => any) =>
     function instrumentedCreate(this: any, ...args: any[]): any {
       const [body, options] = args;
@@ -37,7 +41,8 @@ export function wrapCreate(operation: Operation) {
           ({ body: sentBody, observer } = operation.prepare(body));
         }
       } catch (error) {
-        if (record === undefined && isLimitError(error)) throw error;
+        if (record === undefined && error instanceof LimitExceededError)
+          return blocked(limitErrorFor(error, SdkError));
         internalFailure("request", error);
       }
       if (!record) return Reflect.apply(original, this, args);
@@ -58,8 +63,17 @@ export function wrapCreate(operation: Operation) {
     };
 }
 
-function isLimitError(error: unknown): boolean {
-  return (error as Error)?.name === "LimitExceededError";
+/**
+ * What a blocked `create()` returns: a rejected promise shaped like the SDK's APIPromise (its helper methods
+ * reject too), so `await`, `.catch()`, `.withResponse()` and the SDK's own helpers all see the error.
+ */
+function blocked(error: Error): Promise<never> {
+  const rejected = Promise.reject(error);
+  rejected.catch(() => {}); // the call is already recorded as blocked; a caller who never awaits is not crashed
+  const promise = rejected as Promise<never> & Record<string, unknown>;
+  for (const method of ["parse", "asResponse", "withResponse"]) promise[method] = () => rejected;
+  promise._thenUnwrap = () => promise;
+  return promise;
 }
 
 /**

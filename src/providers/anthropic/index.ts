@@ -59,7 +59,12 @@ export function patchAnthropic(sdk: Record<string, unknown>): Undo[] {
   const Anthropic = (sdk.Anthropic ?? sdk.default) as any;
   if (typeof Anthropic === "function") {
     const piece = (label: string, proto: object | undefined) =>
-      patchPiece(`anthropic ${label}`, ownerOf(proto, "create"), "create", wrapCreate(messages));
+      patchPiece(
+        `anthropic ${label}`,
+        ownerOf(proto, "create"),
+        "create",
+        wrapCreate(messages, Anthropic.AnthropicError ?? sdk.AnthropicError),
+      );
     undos.push(piece("messages.create", Anthropic.Messages?.prototype));
     undos.push(piece("beta.messages.create", Anthropic.Beta?.Messages?.prototype));
     undos.push(patchFetch(ownerOf(Anthropic.prototype, "fetchWithTimeout"), "anthropic"));

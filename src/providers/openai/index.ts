@@ -102,7 +102,8 @@ const responses: Operation = {
 
 const embeddings: Operation = {
   describe: (client, body) =>
-    describe("embeddings", client, body, () => estimateTokensOfText(textLength(body.input))),
+    // Embeddings produce no output tokens: reserve none for them.
+    describe("embeddings", client, body, () => estimateTokensOfText(textLength(body.input)), 0),
   observer: {
     onResult(result, record) {
       if (result?.model) record.responseModel = result.model;
@@ -119,7 +120,12 @@ export function patchOpenAI(sdk: Record<string, unknown>): Undo[] {
   const OpenAI = (sdk.OpenAI ?? sdk.default) as any;
   if (typeof OpenAI === "function") {
     const piece = (label: string, proto: object | undefined, operation: Operation) =>
-      patchPiece(`openai ${label}`, ownerOf(proto, "create"), "create", wrapCreate(operation));
+      patchPiece(
+        `openai ${label}`,
+        ownerOf(proto, "create"),
+        "create",
+        wrapCreate(operation, OpenAI.OpenAIError ?? sdk.OpenAIError),
+      );
     undos.push(piece("chat.completions.create", OpenAI.Chat?.Completions?.prototype, chat));
     undos.push(piece("responses.create", OpenAI.Responses?.prototype, responses));
     undos.push(piece("embeddings.create", OpenAI.Embeddings?.prototype, embeddings));
