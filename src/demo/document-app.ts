@@ -42,7 +42,7 @@ class DocumentService {
       // Streamed, as an editor UI would show it arriving.
       const stream = this.clients.anthropic.messages.stream({
         model: "claude-haiku-4-5",
-        max_tokens: 300,
+        max_tokens: 150,
         system: "You are editing an existing document. Append the new text, keeping the voice consistent.",
         messages: [{ role: "user", content: `Existing document:\n${existing}\n\nText to append:\n${text}` }],
       });

@@ -32,7 +32,7 @@ export const DEMO_ACCOUNTS = ["globex", "initech", "umbrella", "hooli", "acme-tr
 /** The trial account's daily budget: small enough that the simulated load trips it. */
 export const DEMO_LIMIT: LimitDefinition = {
   id: "acme-trial-daily",
-  maxUsd: 0.002,
+  maxUsd: 0.005,
   window: "day",
   mode: "block",
   alertAtPct: 80,
