@@ -51,7 +51,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     ledger: db,
     limits: [DEMO_LIMIT],
     onLimitAlert: (a) =>
-      alerts.push(`${a.limitId} crossed ${a.thresholdPct}% ($${a.spentUsd.toFixed(4)} of $${a.maxUsd})`),
+      alerts.push(
+        a.thresholdPct >= 100
+          ? `${a.limitId} started refusing calls: $${a.spentUsd.toFixed(4)} settled + in-flight reservations would pass $${a.maxUsd}`
+          : `${a.limitId} crossed ${a.thresholdPct}% ($${a.spentUsd.toFixed(4)} of $${a.maxUsd})`,
+      ),
     logger: { warn: () => {}, error: (m) => err.write(`costtrail: ${m}\n`) },
   });
   await costtrail.ready;
