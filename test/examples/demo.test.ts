@@ -1,0 +1,52 @@
+// `costtrail demo` as a user runs it: a child process, twice on the same ledger path (fresh each time),
+// then once more with --keep (appends).
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+
+const bin = new URL("../../src/cli/bin.ts", import.meta.url).pathname;
+const db = join(mkdtempSync(join(tmpdir(), "costtrail-demo-")), "demo.db");
+
+async function demo(...flags: string[]) {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    "--import",
+    "tsx",
+    bin,
+    "demo",
+    "--db",
+    db,
+    ...flags,
+  ]);
+  return stdout;
+}
+
+async function totalRequests(): Promise<number> {
+  let out = "";
+  const code = await runCli(["report", "--by", "user", "--db", db, "--format", "json"], {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: () => true },
+  });
+  expect(code).toBe(0);
+  return (JSON.parse(out) as { totals: { requests: number } }).totals.requests;
+}
+
+it("prints the reports, trips the trial account's block limit, and runs again on a fresh or appended ledger", async () => {
+  const first = await demo();
+  for (const section of ["Cost by user", "Cost by use case", "Top instances", "Cost by account", "Ledger:"]) {
+    expect(first).toContain(section);
+  }
+  expect(first).toMatch(/200 requests in [\d.]+s: \d+ served, [1-9]\d* blocked by limit "acme-trial-daily"/);
+  expect(first).toContain("create_document");
+  expect(first).toContain("append_document");
+  expect(await totalRequests()).toBe(200);
+
+  await demo(); // fresh: the previous run's ledger is replaced
+  expect(await totalRequests()).toBe(200);
+
+  await demo("--keep", "--requests", "50");
+  expect(await totalRequests()).toBe(250);
+}, 120_000);
