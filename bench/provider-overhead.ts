@@ -2,9 +2,16 @@
 // added client CPU µs per call, non-streaming and streaming. Run: npx tsx bench/provider-overhead.ts [calls]
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import OpenAI from "openai";
-import { instrument } from "../src/index.js";
+
+// The built package when there is one (what users run); the sources otherwise (tsx adds `__name` wrappers).
+const dist = new URL("../dist/src/index.js", import.meta.url);
+const build = existsSync(dist) ? "dist" : "src (tsx)";
+const { instrument } = (await import(
+  existsSync(dist) ? dist.href : "../src/index.js"
+)) as typeof import("../src/index.js");
 
 const CALLS = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = 8;
@@ -73,9 +80,66 @@ for (const stream of [false, true]) {
   );
 }
 server.kill("SIGTERM");
+
+// B. The same client with an in-process fetch returning a canned response: no network and no server, so
+// bare and instrumented differ only by costtrail's own work. Medians of rounds; AsyncLocalStorage is active
+// in the "bare" rounds after the first instrumented one (on Node 20 that alone costs every promise a hook).
+const canned = JSON.stringify({
+  id: "c",
+  object: "chat.completion",
+  created: 1,
+  model: "gpt-4o-mini-2024-07-18",
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: "hi", refusal: null },
+      finish_reason: "stop",
+      logprobs: null,
+    },
+  ],
+  usage: {
+    prompt_tokens: 10,
+    completion_tokens: 2,
+    total_tokens: 12,
+    prompt_tokens_details: { cached_tokens: 0 },
+  },
+});
+const stubbed = new OpenAI({
+  apiKey: "bench",
+  maxRetries: 0,
+  fetch: (async () => new Response(canned, { headers: { "content-type": "application/json" } })) as never,
+});
+const STUB_CALLS = 20_000;
+async function cpuPerCall(): Promise<number> {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < STUB_CALLS; i++)
+    await stubbed.chat.completions.create({ model: "gpt-4o-mini", messages });
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / STUB_CALLS;
+}
+await cpuPerCall(); // warm-up
+const firstBare = await cpuPerCall();
+const bareRounds: number[] = [];
+const instRounds: number[] = [];
+for (let round = 0; round < 7; round++) {
+  const handle = instrument({ ledger: false, globalInstrumentation: false });
+  await handle.ready;
+  instRounds.push(await cpuPerCall());
+  await handle.shutdown();
+  bareRounds.push(await cpuPerCall());
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
-  `\nProvider overhead: openai chat.completions, ${CALLS} calls each, concurrency ${CONCURRENCY}, node ${process.version}\n`,
+  `\nProvider overhead (${build}): openai chat.completions, ${CALLS} calls each, concurrency ${CONCURRENCY}, node ${process.version}\n`,
 );
 console.log("| mode | calls | bare ms/call | instrumented ms/call | wall ratio | added client CPU µs/call |");
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const row of rows) console.log(row);
+console.log(`\nIn-process transport, ${STUB_CALLS} calls × 7 rounds, client CPU µs per call (median):\n`);
+console.log(
+  "| bare, no AsyncLocalStorage yet | bare, AsyncLocalStorage active | instrumented | added by costtrail's code | added incl. enabling AsyncLocalStorage |",
+);
+console.log("|---:|---:|---:|---:|---:|");
+console.log(
+  `| ${firstBare.toFixed(1)} | ${median(bareRounds).toFixed(1)} | ${median(instRounds).toFixed(1)} | ${(median(instRounds) - median(bareRounds)).toFixed(1)} | ${(median(instRounds) - firstBare).toFixed(1)} |`,
+);

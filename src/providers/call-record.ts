@@ -55,6 +55,8 @@ export class CallRecord {
   usageReported = false;
   /** Content-bearing stream items seen: ≈ output tokens when a stream ends before its usage arrives. */
   streamedItems = 0;
+  /** The request carried `x-costtrail-*` headers, to be stripped before each attempt is sent. */
+  hasAnnotationHeaders = false;
   /** The spending-limit reservation this call holds, settled with its real cost. */
   hold: LimitHold | undefined;
   limitsExceeded: string[] = [];
@@ -176,8 +178,10 @@ export function beginCall(start: CallStart): CallRecord | undefined {
   const runtime = getRuntime();
   if (!runtime) return undefined;
   let scope: ReturnType<typeof parseAnnotationHeaders>["scope"];
+  let hasAnnotationHeaders = false;
   for (const headers of start.headers) {
     const parsed = parseAnnotationHeaders(headers);
+    if (parsed.names.length > 0) hasAnnotationHeaders = true;
     if (parsed.problem)
       log.warnOnce(`headers:${parsed.problem}`, `ignored a costtrail header: ${parsed.problem}`);
     if (parsed.scope) scope = scope ? { ...scope, ...parsed.scope } : parsed.scope;
@@ -190,6 +194,7 @@ export function beginCall(start: CallStart): CallRecord | undefined {
     );
   }
   const record = new CallRecord(runtime, start, annotations, runtime.pipeline.captureContexts());
+  record.hasAnnotationHeaders = hasAnnotationHeaders;
   if (runtime.limits) reserveLimits(runtime, record);
   return record;
 }

@@ -302,7 +302,9 @@ export function patchFetch(clientProto: object | undefined, label: string) {
         const record = callStorage.getStore();
         if (record) {
           record.attempts++;
-          if (!getRuntime()?.config.forwardHeaders) stripHeaders(init?.headers);
+          // Only calls that carried costtrail headers have any to strip: the others skip the scan.
+          if (record.hasAnnotationHeaders && !getRuntime()?.config.forwardHeaders)
+            stripHeaders(init?.headers);
         }
         // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
         return Reflect.apply(original, this, arguments);
