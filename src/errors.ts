@@ -35,17 +35,13 @@ interface LimitInfo {
  */
 export class LimitExceededError extends Error {
   override readonly name = "LimitExceededError";
-  readonly limitId: string;
-  readonly spentUsd: number;
-  readonly maxUsd: number;
-  readonly window: string;
+  declare readonly limitId: string;
+  declare readonly spentUsd: number;
+  declare readonly maxUsd: number;
+  declare readonly window: string;
   constructor(info: LimitInfo) {
     super(limitMessage(info));
-    this.limitId = info.limitId;
-    this.spentUsd = info.spentUsd;
-    this.maxUsd = info.maxUsd;
-    this.window = info.window;
-    brand(this);
+    initLimitError(this, info);
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -59,7 +55,10 @@ function limitMessage(info: LimitInfo): string {
   return `costtrail: limit "${info.limitId}" would be exceeded ($${info.spentUsd.toFixed(6)} spent of $${info.maxUsd} per ${info.window}); the call was not sent`;
 }
 
-function brand(error: Error): void {
+/** The fields and the brand, shared by LimitExceededError and its SDK-flavoured copies. */
+function initLimitError(error: Error, info: LimitInfo): void {
+  const { limitId, spentUsd, maxUsd, window } = info;
+  Object.assign(error, { limitId, spentUsd, maxUsd, window });
   Object.defineProperty(error, LIMIT_BRAND, { value: true });
 }
 
@@ -75,17 +74,9 @@ export function limitErrorFor(
   if (!Flavour) {
     Flavour = class extends SdkError {
       override readonly name = "LimitExceededError";
-      readonly limitId: string;
-      readonly spentUsd: number;
-      readonly maxUsd: number;
-      readonly window: string;
       constructor(info: LimitInfo) {
         super(limitMessage(info));
-        this.limitId = info.limitId;
-        this.spentUsd = info.spentUsd;
-        this.maxUsd = info.maxUsd;
-        this.window = info.window;
-        brand(this);
+        initLimitError(this, info);
       }
     };
     sdkFlavours.set(SdkError, Flavour);
