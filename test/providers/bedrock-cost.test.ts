@@ -29,7 +29,9 @@ it.each([
 ])("%s: costMicros equals genai-prices' AWS price to the micro-dollar", async (modelId) => {
   await h.start().ready;
   await trackContext({ userId: "u" }, () =>
-    client.send(new ConverseCommand({ modelId, messages: [{ role: "user", content: [{ text: "Price me." }] }] })),
+    client.send(
+      new ConverseCommand({ modelId, messages: [{ role: "user", content: [{ text: "Price me." }] }] }),
+    ),
   );
   const [event] = await h.eventsSettled(1);
   const u = event!.usage;
