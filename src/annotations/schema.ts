@@ -67,10 +67,29 @@ export function describeIssue(error: z.ZodError, prefix?: string): { field: stri
 
 /** Validates annotations where they are written; throws `AnnotationError` naming the bad field. */
 export function parseScopeAnnotations(input: unknown, where: string, prefix?: string): ScopeAnnotations {
+  refuseProtoKeys(input, where, prefix);
   const result = scopeAnnotationsSchema.safeParse(input ?? {});
   if (result.success) return stripUndefined(result.data as ScopeAnnotations);
   const { field, message } = describeIssue(result.error, prefix);
   throw new AnnotationError(field, `costtrail: invalid annotation in ${where}: ${message}`);
+}
+
+/**
+ * zod drops a `__proto__` key from records without a word (an object built by assignment cannot hold it as
+ * its own key): refuse it, naming the field, rather than lose the value silently.
+ */
+function refuseProtoKeys(input: unknown, where: string, prefix: string | undefined): void {
+  if (!input || typeof input !== "object") return;
+  for (const key of ["requestProperties", "useCaseProperties"] as const) {
+    const value = (input as Record<string, unknown>)[key];
+    if (value && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
+      const field = [prefix, key, "__proto__"].filter(Boolean).join(".");
+      throw new AnnotationError(
+        field,
+        `costtrail: invalid annotation in ${where}: ${field}: must not be __proto__`,
+      );
+    }
+  }
 }
 
 function stripUndefined(scope: ScopeAnnotations): ScopeAnnotations {

@@ -29,7 +29,7 @@ describe("createHeaders / parseAnnotationHeaders", () => {
           userId: a,
           limitIds: [a, b],
           requestTags: [c],
-          useCaseProperties: { [b]: c },
+          useCaseProperties: { [b === "__proto__" ? "proto" : b]: c }, // __proto__ is refused (validation test)
           useCaseVersion: 7,
         };
         const headers = createHeaders(input);

@@ -26,6 +26,11 @@ describe("bad annotations throw AnnotationError naming the field, where written"
     ["empty string", { userId: "" }, "userId"],
     ["empty list entry", { requestTags: ["ok", ""] }, "requestTags.1"],
     ["non-string property value", { requestProperties: { n: 1 } }, "requestProperties.n"],
+    [
+      "__proto__ as a property key",
+      JSON.parse('{"requestProperties":{"__proto__":"x"}}'),
+      "requestProperties.__proto__",
+    ],
     ["too long", { accountName: "x".repeat(513) }, "accountName"],
     ["too many list entries", { limitIds: Array.from({ length: 65 }, (_, i) => `l${i}`) }, "limitIds"],
   ];
