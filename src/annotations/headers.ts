@@ -62,7 +62,7 @@ export function createHeaders(annotations: ScopeAnnotations): Record<string, str
 export interface ParsedHeaders {
   /** The request's own scope, or undefined when it carries no costtrail header. */
   scope: ScopeAnnotations | undefined;
-  /** Names (as written) of the costtrail headers found, to strip before sending. */
+  /** Names (as written) of every `x-costtrail-*` header found, known or not: all are stripped before sending. */
   names: string[];
   /** Set when a header could not be read; the header is ignored, the call proceeds. */
   problem?: string;
@@ -76,14 +76,19 @@ export interface ParsedHeaders {
 export function parseAnnotationHeaders(headers: unknown): ParsedHeaders {
   const raw: Record<string, unknown> = {};
   const names: string[] = [];
+  const unknown: string[] = [];
   forEachHeader(headers, (name, value) => {
-    const key = KEY_BY_HEADER.get(name.toLowerCase());
-    if (!key) return;
+    const lower = name.toLowerCase();
+    if (!lower.startsWith(HEADER_PREFIX)) return;
+    // Every costtrail header is ours to strip, known or not: a misspelt one must not reach the provider.
     names.push(name);
-    if (typeof value === "string") raw[key] = value;
+    const key = KEY_BY_HEADER.get(lower);
+    if (!key) unknown.push(lower);
+    else if (typeof value === "string") raw[key] = value;
   });
   if (names.length === 0) return { scope: undefined, names };
   const candidate: Record<string, unknown> = {};
+  const unknownProblem = unknown.length ? `unknown costtrail header ${unknown.join(", ")}` : undefined;
   try {
     for (const [key, text] of Object.entries(raw) as [Key, string][]) {
       if (text === "") candidate[key] = LIST_KEYS.has(key) ? undefined : null;
@@ -92,7 +97,10 @@ export function parseAnnotationHeaders(headers: unknown): ParsedHeaders {
       else if (key === "useCaseVersion") candidate[key] = /^\d+$/.test(text) ? Number(text) : text;
       else candidate[key] = decodeValue(text);
     }
-    return { scope: parseScopeAnnotations(candidate, "request headers"), names };
+    const scope = Object.keys(candidate).length
+      ? parseScopeAnnotations(candidate, "request headers")
+      : undefined;
+    return { scope, names, ...(unknownProblem ? { problem: unknownProblem } : {}) };
   } catch (error) {
     return { scope: undefined, names, problem: (error as Error).message };
   }

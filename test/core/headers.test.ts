@@ -61,6 +61,13 @@ describe("createHeaders / parseAnnotationHeaders", () => {
     expect(parseAnnotationHeaders({ "x-other": "1" })).toEqual({ scope: undefined, names: [] });
   });
 
+  it("an unknown x-costtrail-* header is listed for stripping and reported, the known ones still apply", () => {
+    const parsed = parseAnnotationHeaders({ "x-costtrail-user": "typo", "x-costtrail-user-id": "u" });
+    expect(parsed.names).toEqual(["x-costtrail-user", "x-costtrail-user-id"]);
+    expect(parsed.scope).toEqual({ userId: "u" });
+    expect(parsed.problem).toMatch(/unknown costtrail header x-costtrail-user/);
+  });
+
   it("a malformed hand-written header is reported, not thrown", () => {
     const parsed = parseAnnotationHeaders({ [`${HEADER_PREFIX}request-properties`]: "{not json" });
     expect(parsed.scope).toBeUndefined();
