@@ -56,8 +56,9 @@ export function currentAnnotations(): Annotations {
   return resolveNode(activeNode());
 }
 
-/** Resolves the current annotations with one more, innermost scope on top (a request's headers). */
-export function resolveWith(scope: ScopeAnnotations | undefined): Annotations {
-  const base = currentAnnotations();
-  return scope ? applyScope(base, scope, newId) : base;
+/** Resolves the current annotations with more, innermost scopes on top (a client's and a request's headers). */
+export function resolveWith(scopes: readonly ScopeAnnotations[]): Annotations {
+  let acc = currentAnnotations();
+  for (const scope of scopes) acc = applyScope(acc, scope, newId);
+  return acc;
 }

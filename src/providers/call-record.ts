@@ -6,7 +6,7 @@ import { LimitExceededError } from "../errors.js";
 import { DEFAULT_RESERVED_OUTPUT_TOKENS, type LimitHold } from "../limits/gate.js";
 import { log } from "../log.js";
 import { getRuntime, type Runtime } from "../runtime.js";
-import type { Annotations, EventStatus, TokenUsage, UsageEvent } from "../types.js";
+import type { Annotations, EventStatus, ScopeAnnotations, TokenUsage, UsageEvent } from "../types.js";
 
 export interface CallStart {
   provider: string;
@@ -177,16 +177,17 @@ export function beginCall(start: CallStart): CallRecord | undefined {
   // Throws only LimitExceededError, after recording the blocked call.
   const runtime = getRuntime();
   if (!runtime) return undefined;
-  let scope: ReturnType<typeof parseAnnotationHeaders>["scope"];
+  // Each header source is a scope of its own (client defaults, then the request), merged like any other.
+  const scopes: ScopeAnnotations[] = [];
   let hasAnnotationHeaders = false;
   for (const headers of start.headers) {
     const parsed = parseAnnotationHeaders(headers);
     if (parsed.names.length > 0) hasAnnotationHeaders = true;
     if (parsed.problem)
       log.warnOnce(`headers:${parsed.problem}`, `ignored a costtrail header: ${parsed.problem}`);
-    if (parsed.scope) scope = scope ? { ...scope, ...parsed.scope } : parsed.scope;
+    if (parsed.scope) scopes.push(parsed.scope);
   }
-  const annotations = resolveWith(scope);
+  const annotations = resolveWith(scopes);
   if (annotations.priceAsCategory !== undefined && annotations.priceAsResource === undefined) {
     log.warnOnce(
       `category-without-resource:${annotations.priceAsCategory}`,

@@ -48,6 +48,28 @@ describe("OpenAI chat.completions", () => {
     expect(Object.keys(h.mock.requests[0]!.headers).filter((k) => k.startsWith("x-costtrail-"))).toEqual([]);
   });
 
+  it("a misspelt x-costtrail-* header never leaves the process either", async () => {
+    h.start({ logger: { warn: () => {}, error: () => {} } });
+    await h
+      .openai()
+      .chat.completions.create({ model: "gpt-4o", messages }, { headers: { "x-costtrail-user": "typo" } });
+    expect(Object.keys(h.mock.requests[0]!.headers).filter((k) => k.startsWith("x-costtrail-"))).toEqual([]);
+  });
+
+  it("the client's default headers and the request's headers merge like scopes: lists union", async () => {
+    h.start();
+    const client = h.openai({
+      defaultHeaders: createHeaders({ limitIds: ["team"], userId: "default-user" }),
+    });
+    await client.chat.completions.create(
+      { model: "gpt-4o", messages },
+      { headers: createHeaders({ limitIds: ["request"], userId: "request-user" }) },
+    );
+    const [event] = await h.eventsSettled(1);
+    expect(event?.annotations).toMatchObject({ limitIds: ["team", "request"], userId: "request-user" });
+    expect(Object.keys(h.mock.requests[0]!.headers).filter((k) => k.startsWith("x-costtrail-"))).toEqual([]);
+  });
+
   it("forwardHeaders: true keeps the headers on the wire", async () => {
     h.start({ forwardHeaders: true });
     await h
