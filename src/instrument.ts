@@ -30,16 +30,17 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   log.use(resolved.logger);
   const previous = getRuntime();
   // Everything that validates comes before anything that opens files.
-  const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger: loggerOf(resolved) });
-  const ownedSinks: Sink[] = [];
-  if (resolved.ledger !== false)
-    ownedSinks.push(ledgerFor(resolved.ledger, previous?.ownedSinks, loggerOf(resolved)));
+  const logger = loggerOf(resolved);
+  const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger });
+  const ledger =
+    resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
+  const ownedSinks: Sink[] = ledger ? [ledger] : [];
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
     limits: resolved.limits,
     ledger: resolved.ledger,
-    ledgerDb: ownedSinks.find((s): s is LedgerSink => s.name === "ledger")?.db,
+    ledgerDb: ledger?.db,
     onLimitAlert: resolved.onLimitAlert,
   });
   setRuntime({
