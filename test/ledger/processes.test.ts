@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
+import { startTsxChild, waitFor } from "../support/child.js";
 import { tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -10,34 +10,7 @@ const CHILD = fileURLToPath(new URL("./fixtures/writer-child.ts", import.meta.ur
 let n = 0;
 const freshPath = () => join(dir, `proc-${n++}.db`);
 
-interface Child {
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startChild(args: string[]): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on("close", (code, signal) => resolve({ code, signal })),
-  );
-  return { proc, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const startChild = (args: string[]) => startTsxChild(CHILD, args);
 
 /** Only complete lines were acknowledged: a line cut by the kill was not fully printed. */
 const printedIds = (out: string) =>

@@ -1,11 +1,11 @@
 // Several real processes, one ledger file, one block limit, the real mock provider over HTTP.
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { limitStatuses } from "../../src/limits/index.js";
+import { startTsxChild, type TsxChild, waitFor } from "../support/child.js";
 import { cli, tempDir } from "./helpers.js";
 
 const WORKER = fileURLToPath(new URL("./fixtures/worker.ts", import.meta.url));
@@ -24,37 +24,14 @@ afterAll(async () => {
   await Promise.all([fast.close(), slow.close()]);
 });
 
-interface Worker {
-  proc: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(args: string[], mock: MockProvider, ttlMs?: number): Worker {
+function startWorker(args: string[], mock: MockProvider, ttlMs?: number): TsxChild {
   const env: NodeJS.ProcessEnv = { ...process.env, MOCK_URL: mock.url };
   if (ttlMs !== undefined) env["COSTTRAIL_LIMITS_RESERVATION_TTL_MS"] = String(ttlMs);
-  const proc = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on("close", (code, signal) => resolve({ code, signal })),
-  );
-  return { proc, out: () => out, err: () => err, exited };
+  return startTsxChild(WORKER, args, env);
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Eight workers on two cores take a while. */
+const waitLong = (check: () => boolean) => waitFor(check, 90_000);
 
 function inspect(path: string, now = Date.now()) {
   const db = new Database(path, { readonly: true });
@@ -78,8 +55,8 @@ function inspect(path: string, now = Date.now()) {
   }
 }
 
-const result = (w: Worker) =>
-  JSON.parse(w.out().trim().split("\n").at(-1)!) as {
+const result = (w: TsxChild) =>
+  JSON.parse(w.stdout().trim().split("\n").at(-1)!) as {
     ok: number;
     blocked: number;
     failed: number;
@@ -112,11 +89,11 @@ describe("8 processes × 50 concurrent calls, one ledger, one block limit", () =
     // Worker 0 talks to a provider that never answers: it is killed with its 50 calls in flight, while the
     // 7 others are busy.
     const doomed = startWorker([ledger, String(LANES), "1", "shared", "doomed"], slow, TTL_MS);
-    await waitFor(() => slow.requests.length >= LANES);
+    await waitLong(() => slow.requests.length >= LANES);
     const workers = Array.from({ length: 7 }, (_, i) =>
       startWorker([ledger, String(LANES), String(CALLS), "shared", `w${i + 1}`], fast, TTL_MS),
     );
-    await waitFor(() => fast.requests.length >= 2 * LANES);
+    await waitLong(() => fast.requests.length >= 2 * LANES);
     const beforeKill = inspect(ledger);
     expect(beforeKill.status.reservedUsd).toBeGreaterThan(0);
     doomed.proc.kill("SIGKILL");
@@ -125,8 +102,8 @@ describe("8 processes × 50 concurrent calls, one ledger, one block limit", () =
 
     const exits = await Promise.all(workers.map((w) => w.exited));
     const results = workers.map((w, i) => {
-      expect(exits[i], w.err()).toEqual({ code: 0, signal: null });
-      expect(w.err()).not.toMatch(/error|failed/i);
+      expect(exits[i], w.stderr()).toEqual({ code: 0, signal: null });
+      expect(w.stderr()).not.toMatch(/error|failed/i);
       return result(w);
     });
     const ok = results.reduce((a, r) => a + r.ok, 0);
@@ -183,7 +160,7 @@ describe("reservation leases across processes", () => {
     const mock = await startMockProvider({ latencyMs: 2_500 });
     try {
       const w = startWorker([ledger, "1", "1", "long", "long"], mock, 600);
-      await waitFor(() => mock.requests.length === 1);
+      await waitLong(() => mock.requests.length === 1);
       await new Promise((r) => setTimeout(r, 1_500)); // > 2 × TTL
       expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
       expect(await w.exited).toEqual({ code: 0, signal: null });
@@ -200,7 +177,7 @@ describe("reservation leases across processes", () => {
     await cli("limits", "set", "t", "--max-usd", "1", "--window", "day", "--mode", "block", "--db", ledger);
     const before = slow.requests.length;
     const w = startWorker([ledger, "5", "1", "t", "term"], slow); // default TTL: 60 s
-    await waitFor(() => slow.requests.length >= before + 5);
+    await waitLong(() => slow.requests.length >= before + 5);
     expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
     w.proc.kill("SIGTERM");
     expect((await w.exited).signal).toBe("SIGTERM");
