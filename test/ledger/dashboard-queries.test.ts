@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { instanceDetail, periodTotals, spendOverTime } from "../../src/ledger/dashboard-queries.js";
 import { REPORT_KEYS, ReportOptionsError, report } from "../../src/ledger/queries.js";
-import { DAY, fixtureLedger, NOW, ODD_INSTANCE } from "../server/fixture.js";
+import { DAY, NOW, ODD_INSTANCE, serverLedger } from "../server/fixture.js";
 
-const { ledger } = fixtureLedger();
+const { ledger } = serverLedger();
 
 describe("periodTotals", () => {
   it("equals report().totals for every key and filter, and says when the first and last calls were", () => {

@@ -1,10 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Database } from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseTimeBound } from "../../src/ledger/durations.js";
 import { LedgerNotFoundError } from "../../src/ledger/errors.js";
-import { openLedger } from "../../src/ledger/ledger-sink.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import {
   REPORT_KEYS,
@@ -16,10 +14,8 @@ import {
 } from "../../src/ledger/queries.js";
 import type { UsageEvent } from "../../src/types.js";
 import { makeEvent } from "./fixtures/events.js";
-import { recordingLogger, records, tempDir } from "./helpers.js";
+import { fixtureLedger } from "./helpers.js";
 
-const dir = tempDir();
-const path = join(dir, "report.db");
 const NOW = Date.parse("2025-06-10T12:00:00.000Z");
 const DAY = 86_400_000;
 const at = (daysAgo: number, hours = 0) => new Date(NOW - daysAgo * DAY + hours * 3_600_000).toISOString();
@@ -102,16 +98,9 @@ const EVENTS: UsageEvent[] = [
   }),
 ];
 
-let db: Database;
-beforeAll(async () => {
-  const sink = openLedger(path, { logger: recordingLogger(), installExitHooks: false });
-  sink.write(records(EVENTS));
-  await sink.shutdown();
-  db = openLedgerReadonly(path);
-});
-afterAll(() => db?.close());
+const { dir, ledger } = fixtureLedger(EVENTS);
 
-const run = (options: Omit<ReportOptions, "now">) => report(db, { now: NOW, ...options });
+const run = (options: Omit<ReportOptions, "now">) => report(ledger(), { now: NOW, ...options });
 type Summary = Pick<
   ReportRow,
   "key" | "requests" | "errors" | "inputTokens" | "outputTokens" | "costMicros" | "unpriced"
@@ -269,7 +258,7 @@ describe("report", () => {
 
   it("accepts query-string input (numeric strings, empty values) and rejects bad options clearly", () => {
     expect(
-      report(db, { by: "user", limit: "2", since: "", useCase: "", now: NOW } as never).rows,
+      report(ledger(), { by: "user", limit: "2", since: "", useCase: "", now: NOW } as never).rows,
     ).toHaveLength(2);
     const bad: [unknown, RegExp][] = [
       [{ by: "colour" }, /by/],
@@ -280,17 +269,17 @@ describe("report", () => {
       [{}, /by/],
     ];
     for (const [options, message] of bad) {
-      expect(() => report(db, options as ReportOptions)).toThrow(ReportOptionsError);
-      expect(() => report(db, options as ReportOptions)).toThrow(message);
+      expect(() => report(ledger(), options as ReportOptions)).toThrow(ReportOptionsError);
+      expect(() => report(ledger(), options as ReportOptions)).toThrow(message);
     }
   });
 });
 
 describe("recentEvents", () => {
   it("returns the last n events, oldest first", () => {
-    expect(recentEvents(db, 2).map((e) => e.id)).toEqual(["e2", "e1"]);
-    expect(recentEvents(db, 100).map((e) => e.id)).toEqual(["e6", "e4", "e5", "e3", "e2", "e1"]);
-    expect(() => recentEvents(db, 0)).toThrow(RangeError);
+    expect(recentEvents(ledger(), 2).map((e) => e.id)).toEqual(["e2", "e1"]);
+    expect(recentEvents(ledger(), 100).map((e) => e.id)).toEqual(["e6", "e4", "e5", "e3", "e2", "e1"]);
+    expect(() => recentEvents(ledger(), 0)).toThrow(RangeError);
   });
 });
 
@@ -301,7 +290,7 @@ describe("openLedgerReadonly", () => {
     const junk = join(dir, "junk.db");
     writeFileSync(junk, "plain text, not SQLite");
     expect(() => openLedgerReadonly(junk)).toThrow(LedgerNotFoundError);
-    expect(() => db.prepare("DELETE FROM events").run()).toThrow(/readonly/i);
+    expect(() => ledger().prepare("DELETE FROM events").run()).toThrow(/readonly/i);
   });
 });
 

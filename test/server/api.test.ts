@@ -6,9 +6,9 @@ import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import { REPORT_KEYS, report } from "../../src/ledger/queries.js";
 import { parseLimits, upsertLimits } from "../../src/limits/index.js";
 import { type RunningDashboard, startDashboard } from "../../src/server/index.js";
-import { fixtureLedger, NOW, ODD_INSTANCE } from "./fixture.js";
+import { NOW, ODD_INSTANCE, serverLedger } from "./fixture.js";
 
-const { path, ledger } = fixtureLedger();
+const { path, ledger } = serverLedger();
 let dashboard: RunningDashboard;
 const errors: string[] = [];
 

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { fixtureLedger } from "./fixture.js";
+import { serverLedger } from "./fixture.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const { path } = fixtureLedger();
+const { path } = serverLedger();
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";

@@ -1,11 +1,6 @@
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
-import { afterAll, beforeAll } from "vitest";
-import { openLedger } from "../../src/ledger/ledger-sink.js";
-import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import type { UsageEvent } from "../../src/types.js";
 import { makeEvent } from "../ledger/fixtures/events.js";
-import { recordingLogger, records, tempDir } from "../ledger/helpers.js";
+import { fixtureLedger } from "../ledger/helpers.js";
 
 export const NOW = Date.parse("2025-06-10T12:00:00.000Z");
 export const HOUR = 3_600_000;
@@ -103,22 +98,5 @@ export const EVENTS: UsageEvent[] = [
   }),
 ];
 
-/** Writes EVENTS to a fresh ledger before the file's tests; `ledger()` is a read-only connection to it. */
-export function fixtureLedger(): { path: string; ledger: () => Database } {
-  const path = join(tempDir("costtrail-server-"), "ledger.db");
-  let db: Database | undefined;
-  beforeAll(async () => {
-    const sink = openLedger(path, { logger: recordingLogger(), installExitHooks: false });
-    sink.write(records(EVENTS));
-    await sink.shutdown();
-    db = openLedgerReadonly(path);
-  });
-  afterAll(() => db?.close());
-  return {
-    path,
-    ledger: () => {
-      if (!db) throw new Error("ledger not ready");
-      return db;
-    },
-  };
-}
+/** The EVENTS ledger for the file's tests (see `fixtureLedger` in test/ledger/helpers.ts). */
+export const serverLedger = () => fixtureLedger(EVENTS, "costtrail-server-");
