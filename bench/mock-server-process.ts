@@ -1,5 +1,5 @@
 // Runs the mock provider in its own process so the benchmark's CPU figures are the client's alone.
-import { startMockProvider } from "../src/demo/mock-provider/index.js";
+import { startMockProvider } from "../src/testing.js";
 
 const mock = await startMockProvider();
 process.stdout.write(`${JSON.stringify({ url: mock.url, openaiBaseURL: mock.openaiBaseURL })}\n`);

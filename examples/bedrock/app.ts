@@ -13,8 +13,8 @@ import {
   ConverseStreamCommand,
   InvokeModelCommand,
 } from "@aws-sdk/client-bedrock-runtime";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { instrument, trackContext, type UsageEvent } from "../../src/index.js";
+import { startMockProvider } from "../../src/testing.js";
 
 const events: UsageEvent[] = [];
 const costtrail = instrument({

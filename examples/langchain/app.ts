@@ -13,9 +13,9 @@ import { ChatAnthropic } from "@langchain/anthropic";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { ChatOpenAI } from "@langchain/openai";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { instrument, trackContext, type UsageEvent } from "../../src/index.js";
 import { CostTrailCallbackHandler } from "../../src/providers/langchain/index.js";
+import { startMockProvider } from "../../src/testing.js";
 
 const events: UsageEvent[] = [];
 const costtrail = instrument({

@@ -17,9 +17,9 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import OpenAI from "openai";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { instrument, trackContext } from "../../src/index.js";
 import { otelSink } from "../../src/sinks/otel/index.js";
+import { startMockProvider } from "../../src/testing.js";
 
 const endpoint = (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://127.0.0.1:4318").replace(/\/+$/, "");
 

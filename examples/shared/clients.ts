@@ -5,7 +5,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { startMockProvider } from "../../src/testing.js";
 import type { LlmClients } from "./documents.js";
 
 export interface ExampleClients extends LlmClients {

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import type { UsageEvent } from "../../src/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

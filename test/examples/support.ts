@@ -11,8 +11,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { expect } from "vitest";
 import type { LlmClients } from "../../examples/shared/documents.js";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { type Instrumentation, instrument, type UsageEvent } from "../../src/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 export const USERS = 20;
 export const CONCURRENT_REQUESTS = 200;

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 const app = new URL("../fixtures/ledger-app.ts", import.meta.url).pathname;
 let mock: MockProvider;

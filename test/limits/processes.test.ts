@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { limitStatuses } from "../../src/limits/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 import { startTsxChild, type TsxChild, waitFor } from "../support/child.js";
 import { cli, tempDir } from "./helpers.js";
 

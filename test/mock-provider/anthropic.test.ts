@@ -1,6 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { countTokens } from "../../src/demo/mock-provider/index.js";
+import { countTokens } from "../../src/testing.js";
 import { useMock } from "./helpers.js";
 
 const c = useMock();

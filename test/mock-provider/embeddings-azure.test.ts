@@ -1,6 +1,6 @@
 import { AzureOpenAI } from "openai";
 import { describe, expect, it } from "vitest";
-import { countTokens } from "../../src/demo/mock-provider/index.js";
+import { countTokens } from "../../src/testing.js";
 import { useMock } from "./helpers.js";
 
 const c = useMock({ azureDeployments: { "prod-chat": "gpt-4o-mini-2024-07-18" } });

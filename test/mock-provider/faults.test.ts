@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { startMockProvider } from "../../src/testing.js";
 import { useMock } from "./helpers.js";
 
 const c = useMock();

@@ -1,11 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { AzureOpenAI } from "openai";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import {
-  type MockProvider,
-  type MockProviderOptions,
-  startMockProvider,
-} from "../../src/demo/mock-provider/index.js";
+import { type MockProvider, type MockProviderOptions, startMockProvider } from "../../src/testing.js";
 
 export interface Clients {
   mock: MockProvider;

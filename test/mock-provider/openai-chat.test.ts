@@ -1,7 +1,7 @@
 import { zodResponseFormat } from "openai/helpers/zod";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { countTokens } from "../../src/demo/mock-provider/index.js";
+import { countTokens } from "../../src/testing.js";
 import { useMock } from "./helpers.js";
 
 const c = useMock();

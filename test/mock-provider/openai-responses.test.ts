@@ -2,7 +2,7 @@ import { zodTextFormat } from "openai/helpers/zod";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { countTokens } from "../../src/demo/mock-provider/index.js";
+import { countTokens } from "../../src/testing.js";
 import { useMock } from "./helpers.js";
 
 const c = useMock();

@@ -2,7 +2,7 @@
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 let mock: MockProvider;
 beforeAll(async () => {

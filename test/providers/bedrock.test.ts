@@ -12,10 +12,10 @@ import {
   InvokeModelWithResponseStreamCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { instrument, LimitExceededError, trackContext, type UsageEvent } from "../../src/index.js";
 import type { ReserveRequest } from "../../src/limits/gate.js";
 import { getRuntime } from "../../src/runtime.js";
+import { startMockProvider } from "../../src/testing.js";
 import { createHarness, type Harness, stable } from "../support/harness.js";
 
 let h: Harness;

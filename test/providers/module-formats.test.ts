@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 let mock: MockProvider;
 beforeAll(async () => {

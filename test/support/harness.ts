@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { AzureOpenAI } from "openai";
-import { type MockProvider, startMockProvider } from "../../src/demo/mock-provider/index.js";
 import { type Instrumentation, type InstrumentConfig, instrument, type UsageEvent } from "../../src/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 export interface Harness {
   mock: MockProvider;

@@ -1,5 +1,5 @@
-import { runDemo } from "../../demo/run-demo.js";
 import type { CommandRegistration } from "../context.js";
+import { runDemo } from "../demo/run-demo.js";
 import { positiveIntOption } from "../options.js";
 
 export const demoCommand: CommandRegistration = (program, io) => {

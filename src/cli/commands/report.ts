@@ -1,15 +1,10 @@
 import { Option } from "commander";
-import {
-  REPORT_KEYS,
-  type ReportBy,
-  type ReportResult,
-  type ReportRow,
-  report,
-} from "../../ledger/queries.js";
+import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../ledger/queries.js";
 import type { CommandRegistration } from "../context.js";
-import { formatCount, formatUsd, renderTable, type TableColumn, toCsv } from "../format.js";
+import { formatUsd, toCsv } from "../format.js";
 import { withLedger } from "../open-ledger.js";
 import { dbOption, positiveIntOption, timeOption } from "../options.js";
+import { renderReportTable } from "../report-table.js";
 
 type ReportFormat = "table" | "json" | "csv";
 
@@ -21,44 +16,6 @@ interface ReportCommandOptions {
   useCase?: string;
   limit?: number;
   format: ReportFormat;
-}
-
-const NONE = "(none)";
-
-export function renderReportTable(result: ReportResult): string {
-  const instance = result.by === "instance";
-  const showUnpriced = result.totals.unpriced > 0;
-  const columns: TableColumn[] = [
-    { header: result.by, align: "left" },
-    ...(instance ? [{ header: "use case", align: "left" } as const] : []),
-    { header: "requests", align: "right" },
-    { header: "errors", align: "right" },
-    { header: "input tokens", align: "right" },
-    { header: "output tokens", align: "right" },
-    { header: "cost USD", align: "right" },
-    ...(showUnpriced ? [{ header: "unpriced", align: "right" } as const] : []),
-  ];
-  const cells = (row: ReportRow, key: string) => [
-    key,
-    ...(instance ? [row.useCaseName ?? ""] : []),
-    formatCount(row.requests),
-    formatCount(row.errors),
-    formatCount(row.inputTokens),
-    formatCount(row.outputTokens),
-    formatUsd(row.costMicros),
-    ...(showUnpriced ? [formatCount(row.unpriced)] : []),
-  ];
-  const table = renderTable(
-    columns,
-    result.rows.map((row) => cells(row, row.key ?? NONE)),
-    [cells(result.totals, "total")],
-  );
-  // Unpriced events add nothing to the cost; say so rather than let the total look complete.
-  const n = result.totals.unpriced;
-  const note = showUnpriced
-    ? `note: ${formatCount(n)} ${n === 1 ? "event has" : "events have"} no known price and ${n === 1 ? "is" : "are"} not in cost USD\n`
-    : "";
-  return table + note;
 }
 
 function renderReportCsv(result: ReportResult): string {

@@ -6,9 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
-import { track } from "../../decorators/track.js";
-import { trackContext } from "../context/track-context.js";
-import { LimitExceededError } from "../errors.js";
+import { track } from "../../../decorators/track.js";
+import { trackContext } from "../../context/track-context.js";
+import { LimitExceededError } from "../../errors.js";
 
 export interface DocumentAppClients {
   openai: OpenAI;

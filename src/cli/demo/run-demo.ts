@@ -5,13 +5,13 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { renderReportTable } from "../cli/commands/report.js";
-import type { CliOutput } from "../cli/context.js";
-import { instrument } from "../instrument.js";
-import { openLedgerReadonly, report } from "../ledger/index.js";
-import type { LimitDefinition } from "../types.js";
+import { instrument } from "../../instrument.js";
+import { openLedgerReadonly, report } from "../../ledger/index.js";
+import { startMockProvider } from "../../testing.js";
+import type { LimitDefinition } from "../../types.js";
+import type { CliOutput } from "../context.js";
+import { renderReportTable } from "../report-table.js";
 import { startDocumentApp } from "./document-app.js";
-import { startMockProvider } from "./mock-provider/index.js";
 import { simulateUsers } from "./simulate-users.js";
 
 export interface DemoOptions {

@@ -1,0 +1,41 @@
+// The report as a terminal table: shared by `costtrail report` and the demo's closing summary.
+import type { ReportResult, ReportRow } from "../ledger/queries.js";
+import { formatCount, formatUsd, renderTable, type TableColumn } from "./format.js";
+
+const NONE = "(none)";
+
+export function renderReportTable(result: ReportResult): string {
+  const instance = result.by === "instance";
+  const showUnpriced = result.totals.unpriced > 0;
+  const columns: TableColumn[] = [
+    { header: result.by, align: "left" },
+    ...(instance ? [{ header: "use case", align: "left" } as const] : []),
+    { header: "requests", align: "right" },
+    { header: "errors", align: "right" },
+    { header: "input tokens", align: "right" },
+    { header: "output tokens", align: "right" },
+    { header: "cost USD", align: "right" },
+    ...(showUnpriced ? [{ header: "unpriced", align: "right" } as const] : []),
+  ];
+  const cells = (row: ReportRow, key: string) => [
+    key,
+    ...(instance ? [row.useCaseName ?? ""] : []),
+    formatCount(row.requests),
+    formatCount(row.errors),
+    formatCount(row.inputTokens),
+    formatCount(row.outputTokens),
+    formatUsd(row.costMicros),
+    ...(showUnpriced ? [formatCount(row.unpriced)] : []),
+  ];
+  const table = renderTable(
+    columns,
+    result.rows.map((row) => cells(row, row.key ?? NONE)),
+    [cells(result.totals, "total")],
+  );
+  // Unpriced events add nothing to the cost; say so rather than let the total look complete.
+  const n = result.totals.unpriced;
+  const note = showUnpriced
+    ? `note: ${formatCount(n)} ${n === 1 ? "event has" : "events have"} no known price and ${n === 1 ? "is" : "are"} not in cost USD\n`
+    : "";
+  return table + note;
+}

@@ -1,0 +1,15 @@
+// `costtrail/testing`: a local mock of the OpenAI, Azure OpenAI, Anthropic and Bedrock APIs for testing
+// instrumented code offline. See docs/testing.md.
+
+export type {
+  Fault,
+  FaultMatch,
+  MockOperation,
+  MockProvider,
+  MockProviderName,
+  MockProviderOptions,
+  MockUsage,
+  MockUsageRequest,
+  RecordedRequest,
+} from "./mock-provider/index.js";
+export { countTokens, startMockProvider } from "./mock-provider/index.js";
