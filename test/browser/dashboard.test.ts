@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's chromium, headless, driven by playwright-core) over a ledger the
  * demo filled: the Users tab matches `costtrail report --by user --format json`, tabs switch, an instance
- * opens, and the screenshots in docs/assets are taken from here.
+ * opens, and the screenshots in docs/assets are taken from here. The page is bundled from src/server/ui first
+ * (as `npm run build` does), so the test always drives the current source.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Database } from "better-sqlite3";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboard } from "../../scripts/build-dashboard.mjs";
 import { formatCount, formatUsd } from "../../src/cli/format.js";
 import { runCli } from "../../src/cli/program.js";
 import type { ReportResult } from "../../src/ledger/index.js";
@@ -78,6 +80,7 @@ beforeAll(async () => {
         "(apt-get install -y chromium; .ci/run installs it) or CHROMIUM_PATH",
     );
   }
+  await buildDashboard();
   // The demo, as a user runs it: mock provider, instrumented document app, simulated users, a limit.
   await cli(
     "demo",
@@ -221,6 +224,44 @@ describe("costtrail dashboard in chromium", () => {
     expect(keys).toEqual([...keys].sort());
     requests = (await driversTable()).rows.map((r) => r.requests);
     expect(requests.reduce((a, b) => a + b, 0)).toBe(REQUESTS);
+  });
+
+  it("filters every panel by a use case chosen from the period's use cases", async () => {
+    const useCases = await reportJson("use-case");
+    const filter = page.locator("#use-case-filter");
+    expect(
+      await filter.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(["", ...useCases.rows.map((r) => r.key)]);
+    const chosen = useCases.rows.find((r) => r.key === "create_document")!;
+    const byUser = JSON.parse(
+      await cli("report", "--by", "user", "--use-case", "create_document", "--format", "json", "--db", path),
+    ) as ReportResult;
+
+    await filter.selectOption("create_document");
+    await page.waitForFunction(
+      (micros) => document.querySelector<HTMLElement>("#totals")?.dataset.costMicros === micros,
+      String(chosen.costMicros),
+    );
+    await page.waitForFunction(
+      (requests) =>
+        document.querySelector<HTMLElement>("#drivers-table tfoot tr")?.dataset.requests === requests,
+      String(chosen.requests),
+    );
+    expect(await page.locator('[data-total="requests"]').textContent()).toBe(formatCount(chosen.requests));
+    // The previous test left the table sorted by user: the same rows, in that order.
+    const byKey = (a: ReportResult["rows"][number], b: ReportResult["rows"][number]) =>
+      String(a.key).localeCompare(String(b.key));
+    expect((await driversTable()).rows.map((r) => [r.key, r.requests, r.costMicros])).toEqual(
+      byUser.rows.sort(byKey).map((r) => [r.key, r.requests, r.costMicros]),
+    );
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("useCase")).toBe("create_document");
+    expect(await page.locator("#period-detail").textContent()).toMatch(/^use case create_document · /);
+
+    await filter.selectOption("");
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
   });
 
   it("drills into an instance: its calls, steps and models", async () => {
