@@ -22,7 +22,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ASSETS = fileURLToPath(new URL("../../docs/assets/", import.meta.url));
 const TOKEN = "e2e-dashboard-token";
 const USERS = 12;
-const REQUESTS = 120;
+// Enough for the demo's trial account to pass its daily block limit: some calls are blocked.
+const REQUESTS = 240;
 
 const path = join(tempDir("costtrail-browser-"), "demo.db");
 let db: Database;
@@ -179,6 +180,15 @@ describe("costtrail dashboard in chromium", () => {
     expect(await page.locator('[data-total="spend"]').getAttribute("title")).toBe(
       `${formatUsd(expected.totals.costMicros)} USD`,
     );
+
+    // Calls the demo's block limit refused: counted among the requests, shown on their own card.
+    const blocked = db
+      .prepare("SELECT count(*) FROM events WHERE status = 'blocked'")
+      .pluck()
+      .get() as number;
+    expect(blocked).toBeGreaterThan(0);
+    expect(await page.locator("#totals").getAttribute("data-blocked")).toBe(String(blocked));
+    expect(await page.locator('[data-total="blocked"]').textContent()).toBe(formatCount(blocked));
 
     // The chart drew (Chart.js served locally) and the demo's limit is listed.
     expect(await page.evaluate(() => typeof (window as { Chart?: unknown }).Chart)).toBe("function");

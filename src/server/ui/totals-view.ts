@@ -1,4 +1,5 @@
-// The headline: the period's label and the spend cards (spend, requests, errors, input and output tokens).
+// The headline: the period's label and the spend cards (spend, requests, errors, blocked, input and output
+// tokens).
 import type { TotalsResult } from "../api-types.js";
 import { $ } from "./dom.js";
 import { dateTime, dayYearFormat, exactUsd, fmtCompact, fmtCount, fmtPct, fmtUsd, pct } from "./format.js";
@@ -34,12 +35,18 @@ export function renderTotals(result: TotalsResult): void {
   const totals = $("#totals");
   totals.dataset.costMicros = String(t.costMicros);
   totals.dataset.requests = String(t.requests);
+  totals.dataset.blocked = String(result.blocked);
   setTotal("spend", fmtUsd(t.costMicros), `${exactUsd(t.costMicros)} USD`);
   setTotal("spend-sub", t.requests ? `${fmtUsd(Math.round(t.costMicros / t.requests))} per request` : "");
   setTotal("requests", fmtCompact(t.requests), fmtCount(t.requests));
   setTotal("requests-sub", t.unpriced ? `${fmtCount(t.unpriced)} without a known price` : "all priced");
   setTotal("errors", fmtCompact(t.errors), fmtCount(t.errors));
   setTotal("errors-sub", t.requests ? `${fmtPct(pct(t.errors, t.requests))} of requests` : "");
+  setTotal("blocked", fmtCompact(result.blocked), fmtCount(result.blocked));
+  setTotal(
+    "blocked-sub",
+    t.requests ? `${fmtPct(pct(result.blocked, t.requests))} of requests, by limits` : "",
+  );
   setTotal("input", fmtCompact(t.inputTokens), fmtCount(t.inputTokens));
   setTotal("input-sub", perRequest(t.inputTokens, t.requests));
   setTotal("output", fmtCompact(t.outputTokens), fmtCount(t.outputTokens));
