@@ -31,11 +31,21 @@ export async function buildDashboard({ outDir = DASHBOARD_OUT_DIR } = {}) {
     charset: "utf8",
     legalComments: "none",
     write: false,
+    metafile: true,
     outfile: join(outDir, "app.js"),
     // Paths in the bundle's comments relative to the repository, wherever the build runs from.
     absWorkingDir: ROOT,
     logLevel: "warning",
   });
+  // The page takes only types from the server (erased): a value import would pull server code into the page.
+  const foreign = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith("src/server/ui/"));
+  if (foreign.length) {
+    throw new Error(
+      `the dashboard bundle would include ${foreign.length} modules from outside src/server/ui ` +
+        `(${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""}) ` +
+        "(import only types from the server, with `import type`)",
+    );
+  }
   await mkdir(outDir, { recursive: true });
   const written = [];
   for (const file of result.outputFiles) {
