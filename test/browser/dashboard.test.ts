@@ -274,6 +274,54 @@ describe("costtrail dashboard in chromium", () => {
     );
   });
 
+  it("switches the period (preset and custom range) and the chart's buckets, kept in the URL", async () => {
+    const hash = () => new URLSearchParams(new URL(page.url()).hash.slice(1));
+    const pressed = (selector: string) => page.locator(selector).getAttribute("aria-pressed");
+
+    // The demo ran moments ago: the last 24 hours hold every call, charted by the hour.
+    await page.locator('#period button[data-period="24h"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#period-label")?.textContent === "in the last 24 hours",
+    );
+    expect(hash().get("period")).toBe("24h");
+    expect(await pressed('#period button[data-period="24h"]')).toBe("true");
+    await page.waitForSelector('#bucket button[data-bucket="hour"][aria-pressed="true"]');
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
+    await page.locator('#bucket button[data-bucket="day"]').click();
+    await page.waitForSelector('#bucket button[data-bucket="day"][aria-pressed="true"]');
+    expect(hash().get("bucket")).toBe("day");
+    expect(await page.locator("#spend-note").textContent()).toMatch(/^UTC days, stacked by use case/);
+
+    // A custom range of the demo's days (UTC, both inclusive): the form opens, and applying it loads them.
+    const [first, last] = (
+      db.prepare("SELECT min(ts_ms), max(ts_ms) FROM events").raw().get() as [number, number]
+    ).map((ms) => new Date(ms).toISOString().slice(0, 10)) as [string, string];
+    await page.locator('#period button[data-period="custom"]').click();
+    expect(await page.locator("#custom-range").isVisible()).toBe(true);
+    await page.locator('#custom-range input[name="since"]').fill(first);
+    await page.locator('#custom-range input[name="until"]').fill(last);
+    await page.locator('#custom-range button[type="submit"]').click();
+    await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get("period") === "custom");
+    expect([hash().get("since"), hash().get("until")]).toEqual([first, last]);
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
+
+    // Back to all time; the tabs also move with the arrow keys.
+    await page.locator('#period button[data-period="all"]').click();
+    await page.waitForFunction(() => document.querySelector("#period-label")?.textContent === "all time");
+    expect(await page.locator("#custom-range").isHidden()).toBe(true);
+    await page.getByRole("tab", { name: "Users" }).focus();
+    await page.keyboard.press("ArrowRight");
+    await page.waitForSelector('#drivers-table[data-by="use-case"]');
+    expect(await page.getByRole("tab", { name: "Use cases" }).getAttribute("aria-selected")).toBe("true");
+    expect(hash().get("tab")).toBe("use-cases");
+  });
+
   it("drills into an instance: its calls, steps and models", async () => {
     await selectTab("Instances", "instance");
     const instances = await reportJson("instance");
