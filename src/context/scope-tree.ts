@@ -1,6 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { applyScope, EMPTY_ANNOTATIONS } from "../annotations/merge.js";
 import type { Annotations, ScopeAnnotations } from "../types.js";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { newId } from "./ids.js";
 
 /**
