@@ -72,6 +72,14 @@ export interface ResolvedConfig {
 
 export const DEFAULT_LEDGER_PATH = ".costtrail/ledger.db";
 
+/**
+ * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
+ * the OpenAI and Anthropic SDKs' own default request timeout, so a request the SDK still waits on is never
+ * reaped under default settings, while a stream nobody reads gives its limit reservation back
+ * (src/calls/reaper.ts, docs/limits.md).
+ */
+export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
+
 /** Validates `instrument()`'s config; a bad key throws `ConfigError` (or `AnnotationError` for `defaults`). */
 export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConfig {
   const result = configSchema.safeParse(input ?? {});

@@ -1,9 +1,12 @@
-import { LimitExceededError } from "../errors.js";
+import { isCostTrailError, type LimitExceededError } from "../errors.js";
 import type { EventStatus } from "../types.js";
 
-/** Is this the error of a block limit (costtrail's own, or its SDK-flavoured copy)? The one place that asks. */
+/**
+ * Is this the error of a block limit (costtrail's own, or its SDK-flavoured copy)? The call path's one place that
+ * asks, through the errors' one helper.
+ */
 export function isLimitExceeded(error: unknown): error is LimitExceededError {
-  return error instanceof LimitExceededError;
+  return isCostTrailError(error, "LIMIT_EXCEEDED");
 }
 
 /** The event status, HTTP status and error type a failed call is recorded with. */

@@ -8,11 +8,11 @@ const SWEEPS = 4;
 let timer: NodeJS.Timeout | undefined;
 
 /**
- * Starts (or restarts with a new timeout) the sweep that finishes abandoned calls as `aborted` /
+ * Starts (or restarts with a new timeout: `instrument({ abandonedCallTimeoutMs })`, default 10 minutes) the sweep that finishes abandoned calls as `aborted` /
  * `Abandoned`, which settles their reservation with what they are known to have cost or releases it. One
  * unref'd timer for the process, no per-call timer: a call only flips a flag when something happens.
  */
-export function startReaper(timeoutMs: number = DEFAULT_ABANDONED_CALL_TIMEOUT_MS): void {
+export function startReaper(timeoutMs: number): void {
   stopReaper();
   const interval = Math.max(1, Math.floor(timeoutMs / SWEEPS));
   timer = setInterval(sweep, interval);
