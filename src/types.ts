@@ -17,7 +17,8 @@ export interface Annotations {
   resourceScope?: string;
 }
 
-type Nullable<T> = { [K in keyof T]: K extends "limitIds" | "requestTags" ? T[K] : T[K] | null };
+// Lists cannot be cleared (a scope only adds to them), so the array-typed keys take no `null`.
+type Nullable<T> = { [K in keyof T]: NonNullable<T[K]> extends readonly unknown[] ? T[K] : T[K] | null };
 
 /** What a scope may write: singletons and maps also accept `null`, meaning "clear what is inherited". */
 export type ScopeAnnotations = Nullable<Annotations>;

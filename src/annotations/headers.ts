@@ -1,15 +1,21 @@
 import type { ScopeAnnotations } from "../types.js";
-import { ANNOTATION_KEYS, parseScopeAnnotations } from "./schema.js";
+import {
+  ANNOTATION_KEY_TABLE,
+  ANNOTATION_KEYS,
+  type AnnotationKey,
+  type AnnotationKeyDef,
+  HEADER_PREFIX,
+  kindOf,
+} from "./keys.js";
+import { parseScopeAnnotations } from "./schema.js";
 
-export const HEADER_PREFIX = "x-costtrail-";
+export { HEADER_PREFIX } from "./keys.js";
 
-type Key = keyof ScopeAnnotations;
-const LIST_KEYS = new Set<Key>(["limitIds", "requestTags"]);
-const MAP_KEYS = new Set<Key>(["requestProperties", "useCaseProperties"]);
+type Key = AnnotationKey;
 
-/** `useCaseName` → `x-costtrail-use-case-name`. */
+/** `useCaseName` → `x-costtrail-use-case-name` (the table's header column). */
 export function headerName(key: Key): string {
-  return HEADER_PREFIX + key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return ANNOTATION_KEY_TABLE[key].header;
 }
 const KEY_BY_HEADER = new Map<string, Key>(ANNOTATION_KEYS.map((k) => [headerName(k), k]));
 
@@ -47,12 +53,13 @@ export function createHeaders(annotations: ScopeAnnotations): Record<string, str
   for (const key of Object.keys(scope) as Key[]) {
     const value = scope[key];
     if (value === undefined) continue;
+    const kind = kindOf(key);
     let encoded: string;
     if (value === null) encoded = "";
-    else if (LIST_KEYS.has(key)) {
+    else if (kind === "list") {
       if ((value as string[]).length === 0) continue;
       encoded = (value as string[]).map((v) => encodeValue(v, true)).join(",");
-    } else if (MAP_KEYS.has(key)) encoded = encodeValue(JSON.stringify(value), false);
+    } else if (kind === "map") encoded = encodeValue(JSON.stringify(value), false);
     else encoded = encodeValue(String(value), false);
     headers[headerName(key)] = encoded;
   }
@@ -91,10 +98,11 @@ export function parseAnnotationHeaders(headers: unknown): ParsedHeaders {
   const unknownProblem = unknown.length ? `unknown costtrail header ${unknown.join(", ")}` : undefined;
   try {
     for (const [key, text] of Object.entries(raw) as [Key, string][]) {
-      if (text === "") candidate[key] = LIST_KEYS.has(key) ? undefined : null;
-      else if (LIST_KEYS.has(key)) candidate[key] = text.split(",").map((v) => decodeValue(v.trim()));
-      else if (MAP_KEYS.has(key)) candidate[key] = JSON.parse(decodeValue(text));
-      else if (key === "useCaseVersion") candidate[key] = /^\d+$/.test(text) ? Number(text) : text;
+      const def: AnnotationKeyDef = ANNOTATION_KEY_TABLE[key];
+      if (text === "") candidate[key] = def.kind === "list" ? undefined : null;
+      else if (def.kind === "list") candidate[key] = text.split(",").map((v) => decodeValue(v.trim()));
+      else if (def.kind === "map") candidate[key] = JSON.parse(decodeValue(text));
+      else if (def.fromHeader) candidate[key] = def.fromHeader(text);
       else candidate[key] = decodeValue(text);
     }
     const scope = Object.keys(candidate).length

@@ -1,18 +1,15 @@
 import type { Annotations, ScopeAnnotations } from "../types.js";
+import { LIST_KEYS, MAP_KEYS, SINGLETON_KEYS, useCaseRoleOf } from "./keys.js";
 
 export type InstanceIdFactory = () => string;
 
-const PLAIN_SINGLETONS = [
-  "useCaseVersion",
-  "useCaseStep",
-  "userId",
-  "accountName",
-  "priceAsResource",
-  "priceAsCategory",
-  "resourceScope",
-] as const;
-const LISTS = ["limitIds", "requestTags"] as const;
-const MAPS = ["requestProperties", "useCaseProperties"] as const;
+/** Singletons the scope simply overrides; the use case's name and instance id follow the instance rules. */
+const PLAIN_SINGLETONS = SINGLETON_KEYS.filter((k) => {
+  const role = useCaseRoleOf(k);
+  return role !== "name" && role !== "instance";
+});
+/** What belongs to the named use case: dropped when the scope names another one or clears the name. */
+const USE_CASE_FIELDS = SINGLETON_KEYS.filter((k) => useCaseRoleOf(k) !== undefined);
 
 export const EMPTY_ANNOTATIONS: Annotations = Object.freeze({});
 
@@ -41,16 +38,11 @@ export function applyScope(
   const name = scope.useCaseName;
   if (name === null) {
     // The use case's own fields belong to it: clearing the name clears them.
-    delete out.useCaseName;
-    delete out.useCaseId;
-    delete out.useCaseVersion;
-    delete out.useCaseStep;
+    for (const key of USE_CASE_FIELDS) delete out[key];
   } else if (name !== undefined && name !== acc.useCaseName) {
     // Another use case: the enclosing one's instance, version and step do not carry over.
+    for (const key of USE_CASE_FIELDS) delete out[key];
     out.useCaseName = name;
-    delete out.useCaseId;
-    delete out.useCaseVersion;
-    delete out.useCaseStep;
   }
   if (startsInstance(acc, scope)) out.useCaseId = newInstanceId();
   else if (scope.useCaseId === null) delete out.useCaseId;
@@ -61,11 +53,11 @@ export function applyScope(
     if (value === null) delete out[key];
     else if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
-  for (const key of LISTS) {
+  for (const key of LIST_KEYS) {
     const add = scope[key];
     if (add && add.length > 0) out[key] = union(acc[key], add);
   }
-  for (const key of MAPS) {
+  for (const key of MAP_KEYS) {
     const value = scope[key];
     if (value === null) delete out[key];
     else if (value !== undefined) out[key] = Object.freeze({ ...acc[key], ...value });

@@ -1,54 +1,17 @@
 import { z } from "zod";
 import { AnnotationError } from "../errors.js";
 import type { ScopeAnnotations } from "../types.js";
+import { ANNOTATION_KEY_TABLE, ANNOTATION_KEYS, type AnnotationKey, MAP_KEYS } from "./keys.js";
 
-export const MAX_STRING = 512;
-export const MAX_LIST = 64;
-export const MAX_MAP_KEYS = 64;
+export { MAX_LIST, MAX_MAP_KEYS, MAX_STRING } from "./keys.js";
 
-const text = z
-  .string({ error: "must be a string" })
-  .min(1, "must not be empty")
-  .max(MAX_STRING, `must be at most ${MAX_STRING} characters`);
-const singleton = text.nullable().optional();
-const list = z
-  .array(text, { error: "must be an array of strings" })
-  .max(MAX_LIST, `must have at most ${MAX_LIST} entries`);
-const map = z
-  .record(text, z.string({ error: "must be a string" }).min(1, "must not be empty").max(MAX_STRING), {
-    error: "must be an object of string values",
-  })
-  .refine((m) => Object.keys(m).length <= MAX_MAP_KEYS, `must have at most ${MAX_MAP_KEYS} keys`)
-  .nullable()
-  .optional();
+type Shape = { [K in AnnotationKey]: (typeof ANNOTATION_KEY_TABLE)[K]["schema"] };
 
 /** SPEC §2: what a scope (`@track`, `trackContext`, `createHeaders`, `defaults`) may write. */
 export const scopeAnnotationsSchema = z.strictObject(
-  {
-    useCaseName: singleton,
-    useCaseId: singleton,
-    useCaseVersion: z
-      .number({ error: "must be a number" })
-      .int("must be an integer")
-      .min(0, "must be ≥ 0")
-      .max(Number.MAX_SAFE_INTEGER)
-      .nullable()
-      .optional(),
-    useCaseStep: singleton,
-    userId: singleton,
-    accountName: singleton,
-    limitIds: list.optional(),
-    requestTags: list.optional(),
-    requestProperties: map,
-    useCaseProperties: map,
-    priceAsResource: singleton,
-    priceAsCategory: singleton,
-    resourceScope: singleton,
-  },
+  Object.fromEntries(ANNOTATION_KEYS.map((key) => [key, ANNOTATION_KEY_TABLE[key].schema])) as Shape,
   { error: "must be an object of annotations" },
 );
-
-export const ANNOTATION_KEYS = Object.keys(scopeAnnotationsSchema.shape) as (keyof ScopeAnnotations)[];
 
 /** Turns the first zod issue into a message that names the field, e.g. `limitIds.0: must not be empty`. */
 export function describeIssue(error: z.ZodError, prefix?: string): { field: string; message: string } {
@@ -58,6 +21,9 @@ export function describeIssue(error: z.ZodError, prefix?: string): { field: stri
   if (issue.code === "unrecognized_keys") {
     path = [...path, issue.keys[0]!];
     message = "is not a known annotation";
+  } else if (issue.code === "invalid_key" && issue.issues[0]) {
+    // A map's key failed its own rule (empty, too long): say so, not the map's generic message.
+    message = `key ${issue.issues[0].message}`;
   } else if (issue.code === "invalid_type" && issue.input === undefined && path.length === 0) {
     message = "must be an object of annotations";
   }
@@ -80,7 +46,7 @@ export function parseScopeAnnotations(input: unknown, where: string, prefix?: st
  */
 function refuseProtoKeys(input: unknown, where: string, prefix: string | undefined): void {
   if (!input || typeof input !== "object") return;
-  for (const key of ["requestProperties", "useCaseProperties"] as const) {
+  for (const key of MAP_KEYS) {
     const value = (input as Record<string, unknown>)[key];
     if (value && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
       const field = [prefix, key, "__proto__"].filter(Boolean).join(".");

@@ -45,6 +45,7 @@ function tsconfig(legacy: boolean): string {
     "costtrail/decorators": ["../../decorators/index.ts"],
     "costtrail/otel": ["../../src/sinks/otel/index.ts"],
     "costtrail/langchain": ["../../src/providers/langchain/index.ts"],
+    "costtrail/testing": ["../../src/testing.ts"],
   };
   return JSON.stringify({
     extends: "../../tsconfig.json",
