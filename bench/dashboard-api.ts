@@ -9,127 +9,15 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toPendingEvent } from "../src/ledger/event-row.js";
-import { openDatabase, openLedgerReadonly } from "../src/ledger/index.js";
-import { createEventWriter } from "../src/ledger/writer.js";
-import { parseLimits, upsertLimits } from "../src/limits/index.js";
+import { openLedgerReadonly } from "../src/ledger/index.js";
 import { startDashboard } from "../src/server/index.js";
-import type { UsageEvent } from "../src/types.js";
+import { buildLedger, dashboardCalls } from "./synthetic-ledger.js";
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
-const DAY = 86_400_000;
 const NOW = Date.now();
-const SPAN = 30 * DAY;
-const BATCH = 50_000;
-
-// Deterministic PRNG (mulberry32) so runs are comparable.
-let seed = 7;
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
-const hex = (n: number, width: number) => Math.floor(n).toString(16).padStart(width, "0");
-
-const USE_CASES = Array.from({ length: 40 }, (_, i) => `use-case-${i}`);
-const STEPS = ["plan", "retrieve", "draft", "review", "summarize"];
-const MODELS: [string, string][] = [
-  ["openai", "gpt-4o"],
-  ["openai", "gpt-4o-mini"],
-  ["openai", "gpt-4.1"],
-  ["anthropic", "claude-sonnet-4-5"],
-  ["anthropic", "claude-haiku-4-5"],
-  ["azure-openai", "my-deployment"],
-];
-const TAGS = Array.from({ length: 20 }, (_, i) => `tag-${i}`);
-
-// ~8 calls per use-case instance, each instance one user and account: 10k users, 500 accounts.
-let seq = 0;
-let instance = "";
-let useCase = "";
-let user: string | undefined;
-let account = "";
-function makeEvent(tsMs: number): UsageEvent {
-  if (seq++ % 8 === 0) {
-    instance = `${hex(tsMs, 12)}-7${hex(rand() * 0xfff, 3)}-${hex(rand() * 0xffffffff, 8)}`;
-    useCase = pick(USE_CASES);
-    user = rand() < 0.05 ? undefined : `user-${Math.floor(rand() * 10_000)}`;
-    account = `account-${Math.floor(rand() * 500)}`;
-  }
-  const [provider, model] = pick(MODELS);
-  const input = Math.floor(rand() * 4_000);
-  const output = Math.floor(rand() * 800);
-  const unpriced = model === "my-deployment" && rand() < 0.5;
-  const tags = rand() < 0.3 ? [] : [pick(TAGS)];
-  return {
-    id: `${hex(tsMs, 12)}-${hex(seq, 8)}-${hex(rand() * 0xffffffff, 8)}`,
-    ts: new Date(tsMs).toISOString(),
-    durationMs: 200 + rand() * 3_000,
-    provider,
-    operation: provider === "anthropic" ? "messages" : "chat",
-    requestModel: model,
-    responseModel: model,
-    stream: rand() < 0.5,
-    status: rand() < 0.02 ? "error" : "ok",
-    attempts: 1,
-    usage: {
-      inputTokens: input,
-      outputTokens: output,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-    },
-    costMicros: unpriced ? null : Math.round(input * 2.5 + output * 10),
-    currency: "USD",
-    costSource: unpriced ? "unpriced" : "computed",
-    annotations: {
-      useCaseName: useCase,
-      useCaseId: instance,
-      useCaseVersion: 1,
-      useCaseStep: pick(STEPS),
-      ...(user ? { userId: user } : {}),
-      accountName: account,
-      ...(rand() < 0.3 ? { limitIds: ["daily-total"] } : {}),
-      ...(tags.length ? { requestTags: tags } : {}),
-    },
-    limitsExceeded: [],
-  };
-}
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** The ledger, written straight through the ledger's own writer in large transactions (fast to build). */
-function buildLedger(path: string): void {
-  const db = openDatabase(path);
-  db.pragma("synchronous = OFF");
-  const write = createEventWriter(db);
-  for (let done = 0; done < TOTAL; done += BATCH) {
-    const n = Math.min(BATCH, TOTAL - done);
-    const batch = Array.from({ length: n }, (_, i) =>
-      toPendingEvent(makeEvent(NOW - SPAN + Math.floor(((done + i) / TOTAL) * SPAN))),
-    );
-    write(batch);
-  }
-  upsertLimits(
-    db,
-    parseLimits([
-      { id: "daily-total", maxUsd: 500, window: "day", mode: "allow", alertAtPct: 80 },
-      {
-        id: "account-0-monthly",
-        maxUsd: 50,
-        window: "month",
-        mode: "block",
-        scope: { accountName: "account-0" },
-      },
-    ]),
-    "config",
-    NOW,
-  );
-  db.close();
-}
 
 const kept = process.env.DASHBOARD_BENCH_LEDGER;
 const dir = mkdtempSync(join(tmpdir(), "costtrail-dashboard-bench-"));
@@ -138,7 +26,7 @@ try {
   const path = kept ?? join(dir, "ledger.db");
   const t0 = performance.now();
   const built = !kept || !existsSync(path);
-  if (built) buildLedger(path);
+  if (built) buildLedger(path, TOTAL, NOW);
   const buildMs = performance.now() - t0;
   const sizeMb = statSync(path).size / 1e6;
 
@@ -150,34 +38,8 @@ try {
       rows: { key: string }[];
     }
   ).rows[0]!.key;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const since24h = iso(NOW - DAY);
-  const since7d = iso(NOW - 7 * DAY);
-  const since30d = iso(NOW - 30 * DAY);
 
-  const cases: [string, string][] = [
-    ["totals, all time", "totals"],
-    ["totals, 7 days", `totals?since=${since7d}`],
-    ["totals, 24 h, one use case", `totals?since=${since24h}&useCase=use-case-3`],
-    ["timeseries, day buckets, 30 days", `timeseries?bucket=day&since=${since30d}`],
-    ["timeseries, hour buckets, all time (720 h)", "timeseries?bucket=hour"],
-    ["timeseries, hour buckets, 24 h", `timeseries?bucket=hour&since=${since24h}`],
-    ["report by user (page: top 500)", "report?by=user&limit=500"],
-    ["report by user, 7 days", `report?by=user&limit=500&since=${since7d}`],
-    ["report by use case", "report?by=use-case&limit=500"],
-    ["report by instance (top 500 of 125k)", "report?by=instance&limit=500"],
-    ["report by instance, 24 h", `report?by=instance&limit=500&since=${since24h}`],
-    ["report by account", "report?by=account&limit=500"],
-    ["report by model", "report?by=model&limit=500"],
-    ["report by tag", "report?by=tag&limit=500"],
-    [
-      "report by user, 30 days, one use case",
-      `report?by=user&limit=500&since=${since30d}&useCase=use-case-3`,
-    ],
-    ["instance drill-down", `instance/${encodeURIComponent(someInstance)}`],
-    ["limits", "limits"],
-    ["(not the page) report by instance, all 125k rows", "report?by=instance"],
-  ];
+  const cases = dashboardCalls(NOW, someInstance);
   const lines: string[] = [];
   let slowest = 0;
   for (const [label, query] of cases) {

@@ -1,0 +1,363 @@
+/**
+ * The goals of issue 19 (docs/benchmarks.md), each measured here and printed with PASS / FALL SHORT.
+ * Wall-time goals come from the peer table (bench/peers.ts --json, passed as --peers); CPU goals are measured
+ * in this one process, alternating bare+ALS and instrumented blocks (instrument() / shutdown() between them),
+ * which removes the process-to-process differences the peer table carries.
+ *
+ *   npx tsx bench/goals.ts [--quick | --full] [--peers peers.json]
+ *
+ * Sizes: --quick for development; the default is smaller than the goals' sizes where those take minutes and
+ * gigabytes (memory: 200k calls, reports: a 200k-event ledger) and says so, extrapolating linearly (a report
+ * scan is linear in the events it reads); --full runs 1M calls, a 10M-event ledger and a 1M-event dashboard.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { default as OpenAIClass } from "openai";
+import { openDatabase, openLedger, openLedgerReadonly, report } from "../src/ledger/index.js";
+import { LimitEngine, parseLimits } from "../src/limits/index.js";
+import { startDashboard } from "../src/server/index.js";
+import type { SinkRecord } from "../src/types.js";
+import { benchLimits, cannedFetch, STREAM_CHUNKS, STREAM_TOOLS } from "./peer-fixtures.js";
+import type { PeerTable } from "./peers.js";
+import { buildLedger, dashboardCalls, makeEvent } from "./synthetic-ledger.js";
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes("--quick");
+const FULL = argv.includes("--full");
+const peersIndex = argv.indexOf("--peers");
+const PEERS = peersIndex >= 0 ? argv[peersIndex + 1] : undefined;
+const size = (quick: number, normal: number, full: number) => (QUICK ? quick : FULL ? full : normal);
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const dist = new URL("../dist/src/index.js", import.meta.url);
+const costtrail = (await import(
+  existsSync(dist) ? dist.href : "../src/index.js"
+)) as typeof import("../src/index.js");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f1 = (n: number) => n.toFixed(1);
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const dir = mkdtempSync(join(tmpdir(), "costtrail-bench-goals-"));
+
+interface Goal {
+  goal: string;
+  target: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+const goals: Goal[] = [];
+const goal = (g: string, target: string, measured: string, pass: boolean | undefined) => {
+  goals.push({ goal: g, target, measured, pass });
+  console.error(`  measured: ${g}: ${measured}`);
+};
+
+// ---- 1, 2. the call path: costtrail's own CPU per call, over bare inside an AsyncLocalStorage scope -------
+
+const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
+const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
+const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
+async function calls(stream: boolean, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    if (!stream) await client.chat.completions.create({ model: "gpt-4o-mini", messages });
+    else {
+      const s = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages,
+        tools: STREAM_TOOLS,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      for await (const _ of s) {
+        // drain
+      }
+    }
+  }
+}
+const als = new AsyncLocalStorage<object>();
+async function cpuPerCall(stream: boolean, n: number): Promise<number> {
+  const c0 = process.cpuUsage();
+  await als.run({}, () => calls(stream, n));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+/** Paired rounds: bare+ALS block, instrumented block; the median of the per-round differences, µs per call. */
+async function ownCpu(stream: boolean): Promise<{ own: number; bare: number }> {
+  const block = stream ? size(20, 40, 40) : size(500, 1_000, 1_000);
+  const rounds = size(7, 15, 21);
+  let events = 0;
+  const instrumented = async () => {
+    const handle = costtrail.instrument({ ledger: false, onEvent: () => void events++ });
+    await handle.ready;
+    try {
+      return await cpuPerCall(stream, block);
+    } finally {
+      await handle.shutdown();
+    }
+  };
+  for (let i = 0; i < 4; i++) {
+    await cpuPerCall(stream, block * 2); // warm-up: V8 compiles the SDK's code over the first thousands
+    await instrumented();
+  }
+  const diffs: number[] = [];
+  const bares: number[] = [];
+  events = 0;
+  for (let r = 0; r < rounds; r++) {
+    const bare = await cpuPerCall(stream, block);
+    const inst = await instrumented();
+    bares.push(bare);
+    diffs.push(inst - bare);
+  }
+  if (events !== rounds * block) throw new Error(`expected ${rounds * block} events, got ${events}`);
+  return { own: median(diffs), bare: median(bares) };
+}
+console.error("call path (in-process transport, one process, paired rounds) …");
+const chatOwn = await ownCpu(false);
+const streamOwn = await ownCpu(true);
+const perChunk = (streamOwn.own - chatOwn.own) / STREAM_CHUNKS;
+
+const peers = PEERS && existsSync(PEERS) ? (JSON.parse(readFileSync(PEERS, "utf8")) as PeerTable[]) : [];
+const peerWall = (mode: "chat" | "stream") =>
+  peers
+    .find((t) => t.transport === "loopback" && t.mode === mode)
+    ?.rows.find((r) => r.variant === "costtrail, ledger off")?.wallVsBare;
+goal(
+  "non-streaming: costtrail's own CPU per call (over bare + AsyncLocalStorage)",
+  "≤ 15 µs",
+  `${f1(chatOwn.own)} µs (bare+ALS call: ${f1(chatOwn.bare)} µs)`,
+  chatOwn.own <= 15,
+);
+const chatWall = peerWall("chat");
+goal(
+  "non-streaming: wall time vs bare (loopback mock, peer table, ledger off)",
+  "≤ 1.03×",
+  chatWall
+    ? `${chatWall.median.toFixed(3)}× median, ${chatWall.min.toFixed(3)}× min`
+    : "not measured (no --peers)",
+  chatWall ? chatWall.median <= 1.03 : undefined,
+);
+goal(
+  `streaming: CPU per chunk (own CPU of a ${STREAM_CHUNKS}-chunk stream minus a non-streaming call's, ÷ ${STREAM_CHUNKS})`,
+  "≤ 1 µs",
+  `${perChunk.toFixed(2)} µs (whole stream: ${f1(streamOwn.own)} µs own, ${(streamOwn.own / STREAM_CHUNKS).toFixed(2)} µs per chunk all in)`,
+  perChunk <= 1,
+);
+const streamWall = peerWall("stream");
+goal(
+  `streaming: wall time vs bare, ${STREAM_CHUNKS} chunks (loopback mock, peer table, ledger off)`,
+  "≤ 1.03×",
+  streamWall
+    ? `${streamWall.median.toFixed(3)}× median, ${streamWall.min.toFixed(3)}× min`
+    : "not measured (no --peers)",
+  streamWall ? streamWall.median <= 1.03 : undefined,
+);
+
+// ---- 3. scope entry: @track / trackContext vs a bare AsyncLocalStorage.run -------------------------------
+
+console.error("scope entry …");
+{
+  const N = size(300_000, 1_000_000, 2_000_000);
+  const store = {};
+  const work = (a: number, b: number) => a + b;
+  const tracked = costtrail.track({ useCaseName: "bench", userId: "u" }, work);
+  const variants: [string, (i: number) => number][] = [
+    ["AsyncLocalStorage.run", (i) => als.run(store, work, i, 1)],
+    ["track(opts, fn)", (i) => tracked(i, 1)],
+    ["trackContext", (i) => costtrail.trackContext({ userId: "u" }, () => work(i, 1))],
+  ];
+  const ns = new Map<string, number[]>(variants.map(([l]) => [l, []]));
+  for (let round = 0; round < 6; round++) {
+    for (const [label, fn] of variants) {
+      let sink = 0;
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < N / 5; i++) sink += fn(i);
+      if (round > 0) ns.get(label)!.push(Number(process.hrtime.bigint() - t0) / (N / 5));
+      if (sink === -1) console.log(sink);
+    }
+  }
+  const base = median(ns.get("AsyncLocalStorage.run")!);
+  for (const label of ["track(opts, fn)", "trackContext"]) {
+    const x = median(ns.get(label)!);
+    goal(
+      `${label} entry vs AsyncLocalStorage.run`,
+      "≤ 2×",
+      `${(x / base).toFixed(2)}× (${f1(x)} vs ${f1(base)} ns)`,
+      x / base <= 2,
+    );
+  }
+}
+
+// ---- 4. the limit gate with 10 limits --------------------------------------------------------------------
+
+console.error("limit gate …");
+{
+  const engine = new LimitEngine({
+    db: openDatabase(join(dir, "gate.db")),
+    limits: parseLimits(benchLimits(10)),
+  });
+  const request = {
+    annotations: { limitIds: benchLimits(10).map((l) => l.id) },
+    provider: "openai",
+    requestModel: "gpt-4o-mini",
+    reserveMicros: 2_000,
+  };
+  const n = size(1_000, 4_000, 10_000);
+  const run = () => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) engine.reserve(request)?.settle(1_000);
+    return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  };
+  run();
+  const us = median([run(), run(), run(), run(), run()]);
+  engine.close();
+  goal("limit gate, reserve + settle, 10 limits (file ledger)", "≤ 10 µs", `${f1(us)} µs per call`, us <= 10);
+}
+
+// ---- 5. SQLite ingest, and the event loop while it runs --------------------------------------------------
+
+console.error("ledger ingest …");
+{
+  const total = size(50_000, 200_000, 1_000_000);
+  const batches: SinkRecord[][] = [];
+  const start = Date.now() - 86_400_000;
+  for (let done = 0; done < total; done += 100)
+    batches.push(Array.from({ length: 100 }, (_, i) => ({ event: makeEvent(start + done + i) })));
+  const sink = openLedger(join(dir, "ingest.db"), {
+    logger: { warn: console.warn, error: console.error },
+    installExitHooks: false,
+  });
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const t0 = performance.now();
+  // As a busy app: 100 events per turn of the event loop, the sink draining in the background.
+  for (const batch of batches) {
+    sink.write(batch);
+    await tick();
+  }
+  while (sink.stats().buffered > 0) await tick();
+  const ms = performance.now() - t0;
+  delay.disable();
+  const stats = sink.stats();
+  await sink.shutdown();
+  if (stats.written !== total) throw new Error(`ingest wrote ${stats.written} of ${total}`);
+  const rate = (total / ms) * 1e3;
+  goal(
+    `SQLite ledger ingest (${fmt(total)} events, background drain)`,
+    "≥ 100,000 events/s",
+    `${fmt(rate)} events/s`,
+    rate >= 100_000,
+  );
+  const maxMs = delay.max / 1e6;
+  goal(
+    "event loop delay while ingesting (monitorEventLoopDelay, max)",
+    "≤ 1 ms",
+    `${f1(maxMs)} ms max, ${f1(delay.percentile(99) / 1e6)} ms p99`,
+    maxMs <= 1,
+  );
+}
+
+// ---- 6. memory over many calls ---------------------------------------------------------------------------
+
+console.error("memory …");
+{
+  const total = size(50_000, 200_000, 1_000_000);
+  const handle = costtrail.instrument({ ledger: false, onEvent: () => {} });
+  await handle.ready;
+  await calls(false, 20_000); // warm-up
+  gc();
+  const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
+  await calls(false, total);
+  gc();
+  const rssMb = (process.memoryUsage().rss - rss0) / 1e6;
+  const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6;
+  await handle.shutdown();
+  goal(
+    `memory growth over ${fmt(total)} calls after warm-up (in-process transport, ledger off)${total < 1_000_000 ? "; the goal's 1M with --full" : ""}`,
+    "RSS < 20 MB",
+    `RSS ${rssMb >= 0 ? "+" : ""}${f1(rssMb)} MB, heap ${heapMb >= 0 ? "+" : ""}${f1(heapMb)} MB`,
+    rssMb < 20,
+  );
+}
+
+// ---- 7. reports and the dashboard over big ledgers -------------------------------------------------------
+
+async function readSide(events: number, withDashboard: boolean, withReport: boolean): Promise<void> {
+  const path = join(dir, `read-${events}.db`);
+  const now = Date.now();
+  const t0 = performance.now();
+  buildLedger(path, events, now);
+  console.error(`  built a ${fmt(events)}-event ledger in ${fmt(performance.now() - t0)} ms`);
+  const db = openLedgerReadonly(path);
+  if (withReport) {
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = performance.now();
+      report(db, { by: "user", now });
+      if (i > 0) times.push(performance.now() - t);
+    }
+    const ms = median(times);
+    const scaled = (ms * 10_000_000) / events;
+    goal(
+      "report --by user over 10M events",
+      "< 2 s",
+      events >= 10_000_000
+        ? `${fmt(ms)} ms`
+        : `${fmt(scaled)} ms extrapolated ×${fmt(10_000_000 / events)} from ${fmt(ms)} ms over ${fmt(events)} events (--full measures 10M)`,
+      scaled < 2_000,
+    );
+  }
+  if (withDashboard) {
+    const dashboard = await startDashboard({ db, port: 0 });
+    const first = (await (await fetch(`${dashboard.url}api/report?by=instance&limit=1`)).json()) as {
+      rows: { key: string }[];
+    };
+    const samples: number[] = [];
+    for (const [label, query] of dashboardCalls(now, first.rows[0]!.key)) {
+      if (label.startsWith("(")) continue; // not a call the page makes
+      for (let i = 0; i < 4; i++) {
+        const t = performance.now();
+        await (await fetch(`${dashboard.url}api/${query}`)).arrayBuffer();
+        if (i > 0) samples.push(performance.now() - t);
+      }
+    }
+    await dashboard.close();
+    const p95 = [...samples].sort((a, b) => a - b)[Math.floor(samples.length * 0.95)]!;
+    const scaled = (p95 * 1_000_000) / events;
+    goal(
+      "dashboard API p95 over 1M events (every call the page makes, 3 samples each)",
+      "< 100 ms",
+      events >= 1_000_000
+        ? `${fmt(p95)} ms`
+        : `${fmt(scaled)} ms extrapolated ×${fmt(1_000_000 / events)} from ${fmt(p95)} ms over ${fmt(events)} events (--full measures 1M)`,
+      scaled < 100,
+    );
+  }
+  db.close();
+  rmSync(path, { force: true });
+}
+console.error("reports and dashboard …");
+try {
+  if (FULL) {
+    await readSide(1_000_000, true, false);
+    await readSide(10_000_000, false, true);
+  } else await readSide(size(50_000, 200_000, 0), true, true);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(
+  `\nGoals (issue 19), node ${process.version}, ${QUICK ? "QUICK sizes" : FULL ? "full sizes" : "default sizes"}, costtrail from ${existsSync(dist) ? "dist" : "src"}\n`,
+);
+console.log("| goal | target | measured | |\n|---|---|---|---|");
+for (const g of goals)
+  console.log(
+    `| ${g.goal} | ${g.target} | ${g.measured} | ${g.pass === undefined ? "not measured" : g.pass ? "PASS" : "FALL SHORT"} |`,
+  );
