@@ -39,10 +39,13 @@ export { countTokens } from "./tokens.js";
 export type {
   Fault,
   FaultMatch,
+  MockAdminOptions,
+  MockExtraCharge,
   MockOperation,
   MockProvider,
   MockProviderName,
   MockProviderOptions,
+  MockUnseenCall,
   MockUsage,
   MockUsageRequest,
   RecordedRequest,
