@@ -58,8 +58,8 @@ export class AdminEndpoints {
     const now = Date.now();
     const forced = this.#options.pageSize;
     if (provider === "openai") {
-      return answerOpenAIAdmin(path, params, this.#spend.items("openai", requests, now), now, forced);
+      return answerOpenAIAdmin(path, params, this.#spend.items("openai", requests), now, forced);
     }
-    return answerAnthropicAdmin(path, params, this.#spend.items("anthropic", requests, now), now, forced);
+    return answerAnthropicAdmin(path, params, this.#spend.items("anthropic", requests), now, forced);
   }
 }

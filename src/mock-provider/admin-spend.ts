@@ -56,13 +56,16 @@ function usdToMicros(usd: string): number {
 export class AdminSpend {
   readonly #pricer: Pricer;
   readonly #options: MockAdminOptions;
+  /** Unseen calls and charges without `at` happened when the mock started. */
+  readonly #startedAt = Date.now();
 
   constructor(options: MockAdminOptions = {}) {
     this.#options = options;
     this.#pricer = new Pricer({ overrides: options.prices ?? [], logger: SILENT });
   }
 
-  items(provider: AdminProvider, requests: readonly RecordedRequest[], now: number): BilledItem[] {
+  items(provider: AdminProvider, requests: readonly RecordedRequest[]): BilledItem[] {
+    const now = this.#startedAt;
     const out: BilledItem[] = [];
     for (const r of requests) {
       if (r.provider !== provider || r.status !== 200 || !r.usage) continue;

@@ -133,7 +133,7 @@ export interface MockUnseenCall {
   usage: Partial<MockUsage>;
   /** How many calls these tokens stand for; default 1. */
   requests?: number;
-  /** When, epoch ms or ISO; default the time the report is asked for. */
+  /** When, epoch ms or ISO; default the time the mock started. */
   at?: number | string;
   /** OpenAI project id / Anthropic workspace id; default the provider's default (see MockAdminOptions). */
   project?: string;
@@ -148,6 +148,7 @@ export interface MockExtraCharge {
   description: string;
   /** Anthropic `cost_type`; default "code_execution". */
   costType?: string;
+  /** When, epoch ms or ISO; default the time the mock started. */
   at?: number | string;
   project?: string;
 }
