@@ -18,11 +18,6 @@ import type { MockError } from "./errors.js";
  */
 export type AnthropicAdminAnswer = { body: unknown } | { error: MockError };
 
-export const ANTHROPIC_ADMIN_PATHS: Record<string, "admin_costs" | "admin_usage"> = {
-  "/v1/organizations/cost_report": "admin_costs",
-  "/v1/organizations/usage_report/messages": "admin_usage",
-};
-
 const USAGE_GROUPS = ["api_key_id", "workspace_id", "model", "service_tier", "context_window"];
 const COST_GROUPS = ["workspace_id", "description"];
 const METERS = [

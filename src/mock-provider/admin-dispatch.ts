@@ -1,27 +1,11 @@
-import { ANTHROPIC_ADMIN_PATHS, answerAnthropicAdmin } from "./admin-anthropic.js";
-import { answerOpenAIAdmin, OPENAI_ADMIN_PATHS } from "./admin-openai.js";
+import { answerAnthropicAdmin } from "./admin-anthropic.js";
+import { answerOpenAIAdmin } from "./admin-openai.js";
 import { AdminSpend } from "./admin-spend.js";
 import type { MockError } from "./errors.js";
-import type { MockAdminOptions, MockOperation, MockProviderName, RecordedRequest } from "./types.js";
+import type { MockAdminOptions, MockProviderName, RecordedRequest } from "./types.js";
 
 export const DEFAULT_OPENAI_ADMIN_KEY = "sk-admin-mock";
 export const DEFAULT_ANTHROPIC_ADMIN_KEY = "sk-ant-admin-mock";
-
-export function isAdminOperation(operation: MockOperation): boolean {
-  return operation === "admin_costs" || operation === "admin_usage";
-}
-
-/** The admin endpoint a GET path names, if any. */
-export function adminRoute(
-  path: string,
-): { provider: "openai" | "anthropic"; operation: "admin_costs" | "admin_usage" } | undefined {
-  if (Object.hasOwn(OPENAI_ADMIN_PATHS, path))
-    return { provider: "openai", operation: OPENAI_ADMIN_PATHS[path]! };
-  if (Object.hasOwn(ANTHROPIC_ADMIN_PATHS, path)) {
-    return { provider: "anthropic", operation: ANTHROPIC_ADMIN_PATHS[path]! };
-  }
-  return undefined;
-}
 
 /**
  * The admin endpoints take an admin key, not a project key: OpenAI as `Authorization: Bearer`, Anthropic as

@@ -24,12 +24,6 @@ const METERS = [
   ["output", "output"],
 ] as const;
 
-export const OPENAI_ADMIN_PATHS: Record<string, "admin_costs" | "admin_usage"> = {
-  "/v1/organization/costs": "admin_costs",
-  "/v1/organization/usage/completions": "admin_usage",
-  "/v1/organization/usage/embeddings": "admin_usage",
-};
-
 function bad(message: string, param: string): OpenAIAdminAnswer {
   return { error: { status: 400, message, param } };
 }

@@ -1,4 +1,4 @@
-import { adminRoute } from "./admin-dispatch.js";
+import { adminRoute } from "./admin-routes.js";
 import type { MockOperation, MockProviderName } from "./types.js";
 
 export interface Route {

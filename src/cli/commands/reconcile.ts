@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { openDatabase } from "../../ledger/open-database.js";
 import { ProviderError } from "../../reconcile/http.js";
 import { adminKeys, parseReconcileFlags, type RawReconcileFlags } from "../../reconcile/options.js";
-import { renderReconcileCsv, renderReconcileTable } from "../../reconcile/render.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, type CommandRegistration } from "../context.js";
 import { dbOption } from "../options.js";
+import { renderReconcileCsv, renderReconcileTable } from "../reconcile-output.js";
 
 /** Exit code when a row is outside tolerance (a nightly job's alert); 1 and 2 keep their usual meaning. */
 export const OUTSIDE_TOLERANCE_EXIT_CODE = 3;

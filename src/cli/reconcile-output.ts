@@ -1,6 +1,6 @@
-import { formatCount, renderTable, type TableColumn, toCsv } from "../cli/format.js";
-import type { ReconcileRow } from "./compare.js";
-import type { ReconcileOutput } from "./run.js";
+import type { ReconcileRow } from "../reconcile/compare.js";
+import type { ReconcileOutput } from "../reconcile/run.js";
+import { formatCount, renderTable, type TableColumn, toCsv } from "./format.js";
 
 const usd = (n: number | null) => (n === null ? "-" : n.toFixed(6));
 const count = (n: number | null) => (n === null ? "-" : formatCount(n));
