@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
+import { exportCommand } from "./commands/export.js";
 import { limitsCommand } from "./commands/limits.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   dashboardCommand,
   limitsCommand,
   reconcileCommand,
+  exportCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */

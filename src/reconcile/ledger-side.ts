@@ -82,8 +82,11 @@ export interface StoredAllocation {
   runId: string;
 }
 
+/** Dates JavaScript can print: an open bound (0, MAX_SAFE_INTEGER) is clamped to them. */
+const LAST_MS = Date.UTC(9999, 11, 31);
+
 function dayOfIndex(index: number): string {
-  return new Date(index * DAY_MS).toISOString().slice(0, 10);
+  return new Date(Math.min(Math.max(index * DAY_MS, 0), LAST_MS)).toISOString().slice(0, 10);
 }
 
 function costNanosExpression(db: Database): string {
@@ -236,10 +239,10 @@ export function latestAllocations(db: Database, startMs: number, endMs: number):
                            WHERE a2.provider = a.provider AND a2.day = a.day)
         ORDER BY a.day, a.provider, a.use_case_name, a.account_name`,
     )
-    .all(dayOfIndex(Math.floor(startMs / DAY_MS)), dayOfIndex(Math.ceil(endMs / DAY_MS))) as Record<
-    string,
-    number | string | null
-  >[];
+    .all(
+      dayOfIndex(Math.floor(startMs / DAY_MS)),
+      endMs >= LAST_MS ? "9999-12-32" : dayOfIndex(Math.ceil(endMs / DAY_MS)),
+    ) as Record<string, number | string | null>[];
   return rows.map((r) => ({
     provider: String(r["provider"]),
     day: String(r["day"]),
@@ -285,13 +288,4 @@ export function focusGroups(db: Database, startMs: number, endMs: number): Focus
     costNanos: Number(r["cost_nanos"]),
     unpriced: Number(r["unpriced"]),
   }));
-}
-
-/** Total ledger cost over the window, nano-USD (what the export must add up to). */
-export function ledgerTotalNanos(db: Database, startMs: number, endMs: number): number {
-  const cost = costNanosExpression(db);
-  const row = db
-    .prepare(`SELECT SUM(${cost}) AS n FROM events WHERE ts_ms >= ? AND ts_ms < ? AND status <> 'blocked'`)
-    .get(startMs, endMs) as { n: number | null };
-  return Number(row.n ?? 0);
 }
