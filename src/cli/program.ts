@@ -80,6 +80,10 @@ function describeFailure(error: unknown): { line: string; exitCode: number } {
   if (isCostTrailError(error)) {
     return { line: oneLine(error.message) + (HINTS[error.code] ?? ""), exitCode: EXIT_CODES[error.code] };
   }
+  // A command's own outcome code (reconcile: 3 = outside tolerance), carried by the error it throws.
+  const own = (error as { cliExitCode?: unknown } | null)?.cliExitCode;
+  if (error instanceof Error && typeof own === "number")
+    return { line: oneLine(error.message), exitCode: own };
   return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
 }
 

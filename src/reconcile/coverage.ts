@@ -3,6 +3,11 @@ import { coveragePct } from "./compare.js";
 import { latestCoverage } from "./ledger-side.js";
 import { nanosToUsd } from "./money.js";
 
+/** The answer of `GET /api/reconciliations` (src/server/api-types.ts names it for the page). */
+export interface ReconciliationsResult {
+  days: CoverageDay[];
+}
+
 export interface CoverageDay {
   provider: string;
   day: string;
@@ -16,7 +21,7 @@ export interface CoverageDay {
 }
 
 /** The latest reconciled coverage per provider and UTC day, newest day first (the dashboard's view). */
-export function coverageByDay(db: Database): { days: CoverageDay[] } {
+export function coverageByDay(db: Database): ReconciliationsResult {
   return {
     days: latestCoverage(db).map((d) => ({
       provider: d.provider,

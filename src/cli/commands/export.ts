@@ -49,7 +49,7 @@ export const exportCommand: CommandRegistration = (program, io) => {
       try {
         writeFileSync(opts.out, text);
       } catch (error) {
-        throw new CliError(`--out: cannot write ${opts.out}: ${(error as Error).message}`, 1);
+        throw new Error(`--out: cannot write ${opts.out}: ${(error as Error).message}`);
       }
       io.stderr.write(`costtrail: wrote ${result.rows.length} FOCUS rows to ${opts.out}\n`);
     });

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { openDatabase } from "../../ledger/open-database.js";
-import { ProviderError } from "../../reconcile/http.js";
 import { adminKeys, parseReconcileFlags, type RawReconcileFlags } from "../../reconcile/options.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, type CommandRegistration } from "../context.js";
@@ -51,7 +50,7 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
           ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
         });
       } catch (error) {
-        if (error instanceof ProviderError) throw new CliError(error.message, 1);
+        // Provider failures are not usage errors: plain errors, exit 1.
         throw error;
       } finally {
         db.close();
@@ -61,10 +60,9 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
       else if (flags.format === "csv") io.stdout.write(renderReconcileCsv(output));
       else io.stdout.write(renderReconcileTable(output));
       if (outside > 0) {
-        throw new CliError(
-          `${outside} row(s) outside the ±${output.tolerancePct}% tolerance`,
-          OUTSIDE_TOLERANCE_EXIT_CODE,
-        );
+        throw Object.assign(new Error(`${outside} row(s) outside the ±${output.tolerancePct}% tolerance`), {
+          cliExitCode: OUTSIDE_TOLERANCE_EXIT_CODE,
+        });
       }
     });
 };
