@@ -49,9 +49,7 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
           allocate: flags.allocate,
           ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
         });
-      } catch (error) {
-        // Provider failures are not usage errors: plain errors, exit 1.
-        throw error;
+        // A provider failure (ProviderError) is not a usage error: it surfaces as a plain error, exit 1.
       } finally {
         db.close();
       }
