@@ -4,10 +4,13 @@
 export type {
   Fault,
   FaultMatch,
+  MockAdminOptions,
+  MockExtraCharge,
   MockOperation,
   MockProvider,
   MockProviderName,
   MockProviderOptions,
+  MockUnseenCall,
   MockUsage,
   MockUsageRequest,
   RecordedRequest,

@@ -4,7 +4,9 @@ import { type CostTrailErrorCode, isCostTrailError } from "../errors.js";
 import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
+import { exportCommand } from "./commands/export.js";
 import { limitsCommand } from "./commands/limits.js";
+import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
 import { type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
@@ -15,6 +17,8 @@ export const COMMANDS: readonly CommandRegistration[] = [
   eventsCommand,
   dashboardCommand,
   limitsCommand,
+  reconcileCommand,
+  exportCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */
@@ -76,6 +80,10 @@ function describeFailure(error: unknown): { line: string; exitCode: number } {
   if (isCostTrailError(error)) {
     return { line: oneLine(error.message) + (HINTS[error.code] ?? ""), exitCode: EXIT_CODES[error.code] };
   }
+  // A command's own outcome code (reconcile: 3 = outside tolerance), carried by the error it throws.
+  const own = (error as { cliExitCode?: unknown } | null)?.cliExitCode;
+  if (error instanceof Error && typeof own === "number")
+    return { line: oneLine(error.message), exitCode: own };
   return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
 }
 

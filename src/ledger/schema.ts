@@ -143,6 +143,46 @@ CREATE TABLE limit_alerts (
 ) WITHOUT ROWID;
 `;
 
+// Reconciliation runs (src/reconcile): one row per run and provider, the per-day figures the dashboard
+// shows, and spend allocated from the unexplained gap (kept apart from measured cost). Money is INTEGER
+// nano-USD. `result` holds the run's JSON output as printed.
+const V3_RECONCILIATIONS = `
+CREATE TABLE reconciliations (
+  id             TEXT PRIMARY KEY,
+  run_ms         INTEGER NOT NULL,
+  provider       TEXT NOT NULL,
+  since_ms       INTEGER NOT NULL,
+  until_ms       INTEGER NOT NULL,
+  group_by       TEXT NOT NULL,
+  tolerance_ppm  INTEGER NOT NULL,
+  provider_nanos INTEGER NOT NULL,
+  ledger_nanos   INTEGER NOT NULL,
+  rows_outside   INTEGER NOT NULL,
+  result         TEXT NOT NULL
+);
+
+CREATE TABLE reconciliation_days (
+  run_id         TEXT NOT NULL REFERENCES reconciliations(id) ON DELETE CASCADE,
+  provider       TEXT NOT NULL,
+  day            TEXT NOT NULL,
+  provider_nanos INTEGER NOT NULL,
+  ledger_nanos   INTEGER NOT NULL,
+  PRIMARY KEY (run_id, day)
+);
+CREATE INDEX reconciliation_days_by_day ON reconciliation_days (provider, day);
+
+CREATE TABLE reconciliation_allocations (
+  run_id          TEXT NOT NULL REFERENCES reconciliations(id) ON DELETE CASCADE,
+  provider        TEXT NOT NULL,
+  day             TEXT NOT NULL,
+  use_case_name   TEXT,
+  account_name    TEXT,
+  basis_nanos     INTEGER NOT NULL,
+  allocated_nanos INTEGER NOT NULL
+);
+CREATE INDEX reconciliation_allocations_by_day ON reconciliation_allocations (provider, day);
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -158,6 +198,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "spending limits: definitions, spend per window, reservations, alerts",
     up(db) {
       db.exec(V2_LIMITS);
+    },
+  },
+  {
+    version: 3,
+    description: "reconciliation runs, their per-day coverage and allocated spend",
+    up(db) {
+      db.exec(V3_RECONCILIATIONS);
     },
   },
 ];

@@ -32,6 +32,10 @@
  *   headers (Mistral bodies carry none), streams in the final chunk's `amazon-bedrock-invocationMetrics`.
  *   Streams are `application/vnd.amazon.eventstream` (`chunk` events carrying base64 model chunks, or
  *   ConverseStream's typed events); errors carry `x-amzn-errortype` (429 → ThrottlingException, …).
+ * - Admin APIs (GET; `options.admin`): OpenAI `/v1/organization/costs` and `/usage/completions|embeddings`,
+ *   Anthropic `/v1/organizations/cost_report` and `/usage_report/messages`, paged daily buckets computed from
+ *   the calls served (plus configured unseen calls and cost-only charges), priced with costtrail's table or
+ *   `admin.prices`; admin keys checked (see admin-openai.ts, admin-anthropic.ts, docs/reconcile.md).
  */
 
 export { startMockProvider } from "./server.js";
@@ -39,10 +43,13 @@ export { countTokens } from "./tokens.js";
 export type {
   Fault,
   FaultMatch,
+  MockAdminOptions,
+  MockExtraCharge,
   MockOperation,
   MockProvider,
   MockProviderName,
   MockProviderOptions,
+  MockUnseenCall,
   MockUsage,
   MockUsageRequest,
   RecordedRequest,

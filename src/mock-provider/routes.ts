@@ -1,3 +1,4 @@
+import { adminRoute } from "./admin-routes.js";
 import type { MockOperation, MockProviderName } from "./types.js";
 
 export interface Route {
@@ -32,6 +33,8 @@ const OPENAI_PATHS: Record<string, MockOperation> = {
  * - Anthropic: `/v1/messages`, `/v1/messages/count_tokens`.
  * - Bedrock Runtime: `/model/{modelId}/invoke`, `/invoke-with-response-stream`, `/converse`, `/converse-stream`
  *   (the model id URL-encoded, as the AWS SDK sends it).
+ * - Admin (GET): OpenAI `/v1/organization/costs|usage/completions|usage/embeddings`, Anthropic
+ *   `/v1/organizations/cost_report|usage_report/messages` (see admin-dispatch.ts).
  * Anything else is `unknown`, attributed to the provider its prefix or headers suggest.
  */
 export function routeRequest(method: string, path: string, headers: Record<string, string>): Route {
@@ -66,6 +69,8 @@ export function routeRequest(method: string, path: string, headers: Record<strin
     }
     return { provider: "azure-openai", operation: "unknown" };
   }
+  const admin = method === "GET" ? adminRoute(path) : undefined;
+  if (admin) return admin;
   if (path === "/v1/messages" || path === "/v1/messages/count_tokens") {
     return {
       provider: "anthropic",

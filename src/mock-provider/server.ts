@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import { AdminEndpoints } from "./admin-dispatch.js";
+import { isAdminOperation } from "./admin-routes.js";
 import { handleCountTokens, handleMessages } from "./anthropic.js";
 import { handleBedrockConverse, handleBedrockInvoke } from "./bedrock.js";
 import { bedrockErrorHeaders, defaultFaultMessage, errorBody, type MockError } from "./errors.js";
@@ -58,6 +60,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const openaiCache = new OpenAIPromptCache();
   const anthropicCache = new AnthropicPromptCache();
   const sockets = new Set<Socket>();
+  const admin = new AdminEndpoints(options.admin);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = Date.now();
@@ -67,6 +70,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     const route = routeRequest(method, url.pathname, headers);
     const record: RecordedRequest = {
       method,
+      at: startedAt,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers,
@@ -130,6 +134,28 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       });
     };
 
+    const applyStatusFault = (fault: Extract<Fault, { status: number }>) => {
+      const extra: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) extra["retry-after"] = String(fault.retryAfterSeconds);
+      return fail({ status: fault.status, message: defaultFaultMessage(fault.status) }, extra, fault.body);
+    };
+
+    if (isAdminOperation(route.operation)) {
+      const denied = admin.authError(route.provider, headers);
+      if (denied) return fail(denied);
+      const fault = faults.take({ provider: route.provider, operation: route.operation, stream: false });
+      if (fault) record.fault = fault;
+      if (fault && "latencyMs" in fault) latencyMs += fault.latencyMs;
+      if (fault && "status" in fault) return applyStatusFault(fault);
+      const answer = admin.answer(route.provider, url.pathname, url.searchParams, requests);
+      if ("error" in answer) return fail(answer.error);
+      await delay(latencyMs, res);
+      if (isGone(res)) return;
+      record.status = 200;
+      sendJson(res, 200, answer.body, responseHeaders(route, requestId, startedAt));
+      return;
+    }
+
     const handler = HANDLERS[route.operation];
     if (!handler) {
       const message =
@@ -154,11 +180,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     });
     if (fault) record.fault = fault;
     if (fault && "latencyMs" in fault) latencyMs += fault.latencyMs;
-    if (fault && "status" in fault) {
-      const extra: Record<string, string> = {};
-      if (fault.retryAfterSeconds !== undefined) extra["retry-after"] = String(fault.retryAfterSeconds);
-      return fail({ status: fault.status, message: defaultFaultMessage(fault.status) }, extra, fault.body);
-    }
+    if (fault && "status" in fault) return applyStatusFault(fault);
 
     const ctx: HandlerContext = {
       route,

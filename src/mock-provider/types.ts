@@ -1,11 +1,14 @@
 /** Public types of the mock provider server. */
 
+import type { PriceOverride } from "../types.js";
+
 export type MockProviderName = "openai" | "azure-openai" | "anthropic" | "bedrock";
 
 /**
  * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `invoke` and `converse` are Bedrock
  * Runtime's `/model/{modelId}/invoke[-with-response-stream]` and `/model/{modelId}/converse[-stream]`;
- * `unknown` is any path the mock does not serve (answered 404 in the provider's error shape).
+ * `admin_costs` / `admin_usage` are the admin (cost and usage report) endpoints, see admin-openai.ts and
+ * admin-anthropic.ts; `unknown` is any path the mock does not serve (answered 404 in the provider's error shape).
  */
 export type MockOperation =
   | "chat"
@@ -15,6 +18,8 @@ export type MockOperation =
   | "count_tokens"
   | "invoke"
   | "converse"
+  | "admin_costs"
+  | "admin_usage"
   | "unknown";
 
 /** Token counts, normalised the way costtrail's `TokenUsage` is. */
@@ -30,6 +35,8 @@ export interface MockUsage {
 
 export interface RecordedRequest {
   method: string;
+  /** Arrival time, epoch ms: the admin endpoints bucket served calls by it. */
+  at: number;
   /** Path without the query string. */
   path: string;
   query: Record<string, string>;
@@ -114,6 +121,52 @@ export interface MockProviderOptions {
   usage?: (req: MockUsageRequest) => Partial<MockUsage>;
   /** Azure deployment (or model) name → the model Azure reports, e.g. `{ "prod-chat": "gpt-4o-2024-08-06" }`. */
   azureDeployments?: Record<string, string>;
+  /** The admin cost and usage endpoints (OpenAI organization costs/usage, Anthropic usage/cost reports). */
+  admin?: MockAdminOptions;
+}
+
+/** Spend the provider bills that the mock did not serve: calls made "without costtrail". */
+export interface MockUnseenCall {
+  provider: "openai" | "anthropic";
+  /** Model as the provider reports it (e.g. "gpt-4o-mini-2024-07-18"). */
+  model: string;
+  usage: Partial<MockUsage>;
+  /** How many calls these tokens stand for; default 1. */
+  requests?: number;
+  /** When, epoch ms or ISO; default the time the mock started. */
+  at?: number | string;
+  /** OpenAI project id / Anthropic workspace id; default the provider's default (see MockAdminOptions). */
+  project?: string;
+}
+
+/** A charge that appears only in the cost report (e.g. Anthropic code execution, OpenAI web search). */
+export interface MockExtraCharge {
+  provider: "openai" | "anthropic";
+  /** Decimal USD, e.g. "0.05". */
+  usd: string;
+  /** OpenAI `line_item` / Anthropic `description`. */
+  description: string;
+  /** Anthropic `cost_type`; default "code_execution". */
+  costType?: string;
+  /** When, epoch ms or ISO; default the time the mock started. */
+  at?: number | string;
+  project?: string;
+}
+
+export interface MockAdminOptions {
+  /** The admin key the OpenAI admin endpoints accept (`Authorization: Bearer …`). Default "sk-admin-mock". */
+  openaiAdminKey?: string;
+  /** The admin key the Anthropic admin endpoints accept (`x-api-key`). Default "sk-ant-admin-mock". */
+  anthropicAdminKey?: string;
+  /** Buckets per page, whatever `limit` the client asks for (to exercise paging). Default: the request's `limit`, else 7. */
+  pageSize?: number;
+  /**
+   * The price table the provider bills with, USD per million tokens; models not listed are billed with
+   * costtrail's bundled prices. Differing from the ledger's prices builds a price-drift case.
+   */
+  prices?: PriceOverride[];
+  unseen?: MockUnseenCall[];
+  extraCharges?: MockExtraCharge[];
 }
 
 export interface MockProvider {

@@ -3,10 +3,20 @@
 import type { InstanceDetail, SpendOverTimeResult, TotalsResult } from "../ledger/dashboard-queries.js";
 import type { ReportBy, ReportResult } from "../ledger/queries.js";
 import type { LimitStatus } from "../limits/status.js";
+import type { CoverageDay, ReconciliationsResult } from "../reconcile/coverage.js";
 
 export type { ReportRow } from "../ledger/queries.js";
 export type { UsageEvent } from "../types.js";
-export type { InstanceDetail, LimitStatus, ReportBy, ReportResult, SpendOverTimeResult, TotalsResult };
+export type {
+  CoverageDay,
+  InstanceDetail,
+  LimitStatus,
+  ReconciliationsResult,
+  ReportBy,
+  ReportResult,
+  SpendOverTimeResult,
+  TotalsResult,
+};
 
 /** `GET /api/limits`. */
 export interface LimitsResult {
@@ -33,6 +43,7 @@ export interface ApiEndpoints {
   };
   "/api/instance": { params: { limit?: number }; result: InstanceDetail };
   "/api/limits": { params: Record<string, never>; result: LimitsResult };
+  "/api/reconciliations": { params: Record<string, never>; result: ReconciliationsResult };
 }
 
 /** The JSON body of every error answer (400, 401, 403, 404, 405, 500). */

@@ -12,6 +12,7 @@ import {
 } from "../ledger/dashboard-queries.js";
 import { parseReportOptions, ReportOptionsError, report } from "../ledger/queries.js";
 import { limitStatuses } from "../limits/index.js";
+import { coverageByDay } from "../reconcile/coverage.js";
 import { TOKEN_QUERY } from "./auth.js";
 
 /** An error with the HTTP status and the message the client sees. */
@@ -83,6 +84,11 @@ const ROUTES: Record<string, Handler> = {
   limits: (ctx, params) => {
     queryObject(params, []);
     return { limits: limitStatuses(ctx.db, ctx.now?.() ?? Date.now()) };
+  },
+  // The latest `costtrail reconcile` coverage per provider and day; [] before the first run.
+  reconciliations: (ctx, params) => {
+    queryObject(params, []);
+    return coverageByDay(ctx.db);
   },
 };
 

@@ -45,6 +45,9 @@ describe("schema", () => {
       "limit_reservations",
       "limit_spend",
       "limits",
+      "reconciliation_allocations",
+      "reconciliation_days",
+      "reconciliations",
     ]);
     const indices = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")

@@ -11,6 +11,7 @@ const CONTRACT: Record<keyof ApiEndpoints, true> = {
   "/api/timeseries": true,
   "/api/instance": true,
   "/api/limits": true,
+  "/api/reconciliations": true,
 };
 
 describe("the JSON API's contract", () => {
