@@ -4,11 +4,18 @@ export { currentAnnotations } from "./context/scope-tree.js";
 export { trackContext } from "./context/track-context.js";
 export { AnnotationError, ConfigError, LimitExceededError } from "./errors.js";
 export { type Instrumentation, instrument } from "./instrument.js";
+export { recordKpi } from "./kpis/record-kpi.js";
 export type {
   Annotations,
   CostSource,
   EventStatus,
   InstrumentConfig,
+  KpiDefinition,
+  KpiGoalOp,
+  KpiKind,
+  KpiRecord,
+  KpiTarget,
+  KpiValue,
   LimitAlert,
   LimitDefinition,
   LimitMode,

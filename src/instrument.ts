@@ -1,6 +1,7 @@
 import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
+import { storeKpiDefinitions } from "./kpis/start.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
@@ -35,6 +36,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   const ledger =
     resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
+  storeKpiDefinitions(ledger?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
