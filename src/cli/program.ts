@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
+import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
 import { reportCommand } from "./commands/report.js";
 import { CliError, type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   eventsCommand,
   dashboardCommand,
   limitsCommand,
+  kpisCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */

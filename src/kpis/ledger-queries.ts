@@ -55,3 +55,124 @@ export function readKpiDefinitions(db: Database): KpiDefinition[] {
     return d;
   });
 }
+
+/** What `costtrail kpis --by` groups instances on: the instance's version, account or user (from its events). */
+export type KpiGroupBy = "version" | "account" | "user";
+
+const GROUP_COLUMN: Record<KpiGroupBy, string> = {
+  version: "e.use_case_version",
+  account: "e.account_name",
+  user: "e.user_id",
+};
+
+/** Instances and their cost per (use case, group): integers as bigint (exact). */
+export interface InstanceCostRow {
+  useCase: string;
+  group: string | number | null;
+  instances: bigint;
+  requests: bigint;
+  blocked: bigint;
+  costMicros: bigint;
+}
+
+/** KPI records per (use case, group, KPI), over the instances of the range. */
+export interface KpiAggregateRow {
+  useCase: string;
+  group: string | number | null;
+  name: string;
+  instancesWithKpi: bigint;
+  /** Instances where the KPI was ever > 0 (a boolean's "true"). */
+  instancesPositive: bigint;
+  records: bigint;
+  totalNanos: bigint;
+  /** Lowest and highest inferred kind among the records (equal when they agree). */
+  kindMin: string;
+  kindMax: string;
+}
+
+/** The event conditions of a range (alias `e`), as `eventFilter` in src/ledger builds them. */
+export interface EventConditions {
+  where: readonly string[];
+  params: readonly (string | number)[];
+}
+
+/**
+ * One row per use-case instance in the range: its group value (max over its events: an instance normally has
+ * one version, account and user), cost and requests. Instances are identified by (use case, id).
+ */
+function instancesCte(by: KpiGroupBy | undefined, filter: EventConditions): string {
+  const group = by ? `max(${GROUP_COLUMN[by]})` : "NULL";
+  const and = filter.where.map((w) => ` AND ${w}`).join("");
+  return `inst AS (
+    SELECT e.use_case_name AS use_case, e.use_case_id AS instance, ${group} AS grp,
+      count(*) AS requests, sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END) AS blocked,
+      coalesce(sum(e.cost_micros), 0) AS cost_micros
+    FROM events e
+    WHERE e.use_case_name IS NOT NULL AND e.use_case_id IS NOT NULL${and}
+    GROUP BY e.use_case_name, e.use_case_id)`;
+}
+
+export function instanceCosts(
+  db: Database,
+  by: KpiGroupBy | undefined,
+  filter: EventConditions,
+): InstanceCostRow[] {
+  const sql = `WITH ${instancesCte(by, filter)}
+    SELECT use_case, grp, count(*), sum(requests), sum(blocked), sum(cost_micros)
+    FROM inst GROUP BY use_case, grp`;
+  const rows = db.prepare(sql).raw().safeIntegers().all(filter.params) as unknown[][];
+  return rows.map((r) => ({
+    useCase: r[0] as string,
+    group: groupValue(r[1]),
+    instances: r[2] as bigint,
+    requests: r[3] as bigint,
+    blocked: r[4] as bigint,
+    costMicros: r[5] as bigint,
+  }));
+}
+
+export function kpiAggregates(
+  db: Database,
+  by: KpiGroupBy | undefined,
+  filter: EventConditions,
+  useCase: string | undefined,
+): KpiAggregateRow[] {
+  const kpiWhere = useCase === undefined ? "" : "WHERE k.use_case_name = ?";
+  const sql = `WITH ${instancesCte(by, filter)},
+    per_instance AS (
+      SELECT k.use_case_name, k.use_case_id, k.name, count(*) AS records, sum(k.value_nanos) AS total,
+        max(k.value_nanos) AS top, min(k.kind) AS kind_min, max(k.kind) AS kind_max
+      FROM kpis k ${kpiWhere}
+      GROUP BY k.use_case_name, k.use_case_id, k.name)
+    SELECT i.use_case, i.grp, p.name, count(*), sum(CASE WHEN p.top > 0 THEN 1 ELSE 0 END), sum(p.records),
+      sum(p.total), min(p.kind_min), max(p.kind_max)
+    FROM inst i JOIN per_instance p ON p.use_case_name = i.use_case AND p.use_case_id = i.instance
+    GROUP BY i.use_case, i.grp, p.name`;
+  const params = [...filter.params, ...(useCase === undefined ? [] : [useCase])];
+  const rows = db.prepare(sql).raw().safeIntegers().all(params) as unknown[][];
+  return rows.map((r) => ({
+    useCase: r[0] as string,
+    group: groupValue(r[1]),
+    name: r[2] as string,
+    instancesWithKpi: r[3] as bigint,
+    instancesPositive: r[4] as bigint,
+    records: r[5] as bigint,
+    totalNanos: r[6] as bigint,
+    kindMin: r[7] as string,
+    kindMax: r[8] as string,
+  }));
+}
+
+/** Versions are integers (bigint from safeIntegers); accounts and users are text. */
+function groupValue(v: unknown): string | number | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === "bigint" ? Number(v) : (v as string);
+}
+
+/** Whether the ledger has the KPI tables (a file written before migration 3, opened read-only, has not). */
+export function hasKpiTables(db: Database): boolean {
+  return (
+    db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kpis'").pluck().get() ===
+    1
+  );
+}
