@@ -10,6 +10,7 @@ import {
   type EventFilter,
   eventFilter,
   MEASURES,
+  RAW_WIDTH,
   type RawRow,
   ReportOptionsError,
   type ReportRow,
@@ -303,7 +304,7 @@ export function instanceDetail(
       )
       .raw()
       .all(filter.params) as [...RawRow, number][]
-  ).map((r) => toReportRow(r.slice(0, 8) as RawRow, "step"));
+  ).map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, "step"));
   const models = (
     db
       .prepare(

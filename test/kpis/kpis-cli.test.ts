@@ -146,6 +146,20 @@ describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
     });
   });
 
+  it("report --by version: cost and requests per prompt version", async () => {
+    const report = JSON.parse((await cli("report", "--by", "version", "--db", db, "--format", "json")).out);
+    expect(
+      report.rows.map((r: { key: string; requests: number; costMicros: number }) => [
+        r.key,
+        r.requests,
+        r.costMicros,
+      ]),
+    ).toEqual([
+      ["1", 4, 8000],
+      ["2", 3, 6000],
+    ]);
+  });
+
   it("--format table and csv; --use-case filters", async () => {
     const table = await cli("kpis", "--db", db, "--by", "version");
     expect(table.code).toBe(0);

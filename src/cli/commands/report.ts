@@ -25,6 +25,7 @@ function renderReportCsv(result: ReportResult): string {
     ...(instance ? ["use_case"] : []),
     "requests",
     "errors",
+    "blocked",
     "input_tokens",
     "output_tokens",
     "cost_usd",
@@ -36,6 +37,7 @@ function renderReportCsv(result: ReportResult): string {
     ...(instance ? [r.useCaseName ?? null] : []),
     r.requests,
     r.errors,
+    r.blocked,
     r.inputTokens,
     r.outputTokens,
     formatUsd(r.costMicros),
@@ -48,7 +50,9 @@ function renderReportCsv(result: ReportResult): string {
 export const reportCommand: CommandRegistration = (program, io) => {
   program
     .command("report")
-    .description("cost per user, use case, instance, account, limit, step, model, provider, tag or day")
+    .description(
+      "cost per user, use case, instance, account, limit, step, version, model, provider, tag or day",
+    )
     .addOption(new Option("--by <key>", "what to group by").choices(REPORT_KEYS).makeOptionMandatory())
     .addOption(dbOption())
     .addOption(timeOption("--since <when>", "from this time: 30m, 24h, 7d, 2w or an ISO date (inclusive)"))
