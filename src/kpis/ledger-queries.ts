@@ -176,3 +176,75 @@ export function hasKpiTables(db: Database): boolean {
     1
   );
 }
+
+/** Each instance's cost in the range, per use case, cheapest first (for percentiles). */
+export function costPerInstance(
+  db: Database,
+  filter: EventConditions,
+): { useCase: string; costs: number[] }[] {
+  const and = filter.where.map((w) => ` AND ${w}`).join("");
+  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_micros), 0) AS cost
+    FROM events e WHERE e.use_case_name IS NOT NULL AND e.use_case_id IS NOT NULL${and}
+    GROUP BY e.use_case_name, e.use_case_id
+    ORDER BY e.use_case_name, cost`;
+  const out: { useCase: string; costs: number[] }[] = [];
+  for (const [useCase, cost] of db.prepare(sql).raw().all(filter.params) as [string, number][]) {
+    const last = out.at(-1);
+    if (last?.useCase === useCase) last.costs.push(cost);
+    else out.push({ useCase, costs: [cost] });
+  }
+  return out;
+}
+
+/** Spend per use case from `sinceMs` on, bucketed: [since7d, since1d) sums both, so one scan gives both rates. */
+export function useCaseSpendSince(
+  db: Database,
+  since7dMs: number,
+  since1dMs: number,
+  nowMs: number,
+  useCase: string | undefined,
+): { useCase: string; last7dMicros: number; last1dMicros: number }[] {
+  const only = useCase === undefined ? "" : " AND e.use_case_name = ?";
+  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_micros), 0),
+      coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_micros ELSE 0 END), 0)
+    FROM events e WHERE e.ts_ms >= ? AND e.ts_ms < ? AND e.use_case_name IS NOT NULL${only}
+    GROUP BY e.use_case_name ORDER BY e.use_case_name`;
+  const params = [since1dMs, since7dMs, nowMs, ...(useCase === undefined ? [] : [useCase])];
+  return (db.prepare(sql).raw().all(params) as [string, number, number][]).map(([u, w, d]) => ({
+    useCase: u,
+    last7dMicros: w,
+    last1dMicros: d,
+  }));
+}
+
+/** Who a limit covers: its scope (every key must match), or the calls naming it in limitIds when unscoped. */
+export interface LimitCoverage {
+  id: string;
+  scope?: { userId?: string; accountName?: string; useCaseName?: string };
+}
+
+/** A limit's spend over [since7d, now) and [since1d, now), from the events it covers. */
+export function limitSpendSince(
+  db: Database,
+  limit: LimitCoverage,
+  since7dMs: number,
+  since1dMs: number,
+  nowMs: number,
+): { last7dMicros: number; last1dMicros: number } {
+  const measures = `coalesce(sum(e.cost_micros), 0),
+    coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_micros ELSE 0 END), 0)`;
+  let sql: string;
+  const params: (string | number)[] = [since1dMs];
+  const scope = limit.scope ?? {};
+  const keys = (["userId", "accountName", "useCaseName"] as const).filter((k) => scope[k] !== undefined);
+  if (keys.length === 0) {
+    sql = `SELECT ${measures} FROM event_labels e WHERE e.kind = 'limit' AND e.value = ? AND e.ts_ms >= ? AND e.ts_ms < ?`;
+    params.push(limit.id, since7dMs, nowMs);
+  } else {
+    const column = { userId: "e.user_id", accountName: "e.account_name", useCaseName: "e.use_case_name" };
+    sql = `SELECT ${measures} FROM events e WHERE e.ts_ms >= ? AND e.ts_ms < ?${keys.map((k) => ` AND ${column[k]} = ?`).join("")}`;
+    params.push(since7dMs, nowMs, ...keys.map((k) => scope[k]!));
+  }
+  const [week, day] = db.prepare(sql).raw().get(params) as [number, number];
+  return { last7dMicros: week, last1dMicros: day };
+}
