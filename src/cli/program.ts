@@ -6,6 +6,7 @@ import { eventsCommand } from "./commands/events.js";
 import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
 import { reportCommand } from "./commands/report.js";
+import { whatifCommand } from "./commands/whatif.js";
 import { CliError, type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
 /** Every command of the CLI. To add one: a file under `commands/` exporting a CommandRegistration, one line here. */
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   dashboardCommand,
   limitsCommand,
   kpisCommand,
+  whatifCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */

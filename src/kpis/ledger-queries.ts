@@ -248,3 +248,40 @@ export function limitSpendSince(
   const [week, day] = db.prepare(sql).raw().get(params) as [number, number];
   return { last7dMicros: week, last1dMicros: day };
 }
+
+/** One event's tokens and cost, as `whatif` re-prices them. */
+export interface PricedCall {
+  provider: string;
+  requestModel: string;
+  ts: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costMicros: number | null;
+}
+
+/** The calls of one use case in a range (every event, blocked ones included: they carry no tokens). */
+export function useCaseCalls(db: Database, useCase: string, filter: EventConditions): PricedCall[] {
+  const and = filter.where.map((w) => ` AND ${w}`).join("");
+  const sql = `SELECT e.provider, e.request_model, e.ts, e.input_tokens, e.output_tokens, e.cache_read_tokens,
+      e.cache_write_tokens, e.reasoning_tokens, e.cost_micros
+    FROM events e WHERE e.use_case_name = ?${and}`;
+  return (
+    db
+      .prepare(sql)
+      .raw()
+      .all([useCase, ...filter.params]) as unknown[][]
+  ).map((r) => ({
+    provider: r[0] as string,
+    requestModel: r[1] as string,
+    ts: r[2] as string,
+    inputTokens: r[3] as number,
+    outputTokens: r[4] as number,
+    cacheReadTokens: r[5] as number,
+    cacheWriteTokens: r[6] as number,
+    reasoningTokens: r[7] as number,
+    costMicros: r[8] as number | null,
+  }));
+}
