@@ -1,23 +1,13 @@
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import { instrument, LimitExceededError, trackContext } from "../../src/index.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
 import { tempDir } from "../ledger/helpers.js";
+import { cli } from "../limits/helpers.js";
 
 const dir = tempDir("costtrail-blocked-");
 const db = join(dir, "ledger.db");
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  });
-  return { code, out, err };
-}
 
 let mock: MockProvider;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import type { KpiReportResult, KpiReportRow } from "../../src/kpis/report.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
 import { tempDir } from "../ledger/helpers.js";
+import { cli } from "../limits/helpers.js";
 import { startTsxChild } from "../support/child.js";
 
 const dir = tempDir("costtrail-kpis-cli-");
@@ -19,17 +19,6 @@ async function run(
   const child = startTsxChild(script, args);
   const { code } = await child.exited;
   return { code, out: child.stdout(), err: child.stderr() };
-}
-
-/** The same CLI in process (the JSON path above runs it as a child process). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  });
-  return { code, out, err };
 }
 
 async function kpisJson(...args: string[]): Promise<KpiReportResult> {

@@ -1,8 +1,10 @@
 // Four weeks of simulated history for the demo, written straight into the ledger through its sink (no HTTP:
 // it must take well under a second): the document app's use cases priced with the bundled table, outcomes
-// recorded as KPIs, and the create_document prompt changed from version 1 to 2 half-way through.
+// recorded as KPIs, and the create_document prompt changed from version 1 to 2 half-way through. Seeded, so
+// every demo shows the same history.
 import { newId } from "../../context/ids.js";
 import { openLedger } from "../../ledger/index.js";
+import { seededRandom } from "../../mock-provider/tokens.js";
 import { Pricer } from "../../pricing/index.js";
 import type { Annotations, KpiRecord, UsageEvent } from "../../types.js";
 
@@ -11,18 +13,6 @@ export const HISTORY_DAYS = 28;
 export const VERSION_CHANGE_DAYS_AGO = 14;
 
 const DAY_MS = 86_400_000;
-
-/** mulberry32: deterministic, so every demo shows the same history. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface HistoryOptions {
   db: string;
@@ -38,7 +28,7 @@ export interface HistorySummary {
 
 /** Writes the history; returns what it wrote. */
 export async function writeHistory(options: HistoryOptions): Promise<HistorySummary> {
-  const rand = random(20_260_101);
+  const rand = seededRandom(20_260_101);
   const pricer = new Pricer({ logger: { warn: () => {}, error: () => {} } });
   const events: UsageEvent[] = [];
   const kpis: KpiRecord[] = [];
