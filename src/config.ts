@@ -1,6 +1,7 @@
 import { basename, extname } from "node:path";
 import { z } from "zod";
 import { parseScopeAnnotations } from "./annotations/schema.js";
+import { DEFAULT_ABANDONED_CALL_TIMEOUT_MS } from "./calls/reaper.js";
 import { ConfigError } from "./errors.js";
 import { parseKpiDefinitions } from "./kpis/definitions.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
@@ -40,6 +41,12 @@ const configSchema = z.strictObject(
     prices: z.array(z.unknown(), { error: "must be an array of price overrides" }).optional(),
     kpis: z.array(z.unknown(), { error: "must be an array of KPI definitions" }).optional(),
     forwardHeaders: z.boolean({ error: "must be true or false" }).optional(),
+    abandonedCallTimeoutMs: z
+      .number({ error: "must be a number of milliseconds" })
+      .int("must be a whole number of milliseconds")
+      .min(1_000, "must be at least 1000 (one second)")
+      .max(2 ** 31 - 1, "must be at most 2147483647 (about 24.8 days)")
+      .optional(),
     logger: z
       .custom<Logger>(
         (v) => !!v && isFunction((v as Logger).warn) && isFunction((v as Logger).error),
@@ -63,6 +70,8 @@ export interface ResolvedConfig {
   /** Validated KPI definitions (a bad one throws `ConfigError` naming `kpis.<i>.<key>`). */
   kpis: KpiDefinition[];
   forwardHeaders: boolean;
+  /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */
+  abandonedCallTimeoutMs: number;
   logger: Logger | undefined;
 }
 
@@ -90,6 +99,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     prices: c.prices ?? [],
     kpis: parseKpiDefinitions(c.kpis ?? []),
     forwardHeaders: c.forwardHeaders ?? false,
+    abandonedCallTimeoutMs: c.abandonedCallTimeoutMs ?? DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
     logger: c.logger,
   };
 }

@@ -52,6 +52,8 @@ export interface TotalsResult {
   until: string | null;
   /** Every matching event once; equal to `report(db, { by, ...sameFilter }).totals` for any `by`. */
   totals: ReportRow;
+  /** Of `totals.requests`, the calls a block limit refused (status `blocked`: no cost, the provider not called). */
+  blocked: number;
   /** First and last matching event (ISO), null when none. */
   firstEventAt: string | null;
   lastEventAt: string | null;
@@ -70,10 +72,13 @@ export function periodTotals(db: Database, options: PeriodOptions = {}): TotalsR
     .prepare(`SELECT min(e.ts_ms), max(e.ts_ms) FROM events e ${whereClause(filter)}`)
     .raw()
     .get(filter.params) as [number | null, number | null];
+  // The totals' measures include the blocked count: one scan.
+  const totals = totalsRow(db, filter);
   return {
     since: iso(filter.since),
     until: iso(filter.until),
-    totals: totalsRow(db, filter),
+    totals,
+    blocked: totals.blocked,
     firstEventAt: iso(first),
     lastEventAt: iso(last),
   };

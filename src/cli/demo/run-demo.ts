@@ -24,6 +24,8 @@ export interface DemoOptions {
   db: string;
   /** Append to an existing demo ledger instead of starting fresh. */
   keep: boolean;
+  /** Write four weeks of simulated history into a fresh ledger first (default true). */
+  history?: boolean;
   /** Mock provider latency per response, ms. */
   latencyMs: number;
   out: CliOutput;
@@ -54,9 +56,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const db = resolve(options.db);
   if (!options.keep) for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
   // A fresh ledger starts with weeks of history, so trends, forecasts and versions have something to show.
-  const history = options.keep
-    ? undefined
-    : await writeHistory({ db, users: options.users, accounts: DEMO_ACCOUNTS, now: Date.now() });
+  const history =
+    options.keep || options.history === false
+      ? undefined
+      : await writeHistory({ db, users: options.users, accounts: DEMO_ACCOUNTS, now: Date.now() });
 
   const mock = await startMockProvider({ latencyMs: options.latencyMs, chunkDelayMs: 1 });
   const alerts: string[] = [];
