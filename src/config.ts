@@ -2,8 +2,17 @@ import { basename, extname } from "node:path";
 import { z } from "zod";
 import { parseScopeAnnotations } from "./annotations/schema.js";
 import { ConfigError } from "./errors.js";
+import { parseKpiDefinitions } from "./kpis/definitions.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
-import type { InstrumentConfig, LimitAlert, Logger, ScopeAnnotations, Sink, UsageEvent } from "./types.js";
+import type {
+  InstrumentConfig,
+  KpiDefinition,
+  LimitAlert,
+  Logger,
+  ScopeAnnotations,
+  Sink,
+  UsageEvent,
+} from "./types.js";
 
 /**
  * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
@@ -37,6 +46,7 @@ const configSchema = z.strictObject(
       .optional(),
     limits: z.array(z.unknown(), { error: "must be an array of limit definitions" }).optional(),
     prices: z.array(z.unknown(), { error: "must be an array of price overrides" }).optional(),
+    kpis: z.array(z.unknown(), { error: "must be an array of KPI definitions" }).optional(),
     forwardHeaders: z.boolean({ error: "must be true or false" }).optional(),
     abandonedCallTimeoutMs: z
       .number({ error: "must be a number of milliseconds" })
@@ -64,6 +74,8 @@ export interface ResolvedConfig {
   /** Validated limit definitions (a bad one throws `ConfigError` naming `limits.<i>.<key>`). */
   limits: Limit[];
   prices: unknown[];
+  /** Validated KPI definitions (a bad one throws `ConfigError` naming `kpis.<i>.<key>`). */
+  kpis: KpiDefinition[];
   forwardHeaders: boolean;
   /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */
   abandonedCallTimeoutMs: number;
@@ -100,6 +112,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     sinks: c.sinks ?? [],
     limits: parseLimits(c.limits ?? []),
     prices: c.prices ?? [],
+    kpis: parseKpiDefinitions(c.kpis ?? []),
     forwardHeaders: c.forwardHeaders ?? false,
     abandonedCallTimeoutMs: c.abandonedCallTimeoutMs ?? DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
     logger: c.logger,

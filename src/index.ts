@@ -12,11 +12,18 @@ export {
   LimitExceededError,
 } from "./errors.js";
 export { type Instrumentation, instrument } from "./instrument.js";
+export { recordKpi } from "./kpis/record-kpi.js";
 export type {
   Annotations,
   CostSource,
   EventStatus,
   InstrumentConfig,
+  KpiDefinition,
+  KpiGoalOp,
+  KpiKind,
+  KpiRecord,
+  KpiTarget,
+  KpiValue,
   LimitAlert,
   LimitDefinition,
   LimitMode,

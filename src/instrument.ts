@@ -2,6 +2,7 @@ import { startReaper, stopReaper } from "./calls/index.js";
 import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
+import { storeKpiDefinitions } from "./kpis/start.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
@@ -37,6 +38,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   const ledger =
     resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
+  storeKpiDefinitions(ledger?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({

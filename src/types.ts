@@ -109,6 +109,8 @@ export interface Sink {
    */
   captureContext?(): unknown;
   write(batch: readonly SinkRecord[]): void | Promise<void>;
+  /** Optional. KPI records (`recordKpi`), handed over like events; sinks without it never see KPIs. */
+  writeKpis?(batch: readonly KpiRecord[]): void | Promise<void>;
   /** Resolve once everything written so far is durable. */
   flush?(): Promise<void>;
   /** Flush and release resources. */
@@ -139,6 +141,8 @@ export interface InstrumentConfig {
   sinks?: Sink[];
   limits?: LimitDefinition[];
   prices?: PriceOverride[];
+  /** KPI definitions: kind, goal and ROI role of the outcomes `recordKpi` records (see docs/kpis.md). */
+  kpis?: KpiDefinition[];
   /** Keep `x-costtrail-*` headers on outgoing requests (e.g. behind a gateway that reads them). Default false. */
   forwardHeaders?: boolean;
   /**
@@ -148,4 +152,50 @@ export interface InstrumentConfig {
    */
   abandonedCallTimeoutMs?: number;
   logger?: Logger;
+}
+
+/** What a KPI measures: a count, a yes/no outcome (rate), money (USD; revenue or savings for ROI), any number. */
+export type KpiKind = "count" | "boolean" | "usd" | "number";
+
+/** A KPI value: a number, a boolean (true = 1) or a number with its unit (`{ value: 12.5, unit: "USD" }`). */
+export type KpiValue = number | boolean | { value: number; unit: string };
+
+/** The use-case instance a KPI belongs to, when it is recorded outside that instance's scope. */
+export interface KpiTarget {
+  useCaseName: string;
+  useCaseId: string;
+}
+
+export type KpiGoalOp = ">=" | ">" | "<=" | "<" | "=";
+
+/** A KPI definition in `instrument({ kpis })`. Undefined KPIs are still recorded (kind inferred) and flagged. */
+export interface KpiDefinition {
+  name: string;
+  /** The use case (useCaseName) the KPI belongs to. */
+  useCase: string;
+  kind: KpiKind;
+  /** What good looks like: compared with the rate (boolean KPIs) or the average per instance (others). */
+  goal?: { op: KpiGoalOp; value: number };
+  /** For `usd` KPIs: the value is revenue or savings the use case brings, so reports show ROI against its cost. */
+  roi?: boolean;
+  description?: string;
+}
+
+/** One recorded KPI, as sinks receive it (`Sink.writeKpis`). */
+export interface KpiRecord {
+  id: string;
+  /** ISO time it was recorded. */
+  ts: string;
+  name: string;
+  /** The value as a number (booleans: 1 or 0). */
+  value: number;
+  unit?: string;
+  /** Inferred from the value: boolean for booleans, usd for unit "USD", count for integers, number otherwise. */
+  kind: KpiKind;
+  useCaseName: string;
+  useCaseId: string;
+  /** From the active scope when recorded inside the instance (absent for records by target). */
+  useCaseVersion?: number;
+  userId?: string;
+  accountName?: string;
 }

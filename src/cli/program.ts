@@ -5,9 +5,11 @@ import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
 import { exportCommand } from "./commands/export.js";
+import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
+import { whatifCommand } from "./commands/whatif.js";
 import { type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
 /** Every command of the CLI. To add one: a file under `commands/` exporting a CommandRegistration, one line here. */
@@ -17,6 +19,8 @@ export const COMMANDS: readonly CommandRegistration[] = [
   eventsCommand,
   dashboardCommand,
   limitsCommand,
+  kpisCommand,
+  whatifCommand,
   reconcileCommand,
   exportCommand,
 ];

@@ -7,11 +7,14 @@ const NONE = "(none)";
 export function renderReportTable(result: ReportResult): string {
   const instance = result.by === "instance";
   const showUnpriced = result.totals.unpriced > 0;
+  // Only when something was refused: most ledgers have no block limits.
+  const showBlocked = result.totals.blocked > 0;
   const columns: TableColumn[] = [
     { header: result.by, align: "left" },
     ...(instance ? [{ header: "use case", align: "left" } as const] : []),
     { header: "requests", align: "right" },
     { header: "errors", align: "right" },
+    ...(showBlocked ? [{ header: "blocked", align: "right" } as const] : []),
     { header: "input tokens", align: "right" },
     { header: "output tokens", align: "right" },
     { header: "cost USD", align: "right" },
@@ -22,6 +25,7 @@ export function renderReportTable(result: ReportResult): string {
     ...(instance ? [row.useCaseName ?? ""] : []),
     formatCount(row.requests),
     formatCount(row.errors),
+    ...(showBlocked ? [formatCount(row.blocked)] : []),
     formatCount(row.inputTokens),
     formatCount(row.outputTokens),
     formatUsd(row.costMicros),

@@ -1,5 +1,5 @@
 import { log } from "../log.js";
-import type { Sink, UsageEvent } from "../types.js";
+import type { KpiRecord, Sink, UsageEvent } from "../types.js";
 
 /**
  * Hands each finished event to `onEvent` and to every sink, synchronously and cheaply: sinks own their
@@ -40,6 +40,19 @@ export class EventPipeline {
       const sink = this.sinks[i]!;
       try {
         const pending = sink.write([{ event, callContext: contexts?.[i] }]);
+        if (pending) pending.then(undefined, (error) => this.sinkFailed(sink, error));
+      } catch (error) {
+        this.sinkFailed(sink, error);
+      }
+    }
+  }
+
+  /** KPI records (`recordKpi`) go to the sinks that take them, on the same terms as events. */
+  emitKpi(record: KpiRecord): void {
+    for (const sink of this.sinks) {
+      if (!sink.writeKpis) continue;
+      try {
+        const pending = sink.writeKpis([record]);
         if (pending) pending.then(undefined, (error) => this.sinkFailed(sink, error));
       } catch (error) {
         this.sinkFailed(sink, error);

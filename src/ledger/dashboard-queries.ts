@@ -10,6 +10,7 @@ import {
   type EventFilter,
   eventFilter,
   MEASURES,
+  RAW_WIDTH,
   type RawRow,
   ReportOptionsError,
   type ReportRow,
@@ -71,18 +72,13 @@ export function periodTotals(db: Database, options: PeriodOptions = {}): TotalsR
     .prepare(`SELECT min(e.ts_ms), max(e.ts_ms) FROM events e ${whereClause(filter)}`)
     .raw()
     .get(filter.params) as [number | null, number | null];
-  // The totals' measures plus the blocked count, in the totals' one scan.
-  const row = db
-    .prepare(
-      `SELECT NULL, NULL, ${MEASURES}, coalesce(sum(e.status = 'blocked'), 0) FROM events e ${whereClause(filter)}`,
-    )
-    .raw()
-    .get(filter.params) as [...RawRow, number];
+  // The totals' measures include the blocked count: one scan.
+  const totals = totalsRow(db, filter);
   return {
     since: iso(filter.since),
     until: iso(filter.until),
-    totals: toReportRow(row.slice(0, 8) as RawRow, null),
-    blocked: row[8],
+    totals,
+    blocked: totals.blocked,
     firstEventAt: iso(first),
     lastEventAt: iso(last),
   };
@@ -313,7 +309,7 @@ export function instanceDetail(
       )
       .raw()
       .all(filter.params) as [...RawRow, number][]
-  ).map((r) => toReportRow(r.slice(0, 8) as RawRow, "step"));
+  ).map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, "step"));
   const models = (
     db
       .prepare(

@@ -1,7 +1,8 @@
 import type { Database } from "better-sqlite3";
-import type { Logger, Sink, SinkRecord, UsageEvent } from "../types.js";
+import type { KpiRecord, Logger, Sink, SinkRecord, UsageEvent } from "../types.js";
 import { type PendingEvent, toPendingEvent } from "./event-row.js";
 import { registerExitHooks } from "./exit-hooks.js";
+import { createKpiWriter, type PendingKpi, toPendingKpi } from "./kpi-writer.js";
 import { isMemoryPath, openDatabase } from "./open-database.js";
 import { createEventWriter, type EventWriter } from "./writer.js";
 
@@ -21,7 +22,7 @@ export interface LedgerStats {
   /** Events made durable (including re-sent duplicates, which the ledger ignores by id). */
   written: number;
   buffered: number;
-  /** Events lost: buffer full, invalid, written after shutdown, or still buffered at exit. */
+  /** Events (and KPI records) lost: buffer full, invalid, written after shutdown, or still buffered at exit. */
   dropped: number;
   lastError?: string;
 }
@@ -64,6 +65,9 @@ export class LedgerSink implements Sink {
   readonly #drainDelayMs: number;
   #db: Database | null = null;
   #writer: EventWriter | null = null;
+  #kpiWriter: ((batch: readonly PendingKpi[]) => void) | null = null;
+  /** KPI records wait here and are written first in every drain (they are few); they share the buffer cap. */
+  #kpis: PendingKpi[] = [];
   /** Pending events are queue[head..]; the head index avoids shifting the array on every batch. */
   #queue: PendingEvent[] = [];
   #head = 0;
@@ -112,6 +116,27 @@ export class LedgerSink implements Sink {
     }
   }
 
+  /** KPI records (recordKpi): buffered, retried and drained at exit exactly like events. */
+  writeKpis(batch: readonly KpiRecord[]): void {
+    try {
+      for (const record of batch) {
+        if (this.#closed || this.#buffered() >= this.#maxBuffered) {
+          this.#drop();
+          continue;
+        }
+        try {
+          this.#kpis.push(toPendingKpi(record));
+        } catch (error) {
+          this.#drop();
+          this.#warn(`costtrail: ledger dropped an invalid KPI record: ${describe(error)}`);
+        }
+      }
+      this.#schedule();
+    } catch (error) {
+      this.#warn(`costtrail: ledger sink failed to enqueue KPIs: ${describe(error)}`);
+    }
+  }
+
   /** Writes everything buffered now (synchronously), then resolves. Never rejects. */
   async flush(): Promise<void> {
     this.#cancelScheduled();
@@ -138,6 +163,10 @@ export class LedgerSink implements Sink {
   }
 
   #buffered(): number {
+    return this.#queue.length - this.#head + this.#kpis.length;
+  }
+
+  #bufferedEvents(): number {
     return this.#queue.length - this.#head;
   }
 
@@ -184,7 +213,7 @@ export class LedgerSink implements Sink {
     const now = Date.now();
     if (this.#failing && now < this.#retryAt) {
       this.#startTimer(this.#retryAt - now);
-    } else if (this.#buffered() >= this.#batchSize) {
+    } else if (this.#bufferedEvents() >= this.#batchSize) {
       // A full batch is waiting: no reason to delay, but still yield to the caller first.
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
@@ -228,7 +257,18 @@ export class LedgerSink implements Sink {
   }
 
   #drain(maxBatches: number, batchSize: number): void {
-    for (let i = 0; i < maxBatches && this.#buffered() > 0; i++) {
+    if (this.#kpis.length > 0) {
+      if (!this.#open()) return;
+      try {
+        this.#kpiWriter!(this.#kpis);
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      this.#kpis = [];
+      if (this.#failing) this.#recovered();
+    }
+    for (let i = 0; i < maxBatches && this.#bufferedEvents() > 0; i++) {
       if (!this.#open()) return;
       const end = Math.min(this.#queue.length, this.#head + batchSize);
       const batch =
@@ -261,6 +301,7 @@ export class LedgerSink implements Sink {
     try {
       this.#db = openDatabase(this.path);
       this.#writer = createEventWriter(this.#db);
+      this.#kpiWriter = createKpiWriter(this.#db);
       // Recovery is declared after a successful write, not here: a read-only file opens fine, then fails.
       return true;
     } catch (error) {
@@ -307,6 +348,7 @@ export class LedgerSink implements Sink {
       this.#dropped += lost;
       this.#queue = [];
       this.#head = 0;
+      this.#kpis = [];
     }
     const unreported = this.#dropped - this.#reportedDropped;
     if (unreported > 0) {
@@ -320,6 +362,7 @@ export class LedgerSink implements Sink {
     const db = this.#db;
     this.#db = null;
     this.#writer = null;
+    this.#kpiWriter = null;
     try {
       db?.close();
     } catch {

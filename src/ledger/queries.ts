@@ -11,6 +11,7 @@ export const REPORT_KEYS = [
   "account",
   "limit",
   "step",
+  "version",
   "model",
   "provider",
   "tag",
@@ -26,6 +27,8 @@ export interface ReportRow {
   requests: number;
   /** Events with status "error" (blocked and aborted calls are not errors). */
   errors: number;
+  /** Calls a block limit refused (status "blocked"): never sent, no cost. */
+  blocked: number;
   inputTokens: number;
   outputTokens: number;
   /** Integer micro-USD over priced events. */
@@ -180,6 +183,7 @@ const GROUP_EXPR: Record<ReportBy, string> = {
   instance: "e.use_case_id",
   account: "e.account_name",
   step: "e.use_case_step",
+  version: "e.use_case_version",
   // The requested model: stable across the dated snapshots a provider answers with.
   model: "e.request_model",
   provider: "e.provider",
@@ -200,6 +204,7 @@ const MEASURE_EXPRS = [
   "coalesce(sum(e.output_tokens), 0)",
   "coalesce(sum(e.cost_micros), 0)",
   "count(*) - count(e.cost_micros)",
+  "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
 ] as const;
 export const MEASURES = MEASURE_EXPRS.map((m, i) =>
   i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_micros` : m,
@@ -220,10 +225,15 @@ export type RawRow = [
   outputTokens: number,
   costMicros: number,
   unpriced: number,
+  blocked: number,
 ];
 
+/** Key, use case name, then one column per measure. */
+export const RAW_WIDTH = 2 + MEASURE_EXPRS.length;
+
 export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
-  const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costMicros, unpriced] = raw;
+  const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costMicros, unpriced, blocked] =
+    raw;
   let key: string | null;
   if (rawKey === null) key = null;
   else if (by === "day") key = new Date(Number(rawKey) * DAY_MS).toISOString().slice(0, 10);
@@ -232,6 +242,7 @@ export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
     key,
     requests,
     errors,
+    blocked,
     inputTokens,
     outputTokens,
     costMicros,
@@ -300,8 +311,8 @@ export function report(db: Database, options: ReportOptions): ReportResult {
       const raw = db.prepare(sql).raw().all(params) as RawRow[];
       rows = raw.map((r) => toReportRow(r, by));
       groupCount = rows.length;
-      const sums: RawRow = [null, null, 0, 0, 0, 0, 0, 0];
-      for (const r of raw) for (let i = 2; i < 8; i++) (sums[i] as number) += r[i] as number;
+      const sums: RawRow = [null, null, 0, 0, 0, 0, 0, 0, 0];
+      for (const r of raw) for (let i = 2; i < RAW_WIDTH; i++) (sums[i] as number) += r[i] as number;
       totals = toReportRow(sums, null);
     } else {
       // Window functions run over every group before LIMIT: the group count and the totals, from one query.
@@ -311,11 +322,13 @@ export function report(db: Database, options: ReportOptions): ReportResult {
         .prepare(sql)
         .raw()
         .all([...params, opts.limit]) as (string | number | null)[][];
-      rows = raw.map((r) => toReportRow(r.slice(0, 8) as RawRow, by));
+      rows = raw.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by));
       const first = raw[0];
-      groupCount = (first?.[8] as number | undefined) ?? 0;
+      groupCount = (first?.[RAW_WIDTH] as number | undefined) ?? 0;
       totals = toReportRow(
-        first ? ([null, null, ...first.slice(9, 15)] as RawRow) : [null, null, 0, 0, 0, 0, 0, 0],
+        first
+          ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow)
+          : [null, null, 0, 0, 0, 0, 0, 0, 0],
         null,
       );
     }

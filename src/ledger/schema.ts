@@ -183,6 +183,39 @@ CREATE TABLE reconciliation_allocations (
 CREATE INDEX reconciliation_allocations_by_day ON reconciliation_allocations (provider, day);
 `;
 
+// KPIs (src/kpis): outcomes recorded against use-case instances, and their definitions. Values are INTEGER
+// nano-units (value × 1e9) so sums and costs per unit are exact. Reports join KPIs to events per instance
+// (use_case_name, use_case_id): the index leads with those and covers what the aggregation reads.
+const V4_KPIS = `
+CREATE TABLE kpis (
+  id               TEXT PRIMARY KEY,
+  ts               TEXT NOT NULL,
+  ts_ms            INTEGER NOT NULL,
+  name             TEXT NOT NULL,
+  value_nanos      INTEGER NOT NULL,
+  unit             TEXT,
+  kind             TEXT NOT NULL,
+  use_case_name    TEXT NOT NULL,
+  use_case_id      TEXT NOT NULL,
+  use_case_version INTEGER,
+  user_id          TEXT,
+  account_name     TEXT
+);
+CREATE INDEX kpis_by_instance ON kpis (use_case_name, use_case_id, name, kind, value_nanos);
+
+CREATE TABLE kpi_definitions (
+  use_case_name TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL CHECK (kind IN ('count', 'boolean', 'usd', 'number')),
+  goal_op       TEXT,
+  goal_value    REAL,
+  roi           INTEGER NOT NULL DEFAULT 0,
+  description   TEXT,
+  updated_ms    INTEGER NOT NULL,
+  PRIMARY KEY (use_case_name, name)
+);
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -205,6 +238,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "reconciliation runs, their per-day coverage and allocated spend",
     up(db) {
       db.exec(V3_RECONCILIATIONS);
+    },
+  },
+  {
+    version: 4,
+    description: "KPIs recorded against use-case instances, and KPI definitions",
+    up(db) {
+      db.exec(V4_KPIS);
     },
   },
 ];

@@ -17,6 +17,8 @@ export interface LimitStatus extends LimitDefinition {
   /** spent / max × 100. */
   pct: number;
   state: "ok" | "alert" | "exceeded";
+  /** Calls this limit refused in the current window (events with status `blocked` naming it). */
+  blocked: number;
   /** Where the definition comes from: `instrument({ limits })` (upserted at start) or the CLI. */
   source: "config" | "cli";
 }

@@ -15,7 +15,30 @@ export function percentOf(spentMicros: number, maxMicros: number): number {
   return Math.round((spentMicros / maxMicros) * 10_000) / 100;
 }
 
-function statusOf(limit: StoredLimit, spent: number, reserved: number, nowMs: number): LimitStatus {
+// Blocked calls are events (status 'blocked') naming the limit in limits_exceeded, a JSON list: read the few
+// blocked events of the widest window once and count per limit in JS (portable; no JSON functions in SQL).
+const BLOCKED = "SELECT e.ts_ms, e.limits_exceeded FROM events e WHERE e.status = 'blocked' AND e.ts_ms >= ?";
+
+function blockedSince(db: Database, sinceMs: number): { tsMs: number; limitIds: string[] }[] {
+  return (db.prepare(BLOCKED).raw().all(sinceMs) as [number, string][]).map(([tsMs, text]) => {
+    let limitIds: string[] = [];
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (Array.isArray(parsed)) limitIds = parsed.filter((v): v is string => typeof v === "string");
+    } catch {
+      // A malformed list names no limit.
+    }
+    return { tsMs, limitIds };
+  });
+}
+
+function statusOf(
+  limit: StoredLimit,
+  spent: number,
+  reserved: number,
+  blocked: number,
+  nowMs: number,
+): LimitStatus {
   const start = windowStart(limit.window, nowMs);
   const end = windowEnd(limit.window, nowMs);
   const pct = percentOf(spent, limit.maxMicros);
@@ -30,6 +53,7 @@ function statusOf(limit: StoredLimit, spent: number, reserved: number, nowMs: nu
     remainingUsd: microsToUsd(Math.max(0, limit.maxMicros - spent - reserved)),
     pct,
     state,
+    blocked,
     source: limit.source,
   };
 }
@@ -46,11 +70,13 @@ export function limitStatuses(db: Database, now: number = Date.now()): LimitStat
     if (limits.length === 0) return [];
     const spentOf = db.prepare(SPENT).pluck();
     const reservedOf = db.prepare(RESERVED).pluck();
+    const blocked = blockedSince(db, Math.min(...limits.map((l) => windowStart(l.window, now))));
     return limits.map((limit) => {
       const start = windowStart(limit.window, now);
       const spent = (spentOf.get(limit.id, start) as number | undefined) ?? 0;
       const reserved = reservedOf.get(limit.id, start, now) as number;
-      return statusOf(limit, spent, reserved, now);
+      const refused = blocked.filter((b) => b.tsMs >= start && b.limitIds.includes(limit.id)).length;
+      return statusOf(limit, spent, reserved, refused, now);
     });
   })();
 }

@@ -135,6 +135,7 @@ describe("costtrail report", () => {
       key: "support",
       requests: 2,
       errors: 1,
+      blocked: 0,
       inputTokens: 1_300,
       outputTokens: 320,
       costMicros: 2_501_234,
@@ -149,11 +150,21 @@ describe("costtrail report", () => {
     expect(code).toBe(0);
     expect(stdout).toContain('"bob ""the, builder"""');
     expect(parseCsv(stdout)).toEqual([
-      ["user", "requests", "errors", "input_tokens", "output_tokens", "cost_usd", "cost_micros", "unpriced"],
-      ["carol", "1", "0", "100", "20", "9.000000", "9000000", "0"],
-      ["alice", "1", "0", "1200", "300", "2.500000", "2500000", "0"],
-      ['bob "the, builder"', "1", "1", "100", "20", "0.001234", "1234", "0"],
-      ["", "1", "0", "100", "20", "0.000000", "0", "1"],
+      [
+        "user",
+        "requests",
+        "errors",
+        "blocked",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "cost_micros",
+        "unpriced",
+      ],
+      ["carol", "1", "0", "0", "100", "20", "9.000000", "9000000", "0"],
+      ["alice", "1", "0", "0", "1200", "300", "2.500000", "2500000", "0"],
+      ['bob "the, builder"', "1", "1", "0", "100", "20", "0.001234", "1234", "0"],
+      ["", "1", "0", "0", "100", "20", "0.000000", "0", "1"],
     ]);
   });
 

@@ -24,9 +24,10 @@ async function demo(...flags: string[]) {
   return stdout;
 }
 
+/** Requests of the live part (the last hour): the demo's history is in the days before today. */
 async function totalRequests(): Promise<number> {
   let out = "";
-  const code = await runCli(["report", "--by", "user", "--db", db, "--format", "json"], {
+  const code = await runCli(["report", "--by", "user", "--since", "1h", "--db", db, "--format", "json"], {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: () => true },
   });
@@ -43,6 +44,15 @@ it("prints the reports, trips the trial account's block limit, and runs again on
   expect(first).toContain("create_document");
   expect(first).toContain("append_document");
   expect(await totalRequests()).toBe(200);
+  // Four weeks of history with the prompt change, and the output ends with the KPI table per version.
+  expect(first).toMatch(
+    /history: 28 days before today \(\d+ calls, \d+ KPIs\), create_document prompt v1 → v2/,
+  );
+  const kpiTable = first.slice(first.lastIndexOf("KPIs per use case and version"));
+  expect(kpiTable).toMatch(/create_document\s+1\s+document_accepted\s+boolean/);
+  expect(kpiTable).toMatch(/create_document\s+2\s+revenue\s+usd/);
+  expect(kpiTable).toMatch(/answer_ticket\s+1\s+ticket_resolved\s+boolean/);
+  expect(first.trimEnd().split("\n").at(-1)).toMatch(/^create_document\s+2\s+revenue/);
 
   await demo(); // fresh: the previous run's ledger is replaced
   expect(await totalRequests()).toBe(200);

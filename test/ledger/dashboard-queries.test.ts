@@ -12,6 +12,7 @@ describe("periodTotals", () => {
       key: null,
       requests: 7,
       errors: 1,
+      blocked: 1,
       inputTokens: 3_660,
       outputTokens: 416,
       costMicros: 11_250_000,

@@ -140,6 +140,7 @@ describe("report", () => {
       key: null,
       requests: 6,
       errors: 1,
+      blocked: 1,
       inputTokens: 3_650,
       outputTokens: 415,
       costMicros: 12_000_000,

@@ -40,6 +40,8 @@ describe("schema", () => {
     expect(tables).toEqual([
       "event_labels",
       "events",
+      "kpi_definitions",
+      "kpis",
       "limit_alerts",
       "limit_meta",
       "limit_reservations",

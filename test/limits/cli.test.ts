@@ -60,10 +60,10 @@ describe("costtrail limits", () => {
     ]);
     const table = (await cli("limits", "list", "--db", db)).out.split("\n");
     expect(table[0]).toMatch(
-      /^id\s+mode\s+window\s+scope\s+spent USD\s+reserved USD\s+remaining USD\s+max USD\s+%\s+state\s+resets\s+source$/,
+      /^id\s+mode\s+window\s+scope\s+spent USD\s+reserved USD\s+remaining USD\s+max USD\s+%\s+state\s+blocked\s+resets\s+source$/,
     );
     expect(table[1]).toMatch(
-      /^docs\s+block\s+month\s+user=alice account=acme use-case=docs\s+0\.000000\s+0\.000000\s+50\.000000\s+50\.000000\s+0\.0\s+ok\s+\d{4}-\d\d-01T00:00:00Z\s+cli$/,
+      /^docs\s+block\s+month\s+user=alice account=acme use-case=docs\s+0\.000000\s+0\.000000\s+50\.000000\s+50\.000000\s+0\.0\s+ok\s+0\s+\d{4}-\d\d-01T00:00:00Z\s+cli$/,
     );
   });
 

@@ -377,6 +377,7 @@ describe("limitStatuses", () => {
       remainingUsd: 0.0025,
       pct: 60,
       state: "alert",
+      blocked: 0,
       source: "config",
     });
   });

@@ -12,6 +12,7 @@ export const demoCommand: CommandRegistration = (program, io) => {
     .addOption(positiveIntOption("--latency <ms>", "mock provider latency per response").default(15))
     .option("--db <path>", "the demo's ledger file", ".costtrail/demo.db")
     .option("--keep", "append to the existing demo ledger instead of starting fresh", false)
+    .option("--no-history", "start without the four weeks of simulated history")
     .action(
       async (opts: {
         users: number;
@@ -20,6 +21,7 @@ export const demoCommand: CommandRegistration = (program, io) => {
         latency: number;
         db: string;
         keep: boolean;
+        history: boolean;
       }) => {
         await runDemo({
           users: opts.users,
@@ -28,6 +30,7 @@ export const demoCommand: CommandRegistration = (program, io) => {
           latencyMs: opts.latency,
           db: opts.db,
           keep: opts.keep,
+          history: opts.history,
           out: io.stdout,
           err: io.stderr as typeof io.stderr & { isTTY?: boolean },
         });

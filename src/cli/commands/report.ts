@@ -1,15 +1,19 @@
 import { Option } from "commander";
+import { instanceCostDistribution } from "../../kpis/distribution.js";
+import { forecast } from "../../kpis/forecast.js";
 import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../ledger/queries.js";
-import type { CommandRegistration } from "../context.js";
+import { CliError, type CommandRegistration } from "../context.js";
 import { formatUsd, toCsv } from "../format.js";
 import { withLedger } from "../open-ledger.js";
 import { dbOption, positiveIntOption, timeOption } from "../options.js";
 import { renderReportTable } from "../report-table.js";
+import { renderDistributionTable, renderForecastTable } from "../value-tables.js";
 
 type ReportFormat = "table" | "json" | "csv";
 
 interface ReportCommandOptions {
-  by: ReportBy;
+  by?: ReportBy;
+  forecast?: boolean;
   db: string;
   since?: string;
   until?: string;
@@ -25,6 +29,7 @@ function renderReportCsv(result: ReportResult): string {
     ...(instance ? ["use_case"] : []),
     "requests",
     "errors",
+    "blocked",
     "input_tokens",
     "output_tokens",
     "cost_usd",
@@ -36,6 +41,7 @@ function renderReportCsv(result: ReportResult): string {
     ...(instance ? [r.useCaseName ?? null] : []),
     r.requests,
     r.errors,
+    r.blocked,
     r.inputTokens,
     r.outputTokens,
     formatUsd(r.costMicros),
@@ -48,8 +54,14 @@ function renderReportCsv(result: ReportResult): string {
 export const reportCommand: CommandRegistration = (program, io) => {
   program
     .command("report")
-    .description("cost per user, use case, instance, account, limit, step, model, provider, tag or day")
-    .addOption(new Option("--by <key>", "what to group by").choices(REPORT_KEYS).makeOptionMandatory())
+    .description(
+      "cost per user, use case, instance, account, limit, step, version, model, provider, tag or day",
+    )
+    .addOption(new Option("--by <key>", "what to group by").choices(REPORT_KEYS))
+    .option(
+      "--forecast",
+      "spend rate per use case and limit (last 1 and 7 days), and when each limit is reached",
+    )
     .addOption(dbOption())
     .addOption(timeOption("--since <when>", "from this time: 30m, 24h, 7d, 2w or an ISO date (inclusive)"))
     .addOption(timeOption("--until <when>", "up to this time, same forms (exclusive)"))
@@ -59,17 +71,25 @@ export const reportCommand: CommandRegistration = (program, io) => {
       new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"),
     )
     .action((opts: ReportCommandOptions) => {
-      const result = withLedger(opts.db, (db) =>
-        report(db, {
-          by: opts.by,
-          since: opts.since,
-          until: opts.until,
-          useCase: opts.useCase,
-          limit: opts.limit,
-        }),
-      );
-      if (opts.format === "json") io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else if (opts.format === "csv") io.stdout.write(renderReportCsv(result));
-      else io.stdout.write(renderReportTable(result));
+      if (opts.forecast) {
+        if (opts.format === "csv") throw new CliError("--forecast prints a table or json, not csv");
+        const result = withLedger(opts.db, (db) => forecast(db, { useCase: opts.useCase }));
+        io.stdout.write(
+          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderForecastTable(result),
+        );
+        return;
+      }
+      const by = opts.by;
+      if (by === undefined) throw new CliError("required option '--by <key>' not specified");
+      const filter = { since: opts.since, until: opts.until, useCase: opts.useCase };
+      const { result, distribution } = withLedger(opts.db, (db) => ({
+        result: report(db, { by, ...filter, limit: opts.limit }),
+        // The unit economics of instances: the costly tail next to the typical one.
+        distribution: by === "instance" ? instanceCostDistribution(db, filter) : undefined,
+      }));
+      if (opts.format === "json") {
+        io.stdout.write(`${JSON.stringify(distribution ? { ...result, distribution } : result, null, 2)}\n`);
+      } else if (opts.format === "csv") io.stdout.write(renderReportCsv(result));
+      else io.stdout.write(renderReportTable(result) + renderDistributionTable(distribution ?? []));
     });
 };

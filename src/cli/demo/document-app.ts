@@ -1,14 +1,17 @@
 // The seed's "document generator" web server (../shared/reference/002), on node:http so the demo needs no
 // framework: create_document is a new use-case instance per request (@track), append_document groups every
 // append to one document under its id (trackContext), and the user and account come from request headers.
-import { randomUUID } from "node:crypto";
+// Outcomes are KPIs: a document accepted later (another request, by target) earns revenue; answer_ticket
+// records in its own scope whether the ticket was resolved.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import { track } from "../../../decorators/track.js";
+import { currentAnnotations } from "../../context/scope-tree.js";
 import { trackContext } from "../../context/track-context.js";
 import { LimitExceededError } from "../../errors.js";
+import { recordKpi } from "../../kpis/record-kpi.js";
 
 export interface DocumentAppClients {
   openai: OpenAI;
@@ -20,7 +23,8 @@ class DocumentService {
 
   constructor(private readonly clients: DocumentAppClients) {}
 
-  @track({ useCaseName: "create_document", useCaseVersion: 1 })
+  // Version 2 of the prompt (the demo's history has version 1 before the change).
+  @track({ useCaseName: "create_document", useCaseVersion: 2 })
   async create(prompt: string): Promise<{ documentId: string; content: string }> {
     const response = await this.clients.openai.chat.completions.create({
       model: "gpt-4o-mini",
@@ -30,10 +34,35 @@ class DocumentService {
         { role: "user", content: prompt },
       ],
     });
-    const documentId = randomUUID();
+    // The document is the use-case instance: its id is the one outcomes are recorded against later.
+    const documentId = currentAnnotations().useCaseId!;
     const content = response.choices[0]?.message.content ?? "";
     this.documents.set(documentId, content);
     return { documentId, content };
+  }
+
+  /** The user's verdict, hours later in a real app: recorded against the document's instance by target. */
+  accept(documentId: string, accepted: boolean): void {
+    const target = { useCaseName: "create_document", useCaseId: documentId };
+    recordKpi("document_accepted", accepted, target);
+    if (accepted) recordKpi("revenue", { value: 0.01, unit: "USD" }, target);
+  }
+
+  @track({ useCaseName: "answer_ticket", useCaseVersion: 1 })
+  async answerTicket(question: string): Promise<{ answer: string; resolved: boolean }> {
+    const response = await this.clients.openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      max_completion_tokens: 120,
+      messages: [
+        { role: "system", content: "You are a support agent. Answer the customer's question briefly." },
+        { role: "user", content: question },
+      ],
+    });
+    const answer = response.choices[0]?.message.content ?? "";
+    // Stand-in for the customer's "did this solve it?": deterministic, so every demo run agrees.
+    const resolved = answer.length % 5 !== 0;
+    recordKpi("ticket_resolved", resolved);
+    return { answer, resolved };
   }
 
   async append(documentId: string, text: string): Promise<string> {
@@ -77,9 +106,17 @@ async function handle(service: DocumentService, req: IncomingMessage, res: Serve
   await trackContext(scope, async () => {
     try {
       const append = req.url?.match(/^\/documents\/([^/]+)\/append$/);
+      const accept = req.url?.match(/^\/documents\/([^/]+)\/accept$/);
       if (req.method === "POST" && req.url === "/documents") {
         const { prompt } = await readJson(req);
         send(res, 201, await service.create(String(prompt ?? "")));
+      } else if (req.method === "POST" && accept) {
+        const { accepted } = await readJson(req);
+        service.accept(decodeURIComponent(accept[1]!), accepted === true);
+        send(res, 200, { ok: true });
+      } else if (req.method === "POST" && req.url === "/tickets") {
+        const { question } = await readJson(req);
+        send(res, 200, await service.answerTicket(String(question ?? "")));
       } else if (req.method === "POST" && append) {
         const { text } = await readJson(req);
         send(res, 200, { content: await service.append(decodeURIComponent(append[1]!), String(text ?? "")) });

@@ -6,12 +6,15 @@ import { resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { instrument } from "../../instrument.js";
+import { kpiReport } from "../../kpis/report.js";
 import { openLedgerReadonly, report } from "../../ledger/index.js";
 import { startMockProvider } from "../../testing.js";
-import type { LimitDefinition } from "../../types.js";
+import type { KpiDefinition, LimitDefinition } from "../../types.js";
 import type { CliOutput } from "../context.js";
+import { renderKpiTable } from "../kpi-table.js";
 import { renderReportTable } from "../report-table.js";
 import { startDocumentApp } from "./document-app.js";
+import { HISTORY_DAYS, VERSION_CHANGE_DAYS_AGO, writeHistory } from "./history.js";
 import { simulateUsers } from "./simulate-users.js";
 
 export interface DemoOptions {
@@ -21,6 +24,8 @@ export interface DemoOptions {
   db: string;
   /** Append to an existing demo ledger instead of starting fresh. */
   keep: boolean;
+  /** Write four weeks of simulated history into a fresh ledger first (default true). */
+  history?: boolean;
   /** Mock provider latency per response, ms. */
   latencyMs: number;
   out: CliOutput;
@@ -39,10 +44,22 @@ export const DEMO_LIMIT: LimitDefinition = {
   scope: { accountName: "acme-trial" },
 };
 
+/** What the demo app's outcomes mean: kinds, goals, and which amount is revenue for ROI. */
+export const DEMO_KPIS: KpiDefinition[] = [
+  { name: "document_accepted", useCase: "create_document", kind: "boolean", goal: { op: ">=", value: 0.6 } },
+  { name: "revenue", useCase: "create_document", kind: "usd", roi: true },
+  { name: "ticket_resolved", useCase: "answer_ticket", kind: "boolean", goal: { op: ">=", value: 0.75 } },
+];
+
 export async function runDemo(options: DemoOptions): Promise<void> {
   const { out, err } = options;
   const db = resolve(options.db);
   if (!options.keep) for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
+  // A fresh ledger starts with weeks of history, so trends, forecasts and versions have something to show.
+  const history =
+    options.keep || options.history === false
+      ? undefined
+      : await writeHistory({ db, users: options.users, accounts: DEMO_ACCOUNTS, now: Date.now() });
 
   const mock = await startMockProvider({ latencyMs: options.latencyMs, chunkDelayMs: 1 });
   const alerts: string[] = [];
@@ -50,6 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     globalInstrumentation: false, // a web server: every request gets its own context
     ledger: db,
     limits: [DEMO_LIMIT],
+    kpis: DEMO_KPIS,
     onLimitAlert: (a) =>
       alerts.push(
         a.thresholdPct >= 100
@@ -65,7 +83,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
   out.write(
     `costtrail demo: ${options.users} users × ${options.requests} requests against a document-generator server\n` +
-      `  mock OpenAI + Anthropic at ${mock.url}, app at ${app.url}, ledger ${db}\n\n`,
+      `  mock OpenAI + Anthropic at ${mock.url}, app at ${app.url}, ledger ${db}\n` +
+      (history
+        ? `  history: ${HISTORY_DAYS} days before today (${history.events} calls, ${history.kpis} KPIs), ` +
+          `create_document prompt v1 → v2 ${VERSION_CHANGE_DAYS_AGO} days ago\n`
+        : "") +
+      "\n",
   );
   const started = Date.now();
   const result = await simulateUsers({
@@ -89,25 +112,33 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
   const ledger = openLedgerReadonly(db);
   try {
+    const today = new Date(started).toISOString().slice(0, 10);
     for (const [title, by, limit] of [
-      ["Cost by user", "user", 10],
-      ["Cost by use case", "use-case", undefined],
-      ["Top instances", "instance", 5],
-      ["Cost by account", "account", undefined],
+      ["Cost by user (today)", "user", 10],
+      ["Cost by use case (today)", "use-case", undefined],
+      ["Top instances (today)", "instance", 5],
+      ["Cost by account (today)", "account", undefined],
     ] as const) {
       out.write(`\n${title}\n`);
-      out.write(renderReportTable(report(ledger, { by, ...(limit ? { limit } : {}) })));
+      out.write(renderReportTable(report(ledger, { by, since: today, ...(limit ? { limit } : {}) })));
     }
+    const rel = options.db;
+    out.write(
+      `\nLedger: ${db}\n` +
+        `  npx costtrail report --by user --db ${rel}\n` +
+        `  npx costtrail report --forecast --db ${rel}\n` +
+        `  npx costtrail limits list --db ${rel}\n` +
+        `  npx costtrail whatif --model claude-haiku-4-5 --use-case create_document --db ${rel}\n` +
+        `  npx costtrail dashboard --db ${rel}     (then open http://127.0.0.1:4319)\n`,
+    );
+    // Last: what the spend bought, per prompt version (npx costtrail kpis --by version).
+    out.write(
+      `\nKPIs per use case and version, ${HISTORY_DAYS} days and today (costtrail kpis --by version)\n`,
+    );
+    out.write(renderKpiTable(kpiReport(ledger, { by: "version" })));
   } finally {
     ledger.close();
   }
-  const rel = options.db;
-  out.write(
-    `\nLedger: ${db}\n` +
-      `  npx costtrail report --by user --db ${rel}\n` +
-      `  npx costtrail limits list --db ${rel}\n` +
-      `  npx costtrail dashboard --db ${rel}     (then open http://127.0.0.1:4319)\n`,
-  );
 }
 
 function progressBar(err: CliOutput & { isTTY?: boolean }): (done: number, total: number) => void {

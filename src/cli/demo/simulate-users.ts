@@ -39,19 +39,35 @@ export async function simulateUsers(options: SimulationOptions): Promise<Simulat
       const docs = docsByUser.get(user) ?? [];
       // Each user's own rounds: create on every third, append otherwise (independent of the user count).
       const append = docs.length > 0 && Math.floor(i / users) % 3 !== 0;
-      const response = append
-        ? await fetch(`${url}/documents/${encodeURIComponent(docs[i % docs.length]!)}/append`, {
+      const ticket = i % 7 === 3;
+      const response = ticket
+        ? await fetch(`${url}/tickets`, {
             method: "POST",
             headers,
-            body: JSON.stringify({ text: `Verse ${i}: ${PROMPTS[(i * 7) % PROMPTS.length]}` }),
+            body: JSON.stringify({ question: `How do I export ${PROMPTS[i % PROMPTS.length]}?` }),
           })
-        : await fetch(`${url}/documents`, {
-            method: "POST",
-            headers,
-            body: JSON.stringify({ prompt: PROMPTS[i % PROMPTS.length] }),
-          });
+        : append
+          ? await fetch(`${url}/documents/${encodeURIComponent(docs[i % docs.length]!)}/append`, {
+              method: "POST",
+              headers,
+              body: JSON.stringify({ text: `Verse ${i}: ${PROMPTS[(i * 7) % PROMPTS.length]}` }),
+            })
+          : await fetch(`${url}/documents`, {
+              method: "POST",
+              headers,
+              body: JSON.stringify({ prompt: PROMPTS[i % PROMPTS.length] }),
+            });
       const body = (await response.json()) as { documentId?: string };
-      if (body.documentId) docsByUser.set(user, [...docs, body.documentId]);
+      if (body.documentId) {
+        docsByUser.set(user, [...docs, body.documentId]);
+        // The user judges the new document: about seven in ten are accepted.
+        const verdict = await fetch(`${url}/documents/${encodeURIComponent(body.documentId)}/accept`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ accepted: (i * 37) % 100 < 70 }),
+        });
+        await verdict.arrayBuffer();
+      }
       byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
       options.onProgress?.(++done, requests);
     }

@@ -18,7 +18,7 @@ import {
   trace,
   ValueType,
 } from "@opentelemetry/api";
-import type { Sink, SinkRecord, UsageEvent } from "../../types.js";
+import type { KpiRecord, Sink, SinkRecord, UsageEvent } from "../../types.js";
 import {
   baseMetricAttributes,
   compileMetricAnnotations,
@@ -76,6 +76,7 @@ interface Instruments {
   duration: Histogram;
   timeToFirstChunk: Histogram;
   cost: Counter;
+  kpi: Histogram;
 }
 
 function createInstruments(provider: MeterProvider): Instruments {
@@ -103,7 +104,23 @@ function createInstruments(provider: MeterProvider): Instruments {
       unit: sc.COST_UNIT,
       valueType: ValueType.INT,
     }),
+    kpi: meter.createHistogram(sc.METRIC_COSTTRAIL_KPI, {
+      description: "KPI values recorded against use-case instances (booleans as 1 and 0).",
+      unit: "1",
+    }),
   };
+}
+
+/** One metric point per KPI record; the instance id stays off (one series per instance would explode). */
+function recordKpiMetric(inst: Instruments, record: KpiRecord): void {
+  const attrs: Attributes = {
+    [sc.ATTR_KPI_NAME]: record.name,
+    [sc.ATTR_KPI_KIND]: record.kind,
+    [sc.ATTR_USE_CASE_NAME]: record.useCaseName,
+  };
+  if (record.unit !== undefined) attrs[sc.ATTR_KPI_UNIT] = record.unit;
+  if (record.useCaseVersion !== undefined) attrs[sc.ATTR_USE_CASE_VERSION] = record.useCaseVersion;
+  inst.kpi.record(record.value, attrs);
 }
 
 function isContext(value: unknown): value is Context {
@@ -248,6 +265,15 @@ export function otelSink(options: OtelSinkOptions = {}): Sink {
       else if (!scheduled && queue.length > 0) {
         scheduled = true;
         setImmediate(drain);
+      }
+    },
+    writeKpis(batch) {
+      if (closed || !wantMetrics) return;
+      try {
+        const inst = instruments();
+        for (const record of batch) recordKpiMetric(inst, record);
+      } catch (err) {
+        diag.warn("costtrail otelSink: dropped KPI records", err);
       }
     },
     async flush() {

@@ -63,5 +63,10 @@ export const ATTR_PREFIX_REQUEST_PROPERTY = "costtrail.request.property.";
 export const ATTR_PREFIX_USE_CASE_PROPERTY = "costtrail.use_case.property.";
 
 export const METRIC_COSTTRAIL_COST = "costtrail.cost";
+/** KPI values recorded by `recordKpi` (docs/kpis.md), one point per record. */
+export const METRIC_COSTTRAIL_KPI = "costtrail.kpi.value";
+export const ATTR_KPI_NAME = "costtrail.kpi.name";
+export const ATTR_KPI_KIND = "costtrail.kpi.kind";
+export const ATTR_KPI_UNIT = "costtrail.kpi.unit";
 /** Integer micro-dollars: exact sums, no float drift. Curly braces = UCUM annotation, as currencies are not UCUM. */
 export const COST_UNIT = "{micro_usd}";

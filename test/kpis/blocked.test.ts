@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instrument, LimitExceededError, trackContext } from "../../src/index.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { tempDir } from "../ledger/helpers.js";
+import { cli } from "../limits/helpers.js";
+
+const dir = tempDir("costtrail-blocked-");
+const db = join(dir, "ledger.db");
+
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider();
+  const costtrail = instrument({
+    ledger: db,
+    globalInstrumentation: false,
+    limits: [{ id: "trial", maxUsd: 0, window: "day", mode: "block", scope: { accountName: "trial" } }],
+    logger: { warn: () => {}, error: () => {} },
+  });
+  await costtrail.ready;
+  const openai = new OpenAI({ baseURL: mock.openaiBaseURL, apiKey: "test", maxRetries: 0 });
+  const call = () =>
+    openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+  await trackContext({ useCaseName: "chat", accountName: "paying" }, call);
+  for (let i = 0; i < 3; i++) {
+    await expect(trackContext({ useCaseName: "chat", accountName: "trial" }, call)).rejects.toBeInstanceOf(
+      LimitExceededError,
+    );
+  }
+  await costtrail.shutdown();
+});
+afterAll(() => mock?.close());
+
+describe("blocked calls are visible", () => {
+  it("report: a blocked count per row and in the totals, a blocked column in the table", async () => {
+    const json = JSON.parse((await cli("report", "--by", "account", "--db", db, "--format", "json")).out);
+    const byKey = Object.fromEntries(
+      json.rows.map((r: { key: string; requests: number; blocked: number; errors: number }) => [
+        r.key,
+        { requests: r.requests, blocked: r.blocked, errors: r.errors },
+      ]),
+    );
+    expect(byKey).toEqual({
+      paying: { requests: 1, blocked: 0, errors: 0 },
+      trial: { requests: 3, blocked: 3, errors: 0 },
+    });
+    expect(json.totals.blocked).toBe(3);
+    const table = (await cli("report", "--by", "account", "--db", db)).out.split("\n");
+    expect(table[0]).toMatch(/^account\s+requests\s+errors\s+blocked\s+input tokens/);
+    expect(table.find((l) => l.startsWith("trial"))).toMatch(/^trial\s+3\s+0\s+3\s/);
+  });
+
+  it("limits list: how many calls each limit refused in its window", async () => {
+    const json = JSON.parse((await cli("limits", "list", "--db", db, "--format", "json")).out);
+    expect(json).toEqual([expect.objectContaining({ id: "trial", blocked: 3 })]);
+    const table = (await cli("limits", "list", "--db", db)).out.split("\n");
+    expect(table[1]).toMatch(/^trial\s.*\s3\s+\d{4}-/);
+  });
+
+  it("costtrail kpis: blocked calls per use case", async () => {
+    const json = JSON.parse((await cli("kpis", "--db", db, "--format", "json")).out);
+    expect(json.useCases).toEqual([expect.objectContaining({ useCase: "chat", requests: 4, blocked: 3 })]);
+  });
+});

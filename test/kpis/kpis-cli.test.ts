@@ -1,0 +1,171 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KpiReportResult, KpiReportRow } from "../../src/kpis/report.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { tempDir } from "../ledger/helpers.js";
+import { cli } from "../limits/helpers.js";
+import { startTsxChild } from "../support/child.js";
+
+const dir = tempDir("costtrail-kpis-cli-");
+const db = join(dir, "ledger.db");
+const APP = fileURLToPath(new URL("./fixtures/document-app.ts", import.meta.url));
+const BIN = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+
+async function run(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = startTsxChild(script, args);
+  const { code } = await child.exited;
+  return { code, out: child.stdout(), err: child.stderr() };
+}
+
+async function kpisJson(...args: string[]): Promise<KpiReportResult> {
+  const r = await run(BIN, ["kpis", "--db", db, "--format", "json", ...args]);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out) as KpiReportResult;
+}
+
+const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null = null) =>
+  rows.find((r) => r.kpi === kpi && r.group === group);
+
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider({ usage: () => ({ inputTokens: 1000, outputTokens: 500 }) });
+  const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
+  expect(calls.err).toBe("");
+  expect(calls.code).toBe(0);
+  const late = await run(APP, ["late", db, calls.out.trim()]);
+  expect(late).toEqual({ code: 0, out: "", err: "" });
+}, 60_000);
+afterAll(() => mock?.close());
+
+describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
+  it("per KPI: instances, rate, cost per unit to the nano-dollar, ROI, goal, undefined KPIs flagged", async () => {
+    const result = await kpisJson();
+    expect(result.by).toBeNull();
+    expect(result.useCases).toEqual([
+      {
+        useCase: "create_document",
+        group: null,
+        instances: 7,
+        requests: 7,
+        blocked: 0,
+        costNanos: "14000000",
+        costUsd: 0.014,
+      },
+    ]);
+    // 7 documents at $0.002; 5 accepted (one of them late, by target, from another process).
+    expect(pick(result.rows, "accepted")).toEqual({
+      useCase: "create_document",
+      group: null,
+      kpi: "accepted",
+      kind: "boolean",
+      defined: true,
+      instances: 7,
+      instancesWithKpi: 6,
+      records: 6,
+      totalValue: 5,
+      totalValueNanos: "5000000000",
+      avgValue: 5 / 6,
+      rate: 5 / 7,
+      costNanos: "14000000",
+      costUsd: 0.014,
+      costPerUnitNanos: "2800000",
+      costPerUnitUsd: 0.0028,
+      roi: null,
+      goal: { op: ">=", value: 0.6 },
+      goalMet: true,
+    });
+    // $0.009 revenue against $0.014 cost: ROI (0.009 − 0.014) / 0.014; $0.014 / 0.009 per revenue dollar.
+    expect(pick(result.rows, "revenue")).toMatchObject({
+      kind: "usd",
+      defined: true,
+      instancesWithKpi: 2,
+      totalValueNanos: "9000000",
+      costPerUnitNanos: "1555555556",
+      roi: (9_000_000 - 14_000_000) / 14_000_000,
+    });
+    expect(pick(result.rows, "edits")).toMatchObject({
+      kind: "count",
+      defined: false,
+      instancesWithKpi: 1,
+      totalValue: 3,
+      avgValue: 3,
+      costPerUnitNanos: "4666667",
+      roi: null,
+      goal: null,
+      goalMet: null,
+    });
+    expect(result.rows.map((r) => r.kpi)).toEqual(["accepted", "edits", "revenue"]);
+  });
+
+  it("--by version: the prompt versions side by side", async () => {
+    const result = await kpisJson("--by", "version");
+    expect(result.by).toBe("version");
+    const v1 = pick(result.rows, "accepted", 1);
+    const v2 = pick(result.rows, "accepted", 2);
+    expect(v1).toMatchObject({
+      instances: 4,
+      instancesWithKpi: 3,
+      totalValue: 2,
+      rate: 0.5,
+      costNanos: "8000000",
+    });
+    expect(v1).toMatchObject({ costPerUnitNanos: "4000000", goalMet: false });
+    expect(v2).toMatchObject({
+      instances: 3,
+      instancesWithKpi: 3,
+      totalValue: 3,
+      rate: 1,
+      costNanos: "6000000",
+    });
+    expect(v2).toMatchObject({ costPerUnitNanos: "2000000", goalMet: true });
+    // v1 alone: $0.009 revenue on $0.008 cost → ROI 0.125, $0.888888889 of cost per revenue dollar.
+    expect(pick(result.rows, "revenue", 1)).toMatchObject({ roi: 0.125, costPerUnitNanos: "888888889" });
+    // A defined KPI nobody recorded under v2 still gets its row.
+    expect(pick(result.rows, "revenue", 2)).toMatchObject({
+      instances: 3,
+      instancesWithKpi: 0,
+      totalValueNanos: "0",
+      costPerUnitNanos: null,
+      roi: -1,
+    });
+  });
+
+  it("report --by version: cost and requests per prompt version", async () => {
+    const report = JSON.parse((await cli("report", "--by", "version", "--db", db, "--format", "json")).out);
+    expect(
+      report.rows.map((r: { key: string; requests: number; costMicros: number }) => [
+        r.key,
+        r.requests,
+        r.costMicros,
+      ]),
+    ).toEqual([
+      ["1", 4, 8000],
+      ["2", 3, 6000],
+    ]);
+  });
+
+  it("--format table and csv; --use-case filters", async () => {
+    const table = await cli("kpis", "--db", db, "--by", "version");
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^use case\s+version\s+kpi\s+kind/);
+    expect(table.out).toMatch(
+      /create_document\s+1\s+accepted\s+boolean\s+4\s+3\s+2\s+0\.6667\s+50\.0%\s+0\.008000\s+0\.004000\s+-\s+>= 60% missed/,
+    );
+    expect(table.out).toContain("edits *");
+    expect(table.out).toContain("* not defined in instrument({ kpis })");
+    const csv = await cli("kpis", "--db", db, "--format", "csv");
+    expect(csv.out.split("\r\n")[0]).toBe(
+      "useCase,group,kpi,kind,defined,instances,instancesWithKpi,records,totalValue,avgValue,rate,costNanos,costUsd,costPerUnitNanos,costPerUnitUsd,roi,goalMet",
+    );
+    const none = await cli("kpis", "--db", db, "--format", "json", "--use-case", "nothing-here");
+    expect(JSON.parse(none.out).rows).toEqual([]);
+    const bad = await cli("kpis", "--db", db, "--by", "model");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^costtrail: option '--by <key>' argument 'model' is invalid/);
+  });
+});
