@@ -1,4 +1,3 @@
-import { DEFAULT_ABANDONED_CALL_TIMEOUT_MS } from "../config.js";
 import { finishCall } from "./finish.js";
 import { inflight } from "./inflight.js";
 
