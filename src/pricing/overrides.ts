@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import type { PriceOverride } from "../types.js";
+import type { CostBreakdown, CostDimension, PriceOverride } from "../types.js";
+import { toNanos } from "./plan.js";
 import { toPriceProviderId } from "./provider-map.js";
 import type { PricedUsage } from "./usage.js";
 
@@ -113,38 +114,24 @@ export class OverrideTable {
   }
 }
 
-/** round(uncachedInput·in + cacheRead·cacheRead$ + cacheWrite·cacheWrite$ + output·out) micro-USD, exactly. */
-export function overrideCostMicros(o: CompiledOverride, usage: PricedUsage): number {
-  const uncached = usage.input - usage.cacheRead - usage.cacheWrite;
-  const pico =
-    uncached * o.input +
-    usage.cacheRead * o.cacheRead +
-    usage.cacheWrite * o.cacheWrite +
-    usage.output * o.output;
-  // All terms are non-negative integers, so a safe total means every step was exact.
-  if (Number.isSafeInteger(pico)) return roundDiv(pico);
-  const big =
-    BigInt(uncached) * BigInt(o.input) +
-    BigInt(usage.cacheRead) * BigInt(o.cacheRead) +
-    BigInt(usage.cacheWrite) * BigInt(o.cacheWrite) +
-    BigInt(usage.output) * BigInt(o.output);
-  return Number((big + BigInt(PICO_PER_MICRO / 2)) / BigInt(PICO_PER_MICRO));
+/** The override's cost: whole pico-USD per token × tokens, exactly, then each line up to whole nano-USD. */
+export function overrideCost(
+  o: CompiledOverride,
+  usage: PricedUsage,
+): { costNanos: number; breakdown: CostBreakdown } {
+  const lines = new Map<CostDimension, number | bigint>();
+  const line = (dim: CostDimension, tokens: number, rate: number) => {
+    if (tokens <= 0 || rate <= 0) return;
+    const p = tokens * rate;
+    lines.set(dim, Number.isSafeInteger(p) ? p : BigInt(tokens) * BigInt(rate));
+  };
+  line("input", usage.input - usage.cacheRead - usage.cacheWrite, o.input);
+  line("cacheRead", usage.cacheRead, o.cacheRead);
+  line("cacheWrite5m", usage.cacheWrite, o.cacheWrite);
+  line("output", usage.output, o.output);
+  return toNanos(lines);
 }
 
 function scale(usdPerMTok: number): number {
   return Math.round(usdPerMTok * PICO_PER_MICRO);
-}
-
-/** `Math.round(n / 1e6)` for a safe non-negative integer n, without the float division's rounding error. */
-function roundDiv(n: number): number {
-  let q = Math.floor(n / PICO_PER_MICRO);
-  let r = n - q * PICO_PER_MICRO;
-  if (r < 0) {
-    q -= 1;
-    r += PICO_PER_MICRO;
-  } else if (r >= PICO_PER_MICRO) {
-    q += 1;
-    r -= PICO_PER_MICRO;
-  }
-  return r * 2 >= PICO_PER_MICRO ? q + 1 : q;
 }

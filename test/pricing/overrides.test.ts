@@ -108,7 +108,10 @@ describe("overrides", () => {
       { model: "gpt-4o", inputPerMTok: 1, outputPerMTok: 3, cacheReadPerMTok: 0.5, cacheWritePerMTok: 2 },
     ]);
     expect(p.price({ provider: "openai", requestModel: "gpt-4o", usage: u, ts: TS })).toEqual({
+      costNanos: (500 * 1 + 400 * 0.5 + 100 * 2 + 200 * 3) * 1000,
       costMicros: 500 * 1 + 400 * 0.5 + 100 * 2 + 200 * 3,
+      costBreakdown: { input: 500_000, cacheRead: 200_000, cacheWrite5m: 200_000, output: 600_000 },
+      priceSource: "override:gpt-4o",
       costSource: "override",
       pricedModel: "gpt-4o",
       pricedProvider: "openai",
