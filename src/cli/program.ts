@@ -4,6 +4,7 @@ import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
 import { limitsCommand } from "./commands/limits.js";
+import { pricesCommand } from "./commands/prices.js";
 import { reportCommand } from "./commands/report.js";
 import { CliError, type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   eventsCommand,
   dashboardCommand,
   limitsCommand,
+  pricesCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */

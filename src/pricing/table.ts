@@ -177,6 +177,30 @@ function pin(entry: TableEntry, prices: ModelPrice): Provider {
   };
 }
 
+/** The entry for one model of the data, by its own id (no name matching): for listing the catalog. */
+export function entryOf(provider: Provider, info: ModelInfo): TableEntry {
+  return {
+    providerId: provider.id,
+    lookupName: info.id,
+    modelId: info.id,
+    info,
+    provider: {
+      id: provider.id,
+      name: provider.name,
+      api_pattern: provider.api_pattern,
+      models: [{ ...info, match: { equals: info.id.trim().toLowerCase() } }],
+    },
+    variants: variantsOf(info),
+    compiled: new Map(),
+  };
+}
+
+/** The price source of `entry`'s prices at `ts` in `tier`. */
+export function sourceAt(entry: TableEntry, ts: Date, tier: ServedTier = "standard"): string | null {
+  const variant = selectVariant(entry, ts);
+  return variant < 0 ? null : compiledFor(entry, variant, tier).source;
+}
+
 function resolve(providerId: string, model: string): TableEntry | null {
   const lookupName = toPriceModelName(providerId, model);
   let found: ReturnType<typeof calcPrice>;
