@@ -4,8 +4,11 @@ export { currentAnnotations } from "./context/scope-tree.js";
 export { trackContext } from "./context/track-context.js";
 export { AnnotationError, ConfigError, LimitExceededError } from "./errors.js";
 export { type Instrumentation, instrument } from "./instrument.js";
+export { money, setPriceData, updatePrices } from "./pricing/index.js";
 export type {
   Annotations,
+  CostBreakdown,
+  CostDimension,
   CostSource,
   EventStatus,
   InstrumentConfig,
@@ -16,6 +19,7 @@ export type {
   Logger,
   PriceOverride,
   ScopeAnnotations,
+  ServerToolCalls,
   Sink,
   SinkRecord,
   TokenUsage,
