@@ -130,16 +130,31 @@ export interface LimitDefinition {
   scope?: Partial<Pick<Annotations, "userId" | "accountName" | "useCaseName">>;
 }
 
-/** A price override, USD per million tokens. Wins over the bundled table. */
+/**
+ * A price override, USD per million tokens, for negotiated rates, fine-tunes and deployments. Wins over the
+ * bundled table. Either token rates (inputPerMTok + outputPerMTok) or a discountPct off the table's prices
+ * (or both: a discount off the override's rates). See docs/pricing.md "Overrides".
+ */
 export interface PriceOverride {
-  /** Model (or Azure deployment) name as it appears in `requestModel`, or as named by `priceAsResource`. */
+  /**
+   * Model (or Azure deployment) name as it appears in `requestModel` / `responseModel`, or as named by
+   * `priceAsResource`. `*` matches any characters: `ft:gpt-4o-mini:*`, `my-deployment-*`, `*`.
+   */
   model: string;
   /** Restrict to one provider; any provider when absent. */
   provider?: string;
-  inputPerMTok: number;
-  outputPerMTok: number;
+  /** Restrict to calls annotated with this accountName (per-account negotiated prices). */
+  accountName?: string;
+  inputPerMTok?: number;
+  outputPerMTok?: number;
+  /** Default: the table's cache-read discount applied to inputPerMTok, or inputPerMTok for a model the table lacks. */
   cacheReadPerMTok?: number;
+  /** 5-minute cache writes. Default as cacheReadPerMTok, from the table's cache-write ratio. */
   cacheWritePerMTok?: number;
+  /** 1-hour cache writes. Default as cacheReadPerMTok, from the table's 1-hour ratio. */
+  cacheWrite1hPerMTok?: number;
+  /** Percent off every rate (tokens and per-call fees), 0–100. */
+  discountPct?: number;
 }
 
 export interface Logger {

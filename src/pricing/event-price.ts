@@ -21,6 +21,7 @@ export function priceUsageEvent(pricer: Pricer, event: UsageEvent): EventPrice {
     ts: event.ts,
     ...(a.priceAsResource ? { priceAsResource: a.priceAsResource } : {}),
     ...(a.priceAsResource && a.priceAsCategory ? { priceAsCategory: a.priceAsCategory } : {}),
+    ...(a.accountName ? { accountName: a.accountName } : {}),
     ...(event.costSource === "estimated" ? { estimated: true } : {}),
   });
   const out: EventPrice = { costMicros: r.costMicros, costNanos: r.costNanos, costSource: r.costSource };

@@ -1,9 +1,9 @@
 import type { CostBreakdown, CostSource, Logger, PriceOverride, TokenUsage } from "../types.js";
-import { type ServedTier, toServedTier } from "./extra-rates.js";
+import { applyExtraRates, type ServedTier, toServedTier } from "./extra-rates.js";
 import { nanosToMicros } from "./money.js";
-import { OverrideTable, overrideCost, parsePriceOverrides } from "./overrides.js";
+import { discounted, OverrideTable, overridePrices, parsePriceOverrides } from "./overrides.js";
 import { toPriceProviderId } from "./provider-map.js";
-import { PriceTable } from "./table.js";
+import { PriceTable, sourceAt } from "./table.js";
 import { type PricedUsage, toPricedUsage } from "./usage.js";
 
 export interface PriceInput {
@@ -17,6 +17,8 @@ export interface PriceInput {
   priceAsResource?: string;
   /** Provider to price `priceAsResource` with (ours or a genai-prices id); ignored without priceAsResource. */
   priceAsCategory?: string;
+  /** The call's accountName annotation: selects per-account overrides. */
+  accountName?: string;
   /** The usage is costtrail's estimate (no usage came back): priced the same, flagged `costSource: "estimated"`. */
   estimated?: boolean;
 }
@@ -69,11 +71,13 @@ export class Pricer {
     const tier = toServedTier(input.usage.serviceTier, input.usage.batch);
     const callProvider = toPriceProviderId(input.provider);
     const { priceAsResource, requestModel, ts } = input;
+    const byOverride = (model: string, provider: string) =>
+      this.#byOverride(model, provider, callProvider, usage, ts, tier, input.accountName);
 
     if (priceAsResource) {
       const provider = input.priceAsCategory ? toPriceProviderId(input.priceAsCategory) : callProvider;
       return (
-        this.#byOverride(priceAsResource, provider, callProvider, usage) ??
+        byOverride(priceAsResource, provider) ??
         this.#byTable(provider, priceAsResource, usage, ts, tier) ??
         this.#unpriced(input.priceAsCategory || input.provider, [priceAsResource])
       );
@@ -88,31 +92,71 @@ export class Pricer {
     // wins; elsewhere the response names the model that served (a dated snapshot of an alias).
     const [first, second] = callProvider === "aws" ? [requestModel, response] : [response, requestModel];
     return (
-      (response && this.#byOverride(response, callProvider, callProvider, usage)) ||
-      this.#byOverride(requestModel, callProvider, callProvider, usage) ||
+      (response && byOverride(response, callProvider)) ||
+      byOverride(requestModel, callProvider) ||
       (first && this.#byTable(callProvider, first, usage, ts, tier)) ||
       (second && this.#byTable(callProvider, second, usage, ts, tier)) ||
       this.#unpriced(input.provider, response ? [response, requestModel] : [requestModel])
     );
   }
 
+  /**
+   * An override's price: its rates over the table's (cache discounts and per-call fees kept, see
+   * overridePrices), or the table's prices less a discount; then the served tier's multiplier.
+   */
   #byOverride(
     model: string,
     provider: string,
     callProvider: string,
     usage: PricedUsage,
+    ts: Date | string,
+    tier: ServedTier,
+    accountName: string | undefined,
   ): PriceResult | undefined {
-    const o = this.#overrides.find(model, provider, callProvider);
-    if (!o) return undefined;
-    const { costNanos, breakdown } = overrideCost(o, usage);
+    const { rates, discount } = this.#overrides.find(model, provider, callProvider, accountName);
+    if (!rates && !discount) return undefined;
+    const entry = this.#table.lookup(provider, model);
+    // A discount needs a price to discount.
+    if (!rates && !entry) return undefined;
+    const variant = entry ? this.#table.variantAt(entry, ts) : -1;
+    const pct = rates?.override.discountPct ?? discount?.override.discountPct ?? 0;
+    const key = `${rates?.index ?? "-"}|${discount?.index ?? "-"}|${entry ? `${entry.providerId}/${entry.modelId}#${variant}` : "-"}|${tier}`;
+    const cost = this.#table.costWith(
+      key,
+      () => {
+        let prices;
+        if (rates) {
+          const base = entry ? this.#table.pricesAt(entry, ts, "standard") : null;
+          // Negotiated rates keep the provider-wide tier multipliers (flex, batch), not per-model tier tables.
+          prices = applyExtraRates(
+            entry?.providerId ?? provider,
+            "\0override",
+            overridePrices(rates.override, base),
+            tier,
+          ).prices;
+        } else {
+          prices = this.#table.pricesAt(entry!, ts, tier) ?? {};
+        }
+        const parts = rates ? [`override:${rates.override.model}`] : [];
+        if (discount && rates?.override.discountPct === undefined)
+          parts.push(`override:${discount.override.model}`);
+        const tableSource = entry ? sourceAt(entry, new Date(ts), tier) : null;
+        if (tableSource) parts.push(tableSource);
+        const source = parts.join("+");
+        return { prices: discounted(prices, pct), source };
+      },
+      usage,
+    );
+    if (!cost) return undefined;
+    const named = rates ?? discount!;
     return {
-      costNanos,
-      costMicros: nanosToMicros(costNanos),
+      costNanos: cost.costNanos,
+      costMicros: nanosToMicros(cost.costNanos),
       costSource: "override",
-      costBreakdown: breakdown,
-      priceSource: `override:${o.override.model}`,
-      pricedModel: o.override.model,
-      pricedProvider: o.providerId ?? provider,
+      costBreakdown: cost.breakdown,
+      priceSource: cost.priceSource,
+      pricedModel: rates ? rates.override.model : model,
+      pricedProvider: named.providerId ?? provider,
     };
   }
 

@@ -49,12 +49,14 @@ const EPOCH = new Date(0);
 
 export class PriceTable {
   readonly #entries = new Map<string, Map<string, TableEntry | null>>();
+  readonly #derived = new Map<string, CompiledPrice>();
   #size = 0;
   #generation = priceDataGeneration();
 
   /** Forgets every resolved entry (new price data). */
   clear(): void {
     this.#entries.clear();
+    this.#derived.clear();
     this.#size = 0;
   }
 
@@ -99,12 +101,53 @@ export class PriceTable {
     }
   }
 
+  /**
+   * Prices `usage` at prices derived from the table (overrides): `build` runs once per `key` (it must name
+   * everything the prices depend on); the plan is cached with the entries and dropped with them.
+   */
+  costWith(
+    key: string,
+    build: () => { prices: ModelPrice; source: string },
+    usage: PricedUsage,
+  ): { costNanos: number; breakdown: CostBreakdown; priceSource: string } | null {
+    try {
+      let compiled = this.#derived.get(key);
+      if (!compiled) {
+        if (this.#derived.size >= MAX_ENTRIES) this.#derived.clear();
+        const { prices, source } = build();
+        const pinned: Provider = {
+          id: "override",
+          name: "override",
+          api_pattern: "",
+          models: [{ id: "override", match: { equals: "override" }, prices }],
+        };
+        let plan = compileExact(prices);
+        if (plan && !agreesWithCalcPrice(plan, prices, pinned)) plan = null;
+        compiled = { prices, plan, pinned, source, unpricedTier: false };
+        this.#derived.set(key, compiled);
+      }
+      const exact = compiled.plan ? exactCost(compiled.plan, usage) : null;
+      const cost = exact ?? calcPriceCost(OVERRIDE_ENTRY, compiled, usage, EPOCH);
+      return { ...cost, priceSource: compiled.source };
+    } catch {
+      return null;
+    }
+  }
+
   /** The prices a call at `ts` in `tier` is billed at (for `costtrail prices`). */
-  pricesAt(entry: TableEntry, ts: Date, tier: ServedTier = "standard"): ModelPrice | null {
-    const variant = selectVariant(entry, ts);
+  pricesAt(entry: TableEntry, ts: Date | string, tier: ServedTier = "standard"): ModelPrice | null {
+    const variant = selectVariant(entry, toDate(ts));
     return variant < 0 ? null : compiledFor(entry, variant, tier).prices;
   }
+
+  /** The variant index in force at `ts` (part of cache keys for prices derived from it). */
+  variantAt(entry: TableEntry, ts: Date | string): number {
+    return selectVariant(entry, toDate(ts));
+  }
 }
+
+/** calcPrice's model name for derived prices (pinned to a one-model "override" provider). */
+const OVERRIDE_ENTRY = { lookupName: "override" } as TableEntry;
 
 function exactCost(plan: ExactPlan, usage: PricedUsage) {
   const picos = exactPicos(plan, usage);
