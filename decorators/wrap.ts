@@ -1,4 +1,4 @@
-import { openNode, type ScopeNode, storage } from "../src/context/scope-tree.js";
+import { openNode, runInNode, type ScopeNode } from "../src/context/scope-tree.js";
 import type { ScopeAnnotations } from "../src/types.js";
 
 type AnyFunction = (this: unknown, ...args: any[]) => unknown;
@@ -8,7 +8,7 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
 
 /**
  * Wraps `fn` so every invocation runs in a new scope. Sync stays sync and async returns the same promise
- * (the callee runs inside `storage.run`, and promise continuations inherit the scope); a generator's every
+ * (the callee runs inside `runInNode`, and promise continuations inherit the scope); a generator's every
  * step — `next`, `return`, `throw` — runs inside the invocation's scope.
  */
 export function wrapInScope<F extends AnyFunction>(fn: F, scope: ScopeAnnotations): F {
@@ -17,19 +17,15 @@ export function wrapInScope<F extends AnyFunction>(fn: F, scope: ScopeAnnotation
     ? function (this: unknown) {
         const node = openNode(scope);
         // biome-ignore lint/complexity/noArguments: forwarded as-is, no rest array on the hot path
-        const iterator = storage.run(node, Reflect.apply, fn, this, arguments) as Iterator<unknown>;
+        const iterator = runInNode(node, Reflect.apply, fn, this, arguments) as Iterator<unknown>;
         return bindIterator(iterator, node);
       }
     : function (this: unknown) {
         // biome-ignore lint/complexity/noArguments: `arguments` + Reflect.apply: no closure, no rest array
-        return storage.run(openNode(scope), Reflect.apply, fn, this, arguments);
+        return runInNode(openNode(scope), Reflect.apply, fn, this, arguments);
       };
   copyIdentity(fn, wrapped);
   return wrapped as unknown as F;
-}
-
-function callStep(iterator: any, method: string, value: ArrayLike<unknown>) {
-  return Reflect.apply(iterator[method], iterator, value);
 }
 
 /** Same prototype as the real generator object (so `instanceof` and helpers hold), steps run in the scope. */
@@ -41,7 +37,7 @@ function bindIterator(iterator: any, node: ScopeNode): unknown {
       writable: true,
       value: function () {
         // biome-ignore lint/complexity/noArguments: forwards "no argument" as exactly that
-        return storage.run(node, callStep, iterator, method, arguments);
+        return runInNode(node, Reflect.apply, iterator[method], iterator, arguments);
       },
     });
   }

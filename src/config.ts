@@ -1,6 +1,7 @@
 import { basename, extname } from "node:path";
 import { z } from "zod";
 import { parseScopeAnnotations } from "./annotations/schema.js";
+import { DEFAULT_ABANDONED_CALL_TIMEOUT_MS } from "./calls/reaper.js";
 import { ConfigError } from "./errors.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
 import type { InstrumentConfig, LimitAlert, Logger, ScopeAnnotations, Sink, UsageEvent } from "./types.js";
@@ -30,6 +31,12 @@ const configSchema = z.strictObject(
     limits: z.array(z.unknown(), { error: "must be an array of limit definitions" }).optional(),
     prices: z.array(z.unknown(), { error: "must be an array of price overrides" }).optional(),
     forwardHeaders: z.boolean({ error: "must be true or false" }).optional(),
+    abandonedCallTimeoutMs: z
+      .number({ error: "must be a number of milliseconds" })
+      .int("must be a whole number of milliseconds")
+      .min(1_000, "must be at least 1000 (one second)")
+      .max(2 ** 31 - 1, "must be at most 2147483647 (about 24.8 days)")
+      .optional(),
     logger: z
       .custom<Logger>(
         (v) => !!v && isFunction((v as Logger).warn) && isFunction((v as Logger).error),
@@ -51,6 +58,8 @@ export interface ResolvedConfig {
   limits: Limit[];
   prices: unknown[];
   forwardHeaders: boolean;
+  /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */
+  abandonedCallTimeoutMs: number;
   logger: Logger | undefined;
 }
 
@@ -77,6 +86,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     limits: parseLimits(c.limits ?? []),
     prices: c.prices ?? [],
     forwardHeaders: c.forwardHeaders ?? false,
+    abandonedCallTimeoutMs: c.abandonedCallTimeoutMs ?? DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
     logger: c.logger,
   };
 }

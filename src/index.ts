@@ -2,7 +2,15 @@ export { type TrackDecorator, type TrackOptions, track } from "../decorators/tra
 export { createHeaders } from "./annotations/headers.js";
 export { currentAnnotations } from "./context/scope-tree.js";
 export { trackContext } from "./context/track-context.js";
-export { AnnotationError, ConfigError, LimitExceededError } from "./errors.js";
+export {
+  AnnotationError,
+  COSTTRAIL_ERROR_CODES,
+  ConfigError,
+  CostTrailError,
+  type CostTrailErrorCode,
+  isCostTrailError,
+  LimitExceededError,
+} from "./errors.js";
 export { type Instrumentation, instrument } from "./instrument.js";
 export { money, setPriceData, updatePrices } from "./pricing/index.js";
 export type {

@@ -1,7 +1,9 @@
+import { startReaper, stopReaper } from "./calls/index.js";
 import { resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
+import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
 import { Pricer, priceUsageEvent } from "./pricing/index.js";
@@ -51,10 +53,11 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     ...(limits ? { limits } : {}),
   });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  startReaper(resolved.abandonedCallTimeoutMs);
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
-  previous?.limits?.close?.();
+  void closeGate(previous?.limits);
   return handle;
 }
 
@@ -64,8 +67,21 @@ function ledgerFor(path: string, previous: Sink[] | undefined, logger: Logger): 
   return same ?? openLedger(path, { logger });
 }
 
-function loggerOf(config: ReturnType<typeof resolveConfig>): Logger {
-  return config.logger ?? { warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+/** Closes a limit gate (sync or async); its failure is logged, never thrown at the caller. */
+async function closeGate(gate: LimitGate | undefined): Promise<void> {
+  try {
+    await gate?.close?.();
+  } catch (error) {
+    log.errorOnce("limits-close", "could not close the spending-limit gate", error);
+  }
+}
+
+/**
+ * The logger handed to the parts costtrail sets up (ledger, pricer): costtrail's own log, which goes to the
+ * user's logger when given, guarded (a throwing logger loses nothing) and prefixed once.
+ */
+function loggerOf(_config: ReturnType<typeof resolveConfig>): Logger {
+  return { warn: (m: string) => log.warn(m), error: (m: string, e?: unknown) => log.error(m, e) };
 }
 
 let ready: Promise<void> = Promise.resolve();
@@ -81,8 +97,9 @@ const handle: Instrumentation = {
     const runtime = getRuntime();
     if (!runtime) return;
     unpatchProviders();
+    stopReaper();
     setRuntime(undefined);
-    runtime.limits?.close?.();
+    await closeGate(runtime.limits);
     setRootScope(undefined);
     await runtime.pipeline.flush();
     await runtime.pipeline.shutdown(runtime.ownedSinks);

@@ -1,12 +1,23 @@
 import type { Logger } from "./types.js";
 
+const PREFIX = "[costtrail] ";
+
 const consoleLogger: Logger = {
-  warn: (message, ...rest) => console.warn(`[costtrail] ${message}`, ...rest),
-  error: (message, ...rest) => console.error(`[costtrail] ${message}`, ...rest),
+  warn: (message, ...rest) => console.warn(PREFIX + message, ...rest),
+  error: (message, ...rest) => console.error(PREFIX + message, ...rest),
 };
 
 let sink: Logger = consoleLogger;
 const said = new Set<string>();
+
+/**
+ * Messages say what happened, without naming costtrail: the console logger adds the `[costtrail]` prefix, a
+ * user's logger knows where they come from. A message that names it anyway (`costtrail: …`, as some
+ * modules write them for their own loggers) loses that, so no line says it twice.
+ */
+function unprefixed(message: string): string {
+  return message.startsWith("costtrail: ") ? message.slice(11) : message;
+}
 
 /** Where costtrail's own messages go; `instrument({ logger })` replaces it. */
 export const log = {
@@ -14,13 +25,14 @@ export const log = {
     sink = logger ?? consoleLogger;
   },
   warn(message: string): void {
-    safely(() => sink.warn(message));
+    safely(() => sink.warn(unprefixed(message)));
   },
   error(message: string, error?: unknown): void {
-    safely(() => (error === undefined ? sink.error(message) : sink.error(message, error)));
+    const text = unprefixed(message);
+    safely(() => (error === undefined ? sink.error(text) : sink.error(text, error)));
   },
   debug(message: string): void {
-    safely(() => sink.debug?.(message));
+    safely(() => sink.debug?.(unprefixed(message)));
   },
   /** Says a thing once per process (per key): a failing path must not flood the user's logs. */
   warnOnce(key: string, message: string): void {
@@ -32,6 +44,14 @@ export const log = {
     if (said.has(key)) return;
     said.add(key);
     log.error(message, error);
+  },
+  /** An instrumentation failure, logged once per place; the user's call goes on untouched. */
+  internalFailure(where: string, error: unknown): void {
+    log.errorOnce(
+      `internal:${where}`,
+      `instrumentation failed in ${where}; the call itself is unaffected`,
+      error,
+    );
   },
 };
 

@@ -214,5 +214,11 @@ export interface InstrumentConfig {
   prices?: PriceOverride[];
   /** Keep `x-costtrail-*` headers on outgoing requests (e.g. behind a gateway that reads them). Default false. */
   forwardHeaders?: boolean;
+  /**
+   * A call with no sign of life (no response, no stream item) for this long is taken as abandoned: recorded as
+   * `aborted` / `Abandoned`, its limit reservation settled with what it is known to have cost, or released.
+   * Default 600000 (10 minutes, the OpenAI and Anthropic SDKs' default request timeout); at least 1000.
+   */
+  abandonedCallTimeoutMs?: number;
   logger?: Logger;
 }

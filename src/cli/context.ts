@@ -15,12 +15,5 @@ export type CommandRegistration = (program: Command, io: CliIO) => void;
 /** Bad usage (flags, values, missing files): one line on stderr and this exit code. */
 export const USAGE_EXIT_CODE = 2;
 
-/** An error the CLI reports as `costtrail: <message>` with `exitCode` (usage errors by default). */
-export class CliError extends Error {
-  override readonly name = "CliError";
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number = USAGE_EXIT_CODE) {
-    super(message);
-    this.exitCode = exitCode;
-  }
-}
+/** What commands throw for bad usage; `runCli` turns every error into its exit code (program.ts). */
+export { CliError } from "../errors.js";

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { type CostTrailErrorCode, isCostTrailError } from "../errors.js";
 import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
 import { limitsCommand } from "./commands/limits.js";
 import { pricesCommand } from "./commands/prices.js";
 import { reportCommand } from "./commands/report.js";
-import { CliError, type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
+import { type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
 /** Every command of the CLI. To add one: a file under `commands/` exporting a CommandRegistration, one line here. */
 export const COMMANDS: readonly CommandRegistration[] = [
@@ -56,7 +57,28 @@ function oneLine(message: string): string {
       .split(/\r?\n/)
       .map((l) => l.trim())
       .find(Boolean) ?? "unknown error";
-  return first.replace(/^error:\s*/i, "");
+  // Our own messages may carry the "costtrail: " prefix already; print it once.
+  return first.replace(/^error:\s*/i, "").replace(/^costtrail:\s*/, "");
+}
+
+/** The exit code of every costtrail error, in this one place: bad input is a usage error (2). */
+const EXIT_CODES: Record<CostTrailErrorCode, number> = {
+  CLI_USAGE: USAGE_EXIT_CODE,
+  LEDGER_NOT_FOUND: USAGE_EXIT_CODE,
+  CONFIG_INVALID: USAGE_EXIT_CODE,
+  ANNOTATION_INVALID: USAGE_EXIT_CODE,
+  LIMIT_EXCEEDED: 1,
+};
+/** What the user can do about it, after the message. */
+const HINTS: Partial<Record<CostTrailErrorCode, string>> = { LEDGER_NOT_FOUND: " (use --db <path>)" };
+
+/** An error as the CLI reports it: one line and an exit code (1 for anything that is not costtrail's). */
+function describeFailure(error: unknown): { line: string; exitCode: number } {
+  if (error instanceof CommanderError) return { line: oneLine(error.message), exitCode: USAGE_EXIT_CODE };
+  if (isCostTrailError(error)) {
+    return { line: oneLine(error.message) + (HINTS[error.code] ?? ""), exitCode: EXIT_CODES[error.code] };
+  }
+  return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
 }
 
 /**
@@ -75,18 +97,13 @@ export async function runCli(
     await buildProgram(io).parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help, help <cmd> and --version arrive here as "errors" with exit code 0.
-      if (error.exitCode === 0) return 0;
-      // Implicit help (e.g. options but no command) has already been printed to stderr.
-      if (error.code !== "commander.help") io.stderr.write(`costtrail: ${oneLine(error.message)}\n`);
-      return USAGE_EXIT_CODE;
+    // --help, help <cmd> and --version arrive here as "errors" with exit code 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    const { line, exitCode } = describeFailure(error);
+    // Implicit help (e.g. options but no command) has already been printed to stderr.
+    if (!(error instanceof CommanderError && error.code === "commander.help")) {
+      io.stderr.write(`costtrail: ${line}\n`);
     }
-    if (error instanceof CliError) {
-      io.stderr.write(`costtrail: ${oneLine(error.message)}\n`);
-      return error.exitCode;
-    }
-    io.stderr.write(`costtrail: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
-    return 1;
+    return exitCode;
   }
 }

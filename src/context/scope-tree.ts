@@ -14,8 +14,8 @@ export interface ScopeNode {
   resolved: Annotations | undefined;
 }
 
-/** Scopes travel on one AsyncLocalStorage, so concurrent flows never see each other's annotations. */
-export const storage = new AsyncLocalStorage<ScopeNode>();
+/** Scopes travel on one AsyncLocalStorage, private to this module, so concurrent flows never see each other's annotations. */
+const storage = new AsyncLocalStorage<ScopeNode>();
 
 /** The process-wide root scope of `globalInstrumentation: true`; undefined otherwise. */
 let root: ScopeNode | undefined;
@@ -28,8 +28,29 @@ export function activeNode(): ScopeNode | undefined {
   return storage.getStore() ?? root;
 }
 
+/** A new scope under the active one (not entered yet). */
 export function openNode(scope: ScopeAnnotations): ScopeNode {
   return { parent: storage.getStore() ?? root, scope, resolved: undefined };
+}
+
+/** A new scope under `parent` (not entered yet). */
+export function childNode(parent: ScopeNode | undefined, scope: ScopeAnnotations): ScopeNode {
+  return { parent, scope, resolved: undefined };
+}
+
+/**
+ * Calls `fn(...args)` inside `node` and returns what it returns. The storage's own `run`, bound: no frame of
+ * ours between a tracked function and its caller, so deep recursion under `@track` stays deep.
+ */
+export const runInNode: <R, A extends unknown[]>(node: ScopeNode, fn: (...args: A) => R, ...args: A) => R =
+  storage.run.bind(storage);
+
+/**
+ * Enters `node` for the rest of the current synchronous execution and everything it schedules (what LangChain's
+ * handler needs: it runs inside the model call's continuation, see src/providers/langchain/index.ts).
+ */
+export function enterNode(node: ScopeNode): void {
+  storage.enterWith(node);
 }
 
 export function resolveNode(node: ScopeNode | undefined): Annotations {

@@ -1,6 +1,6 @@
 import { isEmptyScope, parseScopeAnnotations } from "../annotations/schema.js";
 import type { ScopeAnnotations } from "../types.js";
-import { openNode, storage } from "./scope-tree.js";
+import { openNode, runInNode } from "./scope-tree.js";
 
 /**
  * Runs `fn` inside a new scope carrying runtime annotations (a user id from the request, a document id as the
@@ -12,5 +12,5 @@ export function trackContext<R>(annotations: ScopeAnnotations, fn: () => R): R {
   if (typeof fn !== "function")
     throw new TypeError("costtrail: trackContext(annotations, fn) needs a function");
   if (isEmptyScope(scope)) return fn();
-  return storage.run(openNode(scope), fn);
+  return runInNode(openNode(scope), fn);
 }

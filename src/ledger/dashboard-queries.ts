@@ -51,6 +51,8 @@ export interface TotalsResult {
   until: string | null;
   /** Every matching event once; equal to `report(db, { by, ...sameFilter }).totals` for any `by`. */
   totals: ReportRow;
+  /** Of `totals.requests`, the calls a block limit refused (status `blocked`: no cost, the provider not called). */
+  blocked: number;
   /** First and last matching event (ISO), null when none. */
   firstEventAt: string | null;
   lastEventAt: string | null;
@@ -69,10 +71,18 @@ export function periodTotals(db: Database, options: PeriodOptions = {}): TotalsR
     .prepare(`SELECT min(e.ts_ms), max(e.ts_ms) FROM events e ${whereClause(filter)}`)
     .raw()
     .get(filter.params) as [number | null, number | null];
+  // The totals' measures plus the blocked count, in the totals' one scan.
+  const row = db
+    .prepare(
+      `SELECT NULL, NULL, ${MEASURES}, coalesce(sum(e.status = 'blocked'), 0) FROM events e ${whereClause(filter)}`,
+    )
+    .raw()
+    .get(filter.params) as [...RawRow, number];
   return {
     since: iso(filter.since),
     until: iso(filter.until),
-    totals: totalsRow(db, filter),
+    totals: toReportRow(row.slice(0, 8) as RawRow, null),
+    blocked: row[8],
     firstEventAt: iso(first),
     lastEventAt: iso(last),
   };

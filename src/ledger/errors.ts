@@ -1,9 +1,2 @@
-/** The ledger file to read does not exist or is not a costtrail ledger. */
-export class LedgerNotFoundError extends Error {
-  override readonly name = "LedgerNotFoundError";
-  readonly path: string;
-  constructor(path: string, message: string) {
-    super(message);
-    this.path = path;
-  }
-}
+// The ledger's errors are part of the one hierarchy in src/errors.ts; re-exported for the ledger's modules.
+export { LedgerNotFoundError } from "../errors.js";

@@ -20,7 +20,9 @@ const limitSchema = z.strictObject(
     maxUsd: z
       .number({ error: "must be a number" })
       .min(0, "must be ≥ 0")
-      .max(MAX_LIMIT_USD, `must be at most ${MAX_LIMIT_USD}`),
+      .max(MAX_LIMIT_USD, `must be at most ${MAX_LIMIT_USD}`)
+      // Limits are kept in integer micro-USD: a finer amount would be rounded silently (1e-7 to 0).
+      .refine(isWholeMicros, "must be a whole number of micro-dollars (at most 6 decimal places)"),
     window: z.enum(LIMIT_WINDOWS as [LimitWindow, ...LimitWindow[]], {
       error: `must be one of ${LIMIT_WINDOWS.join(", ")}`,
     }),
@@ -53,6 +55,10 @@ export interface Limit {
   readonly mode: LimitMode;
   readonly alertAtPct?: number;
   readonly scope?: Readonly<NonNullable<LimitDefinition["scope"]>>;
+}
+
+function isWholeMicros(usd: number): boolean {
+  return Number(usd.toFixed(6)) === usd;
 }
 
 export function usdToMicros(usd: number): number {

@@ -180,7 +180,10 @@ export class LimitEngine implements LimitGate {
     }
     const hold: Hold = { seq: result.seq, entries: result.entries, settled: false };
     this.#holds.add(hold);
-    return { settle: (costMicros) => this.#settle(hold, costMicros) };
+    return {
+      settle: (costMicros) => this.#settle(hold, costMicros),
+      release: () => this.#release(hold),
+    };
   }
 
   /**
@@ -239,6 +242,29 @@ export class LimitEngine implements LimitGate {
     this.#afterSettle(result);
     this.#closeIfIdle();
     return result.exceeded;
+  }
+
+  /** The reservation is given back, nothing added to the spend; a hold settled or released already is left. */
+  #release(hold: Hold): void {
+    if (hold.settled) return;
+    hold.settled = true;
+    this.#holds.delete(hold);
+    try {
+      this.#db
+        .transaction(() => {
+          for (const { limit, windowStart: ws } of hold.entries)
+            this.#sql.release.run(limit.id, ws, this.#owner, hold.seq);
+        })
+        .immediate();
+    } catch (error) {
+      // Not renewed any more: the reservation lapses after the TTL instead.
+      log.errorOnce(
+        "limits-release",
+        "could not release a spending-limit reservation; it lapses after its TTL",
+        error,
+      );
+    }
+    this.#closeIfIdle();
   }
 
   /** The reservation becomes the real cost (in the window the call started in); alerts are recorded. */

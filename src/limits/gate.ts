@@ -11,18 +11,21 @@ export interface ReserveRequest {
   reserveMicros: number;
 }
 
-/** A reservation held for one call until it settles. */
-export interface LimitHold {
-  /** Replaces the reservation with the real cost; returns the ids of allow limits now exceeded. */
-  settle(costMicros: number | null): string[];
-}
-
 /**
- * The limits engine as the call path sees it. `reserve` runs before any network I/O: it throws
- * `LimitExceededError` when a block limit would be exceeded, and returns undefined when no limit applies.
+ * The limits engine as the call path sees it (src/calls/admission.ts). `reserve` runs before any network I/O of
+ * the call; a synchronous answer keeps the call path free of promises.
  */
 export interface LimitGate {
-  reserve(request: ReserveRequest): LimitHold | undefined;
-  /** Flush/close whatever the gate holds open. */
-  close?(): void;
+  /** Reserve a call's worst-case cost. A hold (or undefined when no limit applies) synchronously when the gate can
+   * answer from memory; a Promise when it must ask its store. Throws / rejects LimitExceededError for a block. */
+  reserve(request: ReserveRequest): LimitHold | undefined | Promise<LimitHold | undefined>;
+  close?(): void | Promise<void>;
+}
+
+/** A reservation held for one call until it settles or is released. */
+export interface LimitHold {
+  /** Replaces the reservation with the real cost; returns ids of allow limits now exceeded (from the gate's latest known state; store I/O is the gate's own async business). */
+  settle(costMicros: number | null): string[];
+  /** Gives the reservation back without cost (call failed before billing, abandoned, reaped). Idempotent. */
+  release(): void;
 }

@@ -1,48 +1,46 @@
+import { finishAbandonedCalls } from "../calls/index.js";
 import { log } from "../log.js";
-import { patchAnthropic } from "./anthropic/index.js";
-import { patchBedrock } from "./bedrock/index.js";
-import { finishAbandonedCalls } from "./call-record.js";
-import { loadSdkInstances } from "./load-sdk.js";
-import { patchOpenAI } from "./openai/index.js";
+import { anthropicAdapter } from "./anthropic/index.js";
+import { bedrockAdapter } from "./bedrock/index.js";
+import { openaiAdapter } from "./openai/index.js";
+import type { ProviderAdapter } from "./toolkit/adapter.js";
+import { loadSdkInstances } from "./toolkit/load-sdk.js";
+import { checkSdkVersion } from "./toolkit/sdk-version.js";
 
-type Undo = (() => void) | undefined;
-
-/** One entry per provider SDK: the package to find, and how to patch one loaded instance of it. */
-const adapters: { name: string; pkg: string; patch: (sdk: Record<string, unknown>) => Undo[] }[] = [
-  { name: "openai", pkg: "openai", patch: patchOpenAI },
-  { name: "anthropic", pkg: "@anthropic-ai/sdk", patch: patchAnthropic },
-  { name: "bedrock", pkg: "@aws-sdk/client-bedrock-runtime", patch: patchBedrock },
-];
+/** The providers costtrail patches: the one list. A new provider is a folder like these and a line here. */
+export const PROVIDERS: readonly ProviderAdapter[] = [openaiAdapter, anthropicAdapter, bedrockAdapter];
 
 let undos: (() => void)[] = [];
 let generation = 0;
 
-function patchInstance(
-  name: string,
-  patch: (sdk: Record<string, unknown>) => Undo[],
-  sdk: Record<string, unknown>,
-) {
+function patchInstance(adapter: ProviderAdapter, sdk: Record<string, unknown>) {
   try {
-    for (const undo of patch(sdk)) if (undo) undos.push(undo);
+    for (const undo of adapter.patch(sdk)) if (undo) undos.push(undo);
   } catch (error) {
-    log.errorOnce(`patch:${name}`, `could not instrument ${name}; its calls are not tracked`, error);
+    log.errorOnce(
+      `patch:${adapter.name}`,
+      `could not instrument ${adapter.name}; its calls are not tracked`,
+      error,
+    );
   }
 }
 
 /**
- * Patches every installed provider SDK, once (a patched method is never patched again). What require()
- * reaches is patched now; the ESM instance `import` sees is patched when `import()` settles — the returned
- * promise — which matters only under loaders (tsx) that give require() its own copy of ESM packages.
+ * Patches every installed provider SDK, once (a patched method is never patched again), saying once when an
+ * installed version is outside the range its table was checked against. What require() reaches is patched now;
+ * the ESM instance `import` sees is patched when `import()` settles — the returned promise — which matters only
+ * under loaders (tsx) that give require() its own copy of ESM packages.
  */
 export function patchProviders(): Promise<void> {
   const current = ++generation;
   const pending: Promise<void>[] = [];
-  for (const { name, pkg, patch } of adapters) {
-    const { loaded, imported } = loadSdkInstances(pkg);
-    for (const sdk of loaded) patchInstance(name, patch, sdk);
+  for (const adapter of PROVIDERS) {
+    const { loaded, versions, imported } = loadSdkInstances(adapter.pkg);
+    for (const version of versions) checkSdkVersion(adapter.pkg, version, adapter.supported);
+    for (const sdk of loaded) patchInstance(adapter, sdk);
     pending.push(
       imported.then((mods) => {
-        if (current === generation) for (const sdk of mods) patchInstance(name, patch, sdk);
+        if (current === generation) for (const sdk of mods) patchInstance(adapter, sdk);
       }),
     );
   }

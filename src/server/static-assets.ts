@@ -1,7 +1,7 @@
-// The page (src/server/public: HTML, CSS and vanilla JS, no build step) and Chart.js from node_modules, all
-// served locally so the dashboard works offline. `tsc` does not copy non-TS files, so the public directory is
-// found in the source tree: next to this module when run from src/ (tsx, tests), and at the package root's
-// src/server/public when run from dist/src/server/ (the built CLI).
+// The page and Chart.js from node_modules, all served locally so the dashboard works offline. The page is
+// built from src/server/ui (TypeScript) by `npm run build` (scripts/build-dashboard.mjs) into dist/dashboard/,
+// which is the same folder seen from this module in the source tree (src/server/, tests and tsx) and in the
+// package (dist/src/server/, the built CLI).
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -30,12 +30,18 @@ const PAGE_FILES: Record<string, string> = {
 
 export const CHART_JS_PATH = "/vendor/chart.umd.js";
 
-/** Where the page's files are: the first candidate holding index.html. */
-export function publicDir(): string {
+/** Where the built page is: dist/dashboard, seen from dist/src/server/ (package) or src/server/ (source). */
+export function pageDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "public"), join(here, "..", "..", "..", "src", "server", "public")];
-  const found = candidates.find((dir) => existsSync(join(dir, "index.html")));
-  if (!found) throw new Error(`dashboard page not found (looked in ${candidates.join(", ")})`);
+  const candidates = [join(here, "..", "..", "dashboard"), join(here, "..", "..", "dist", "dashboard")];
+  const found = candidates.find((dir) =>
+    Object.values(PAGE_FILES).every((file) => existsSync(join(dir, file))),
+  );
+  if (!found) {
+    throw new Error(
+      `the dashboard page is not built (looked in ${candidates.join(", ")}): run \`npm run build\` first`,
+    );
+  }
   return found;
 }
 
@@ -57,7 +63,7 @@ const typeOf = (file: string) =>
  * Reads every asset once. Without Chart.js the page still works (tables, totals, limits) and says the chart
  * library is missing.
  */
-export function loadStaticAssets(dir: string = publicDir()): Map<string, StaticAsset> {
+export function loadStaticAssets(dir: string = pageDir()): Map<string, StaticAsset> {
   const assets = new Map<string, StaticAsset>();
   for (const [path, file] of Object.entries(PAGE_FILES)) {
     const full = join(dir, file);

@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's chromium, headless, driven by playwright-core) over a ledger the
  * demo filled: the Users tab matches `costtrail report --by user --format json`, tabs switch, an instance
- * opens, and the screenshots in docs/assets are taken from here.
+ * opens, and the screenshots in docs/assets are taken from here. The page is bundled from src/server/ui first
+ * (as `npm run build` does), so the test always drives the current source.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Database } from "better-sqlite3";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboard } from "../../scripts/build-dashboard.mjs";
 import { formatCount, formatUsd } from "../../src/cli/format.js";
 import { runCli } from "../../src/cli/program.js";
 import type { ReportResult } from "../../src/ledger/index.js";
@@ -20,7 +22,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ASSETS = fileURLToPath(new URL("../../docs/assets/", import.meta.url));
 const TOKEN = "e2e-dashboard-token";
 const USERS = 12;
-const REQUESTS = 120;
+// Enough for the demo's trial account to pass its daily block limit: some calls are blocked.
+const REQUESTS = 240;
 
 const path = join(tempDir("costtrail-browser-"), "demo.db");
 let db: Database;
@@ -78,6 +81,7 @@ beforeAll(async () => {
         "(apt-get install -y chromium; .ci/run installs it) or CHROMIUM_PATH",
     );
   }
+  await buildDashboard();
   // The demo, as a user runs it: mock provider, instrumented document app, simulated users, a limit.
   await cli(
     "demo",
@@ -177,6 +181,15 @@ describe("costtrail dashboard in chromium", () => {
       `${formatUsd(expected.totals.costMicros)} USD`,
     );
 
+    // Calls the demo's block limit refused: counted among the requests, shown on their own card.
+    const blocked = db
+      .prepare("SELECT count(*) FROM events WHERE status = 'blocked'")
+      .pluck()
+      .get() as number;
+    expect(blocked).toBeGreaterThan(0);
+    expect(await page.locator("#totals").getAttribute("data-blocked")).toBe(String(blocked));
+    expect(await page.locator('[data-total="blocked"]').textContent()).toBe(formatCount(blocked));
+
     // The chart drew (Chart.js served locally) and the demo's limit is listed.
     expect(await page.evaluate(() => typeof (window as { Chart?: unknown }).Chart)).toBe("function");
     expect(await page.locator("#spend-chart").evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(0);
@@ -221,6 +234,92 @@ describe("costtrail dashboard in chromium", () => {
     expect(keys).toEqual([...keys].sort());
     requests = (await driversTable()).rows.map((r) => r.requests);
     expect(requests.reduce((a, b) => a + b, 0)).toBe(REQUESTS);
+  });
+
+  it("filters every panel by a use case chosen from the period's use cases", async () => {
+    const useCases = await reportJson("use-case");
+    const filter = page.locator("#use-case-filter");
+    expect(
+      await filter.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(["", ...useCases.rows.map((r) => r.key)]);
+    const chosen = useCases.rows.find((r) => r.key === "create_document")!;
+    const byUser = JSON.parse(
+      await cli("report", "--by", "user", "--use-case", "create_document", "--format", "json", "--db", path),
+    ) as ReportResult;
+
+    await filter.selectOption("create_document");
+    await page.waitForFunction(
+      (micros) => document.querySelector<HTMLElement>("#totals")?.dataset.costMicros === micros,
+      String(chosen.costMicros),
+    );
+    await page.waitForFunction(
+      (requests) =>
+        document.querySelector<HTMLElement>("#drivers-table tfoot tr")?.dataset.requests === requests,
+      String(chosen.requests),
+    );
+    expect(await page.locator('[data-total="requests"]').textContent()).toBe(formatCount(chosen.requests));
+    // The previous test left the table sorted by user: the same rows, in that order.
+    const byKey = (a: ReportResult["rows"][number], b: ReportResult["rows"][number]) =>
+      String(a.key).localeCompare(String(b.key));
+    expect((await driversTable()).rows.map((r) => [r.key, r.requests, r.costMicros])).toEqual(
+      byUser.rows.sort(byKey).map((r) => [r.key, r.requests, r.costMicros]),
+    );
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("useCase")).toBe("create_document");
+    expect(await page.locator("#period-detail").textContent()).toMatch(/^use case create_document · /);
+
+    await filter.selectOption("");
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
+  });
+
+  it("switches the period (preset and custom range) and the chart's buckets, kept in the URL", async () => {
+    const hash = () => new URLSearchParams(new URL(page.url()).hash.slice(1));
+    const pressed = (selector: string) => page.locator(selector).getAttribute("aria-pressed");
+
+    // The demo ran moments ago: the last 24 hours hold every call, charted by the hour.
+    await page.locator('#period button[data-period="24h"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#period-label")?.textContent === "in the last 24 hours",
+    );
+    expect(hash().get("period")).toBe("24h");
+    expect(await pressed('#period button[data-period="24h"]')).toBe("true");
+    await page.waitForSelector('#bucket button[data-bucket="hour"][aria-pressed="true"]');
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
+    await page.locator('#bucket button[data-bucket="day"]').click();
+    await page.waitForSelector('#bucket button[data-bucket="day"][aria-pressed="true"]');
+    expect(hash().get("bucket")).toBe("day");
+    expect(await page.locator("#spend-note").textContent()).toMatch(/^UTC days, stacked by use case/);
+
+    // A custom range of the demo's days (UTC, both inclusive): the form opens, and applying it loads them.
+    const [first, last] = (
+      db.prepare("SELECT min(ts_ms), max(ts_ms) FROM events").raw().get() as [number, number]
+    ).map((ms) => new Date(ms).toISOString().slice(0, 10)) as [string, string];
+    await page.locator('#period button[data-period="custom"]').click();
+    expect(await page.locator("#custom-range").isVisible()).toBe(true);
+    await page.locator('#custom-range input[name="since"]').fill(first);
+    await page.locator('#custom-range input[name="until"]').fill(last);
+    await page.locator('#custom-range button[type="submit"]').click();
+    await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get("period") === "custom");
+    expect([hash().get("since"), hash().get("until")]).toEqual([first, last]);
+    await page.waitForFunction(
+      (requests) => document.querySelector<HTMLElement>("#totals")?.dataset.requests === requests,
+      String(REQUESTS),
+    );
+
+    // Back to all time; the tabs also move with the arrow keys.
+    await page.locator('#period button[data-period="all"]').click();
+    await page.waitForFunction(() => document.querySelector("#period-label")?.textContent === "all time");
+    expect(await page.locator("#custom-range").isHidden()).toBe(true);
+    await page.getByRole("tab", { name: "Users" }).focus();
+    await page.keyboard.press("ArrowRight");
+    await page.waitForSelector('#drivers-table[data-by="use-case"]');
+    expect(await page.getByRole("tab", { name: "Use cases" }).getAttribute("aria-selected")).toBe("true");
+    expect(hash().get("tab")).toBe("use-cases");
   });
 
   it("drills into an instance: its calls, steps and models", async () => {

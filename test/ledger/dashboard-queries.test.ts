@@ -18,6 +18,11 @@ describe("periodTotals", () => {
       costUsd: 11.25,
       unpriced: 1,
     });
+    // The fixture's one blocked call (carol's, 3 days ago, no use case) is among the requests, never an error.
+    expect(all.blocked).toBe(1);
+    expect(periodTotals(ledger(), { since: "7d", now: NOW }).blocked).toBe(1);
+    expect(periodTotals(ledger(), { since: "24h", now: NOW }).blocked).toBe(0);
+    expect(periodTotals(ledger(), { useCase: "search", now: NOW }).blocked).toBe(0);
     expect(all.firstEventAt).toBe(new Date(NOW - 9 * DAY).toISOString());
     expect(all.lastEventAt).toBe(new Date(NOW - 15 * 60_000).toISOString());
     const filters = [
@@ -41,6 +46,7 @@ describe("periodTotals", () => {
     }
     expect(periodTotals(ledger(), { since: "2030-01-01", now: NOW })).toMatchObject({
       totals: { requests: 0, costMicros: 0 },
+      blocked: 0,
       firstEventAt: null,
       lastEventAt: null,
     });

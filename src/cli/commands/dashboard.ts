@@ -1,5 +1,4 @@
 import { InvalidArgumentError, Option } from "commander";
-import { LedgerNotFoundError } from "../../ledger/errors.js";
 import { openLedgerReadonly } from "../../ledger/open-database.js";
 import {
   DEFAULT_DASHBOARD_HOST,
@@ -61,13 +60,7 @@ export const dashboardCommand: CommandRegistration = (program, io) => {
     .addOption(new Option("--host <host>", "interface to bind").default(DEFAULT_DASHBOARD_HOST))
     .addOption(tokenOption())
     .action(async (opts: DashboardCommandOptions) => {
-      let db: ReturnType<typeof openLedgerReadonly>;
-      try {
-        db = openLedgerReadonly(opts.db);
-      } catch (error) {
-        if (error instanceof LedgerNotFoundError) throw new CliError(`${error.message} (use --db <path>)`);
-        throw error;
-      }
+      const db = openLedgerReadonly(opts.db);
       let dashboard: RunningDashboard;
       try {
         dashboard = await startDashboard({ db, port: opts.port, host: opts.host, token: opts.token });

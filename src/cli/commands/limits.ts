@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Database } from "better-sqlite3";
 import { type Command, Option } from "commander";
-import { ConfigError } from "../../errors.js";
-import { LedgerNotFoundError } from "../../ledger/errors.js";
+import { ConfigError, LedgerNotFoundError } from "../../errors.js";
 import { openDatabase, openLedgerReadonly } from "../../ledger/open-database.js";
 import { LIMIT_MODES, LIMIT_WINDOWS, type Limit, parseLimit, usdToMicros } from "../../limits/definition.js";
 import type { LimitStatus } from "../../limits/status.js";
@@ -96,16 +95,8 @@ function describeLimit(limit: Limit): string {
  * app first ran is normal); a file that is not a costtrail ledger is refused rather than migrated.
  */
 function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database) => T): T {
-  if (existsSync(path)) {
-    try {
-      openLedgerReadonly(path).close();
-    } catch (error) {
-      if (error instanceof LedgerNotFoundError) throw new CliError(`${error.message} (use --db <path>)`);
-      throw error;
-    }
-  } else if (!create) {
-    throw new CliError(`no ledger at ${path} (use --db <path>)`);
-  }
+  if (existsSync(path)) openLedgerReadonly(path).close();
+  else if (!create) throw new LedgerNotFoundError(path, `no ledger at ${path}`);
   const db = openDatabase(path);
   try {
     return fn(db);

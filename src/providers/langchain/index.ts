@@ -5,7 +5,7 @@
 // How the annotations reach an SDK-level event: LangChain awaits a handler with `awaitHandlers` inline, in the
 // model call's own async flow, right before it calls `_generate` / `_streamResponseChunks`, and it invokes the
 // handler synchronously from that flow's current continuation. The handler enters a costtrail scope there
-// (`AsyncLocalStorage.enterWith`); the rest of that model call — the SDK call included — continues inside it,
+// (`enterNode`, on the context's AsyncLocalStorage); the rest of that model call — the SDK call included — continues inside it,
 // while the code that called the model does not (its own continuation was captured before). LangChain's own
 // AsyncLocalStorage cannot carry this: it holds no run config during a plain `model.invoke()`.
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
@@ -13,12 +13,19 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import { isEmptyScope, parseScopeAnnotations } from "../../annotations/schema.js";
-import { activeNode, type ScopeNode, storage } from "../../context/scope-tree.js";
+import {
+  type Call,
+  failCall,
+  finishCall,
+  isLimitExceeded,
+  pendingAdmission,
+  startCall,
+} from "../../calls/index.js";
+import { activeNode, childNode, enterNode, type ScopeNode } from "../../context/scope-tree.js";
 import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
 import type { ScopeAnnotations } from "../../types.js";
-import { beginCall, type CallRecord, internalFailure } from "../call-record.js";
-import { estimateTokensOfText, textLength } from "../estimate.js";
+import { estimateTokensOfText, textLength } from "../toolkit/text.js";
 import { sdkTracksProvider } from "./tracked.js";
 import { runResponseModel, runUsage } from "./usage.js";
 
@@ -86,7 +93,7 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
   private readonly handlerScope: ScopeAnnotations | undefined;
   private readonly knownSdkProviders: ReadonlySet<string>;
   /** Open runs by run id; shared with copies (LangChain may `copy()` a handler between start and end). */
-  private readonly runs: Map<string, CallRecord>;
+  private readonly runs: Map<string, Call>;
 
   constructor(options: CostTrailCallbackHandlerOptions = {}) {
     // raiseError: a block limit must stop the run (LimitExceededError); nothing else ever escapes this handler.
@@ -123,10 +130,10 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
     extraParams?: Record<string, unknown>,
     _tags?: string[],
     metadata?: Record<string, unknown>,
-  ): void {
+  ): Promise<void> | undefined {
     const content = messages.map((group) => group.map((m) => m.content));
     const count = messages.reduce((n, group) => n + group.length, 0);
-    this.start(llm, "chat", runId, extraParams, metadata, () => textLength(content), count);
+    return this.start(llm, "chat", runId, extraParams, metadata, () => textLength(content), count);
   }
 
   override handleLLMStart(
@@ -137,8 +144,8 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
     extraParams?: Record<string, unknown>,
     _tags?: string[],
     metadata?: Record<string, unknown>,
-  ): void {
-    this.start(llm, "completions", runId, extraParams, metadata, () => textLength(prompts), 0);
+  ): Promise<void> | undefined {
+    return this.start(llm, "completions", runId, extraParams, metadata, () => textLength(prompts), 0);
   }
 
   override handleLLMNewToken(token: string, _idx: unknown, runId: string): void {
@@ -149,7 +156,7 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
       record.start.stream = true;
       record.sawItem(token !== "");
     } catch (error) {
-      internalFailure("langchain-token", error);
+      log.internalFailure("langchain-token", error);
     }
   }
 
@@ -175,16 +182,16 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
       const model = runResponseModel(output);
       if (model) record.responseModel = model;
     } catch (error) {
-      internalFailure("langchain-end", error);
+      log.internalFailure("langchain-end", error);
     }
-    record.finish("ok");
+    finishCall(record, "ok");
   }
 
   override handleLLMError(error: unknown, runId: string): void {
     const record = this.take(runId);
     if (!record) return;
-    if (isAbort(error)) record.finish("aborted", (error as Error).name);
-    else record.fail(error);
+    if (isAbort(error)) finishCall(record, "aborted", (error as Error).name);
+    else failCall(record, error);
   }
 
   private start(
@@ -195,17 +202,17 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
     metadata: Record<string, unknown> | undefined,
     chars: () => number,
     messageCount: number,
-  ): void {
-    let record: CallRecord | undefined;
+  ): Promise<void> | undefined {
+    let record: Call | undefined;
     try {
       if (!getRuntime()) return;
       const node = this.scopeFor(metadata);
       // Synchronously, before any await: this is the model call's continuation (see the top of this file).
-      if (node) storage.enterWith(node);
+      if (node) enterNode(node);
       const provider = providerOf(llm, metadata);
       if (this.knownSdkProviders.has(provider) || sdkTracksProvider(provider)) return;
       const params = (extraParams?.["invocation_params"] ?? {}) as Record<string, unknown>;
-      record = beginCall({
+      record = startCall({
         provider: PROVIDER_NAMES[provider] ?? provider,
         operation,
         requestModel:
@@ -229,23 +236,27 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
         ),
       });
     } catch (error) {
-      // A block limit stops the run before the model is called, as it would stop an SDK call.
-      if ((error as Error)?.name === "LimitExceededError") throw error;
-      internalFailure("langchain-start", error);
+      log.internalFailure("langchain-start", error);
     }
-    if (record) this.remember(runId, record);
+    if (!record) return undefined;
+    this.remember(runId, record);
+    // A limit gate still answering, or a block: LangChain awaits this handler before it calls the model, so
+    // the run waits, or is stopped by the LimitExceededError, as an SDK call would be.
+    const pending = pendingAdmission(record);
+    if (pending) return pending.catch((error: unknown) => this.refused(runId, error));
+    return undefined;
   }
 
   /** The scope the run adds: this handler's annotations, then the run's `metadata.costtrail`. */
   private scopeFor(metadata: Record<string, unknown> | undefined): ScopeNode | undefined {
     let node: ScopeNode | undefined;
     const parent = activeNode();
-    if (this.handlerScope) node = { parent, scope: this.handlerScope, resolved: undefined };
+    if (this.handlerScope) node = childNode(parent, this.handlerScope);
     const raw = metadata?.["costtrail"];
     if (raw !== undefined) {
       try {
         const scope = parseScopeAnnotations(raw, "LangChain metadata", "costtrail");
-        if (!isEmptyScope(scope)) node = { parent: node ?? parent, scope, resolved: undefined };
+        if (!isEmptyScope(scope)) node = childNode(node ?? parent, scope);
       } catch (error) {
         // Invalid run metadata must not break the run: it is ignored, and said once.
         log.warnOnce(`langchain-metadata:${(error as Error).message}`, (error as Error).message);
@@ -254,16 +265,22 @@ export class CostTrailCallbackHandler extends BaseCallbackHandler {
     return node;
   }
 
-  private remember(runId: string, record: CallRecord): void {
+  private refused(runId: string, error: unknown): never {
+    // The blocked run is recorded already; LangChain sends no end for a run whose start failed.
+    if (isLimitExceeded(error)) this.runs.delete(runId);
+    throw error;
+  }
+
+  private remember(runId: string, record: Call): void {
     this.runs.set(runId, record);
     if (this.runs.size > MAX_OPEN_RUNS) {
-      const [oldest, stale] = this.runs.entries().next().value as [string, CallRecord];
+      const [oldest, stale] = this.runs.entries().next().value as [string, Call];
       this.runs.delete(oldest);
-      stale.finish("aborted", "Abandoned");
+      finishCall(stale, "aborted", "Abandoned");
     }
   }
 
-  private take(runId: string): CallRecord | undefined {
+  private take(runId: string): Call | undefined {
     const record = this.runs.get(runId);
     this.runs.delete(runId);
     return record;

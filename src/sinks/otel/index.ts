@@ -29,6 +29,7 @@ import {
   spanAttributes,
   spanName,
 } from "./attributes.js";
+import { validateOtelSinkOptions } from "./options.js";
 import * as sc from "./semconv.js";
 
 export type { MetricAnnotationKey } from "./attributes.js";
@@ -171,6 +172,7 @@ async function forceFlush(provider: unknown): Promise<void> {
  * Depends on `@opentelemetry/api` only: bring your own SDK and exporter. Never throws from `write`.
  */
 export function otelSink(options: OtelSinkOptions = {}): Sink {
+  validateOtelSinkOptions(options);
   const wantSpans = options.spans !== false;
   const wantMetrics = options.metrics !== false;
   // Compiled up front so a bad key fails at configuration time, not silently per event.

@@ -1,82 +1,10 @@
-// Bedrock reports usage in several shapes; all of them count input WITHOUT cache reads and writes (Converse
-// `inputTokens`, Anthropic `input_tokens`, Nova `inputTokens`, the `x-amzn-bedrock-input-token-count` header,
-// `amazon-bedrock-invocationMetrics.inputTokenCount`), with the cache buckets reported beside it. UsageEvent's
-// inputTokens includes them, so they are added here, once; the cache buckets stay separate.
+// InvokeModel bodies and stream chunks are model-specific: this reads each family's usage shape, delegating to
+// the one normaliser of a shape where it has one (Anthropic Messages, Converse/Nova, invocation metrics).
 import type { TokenUsage } from "../../types.js";
-
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
-/** Uncached input + cache buckets → the inclusive normal form. `previous` fills buckets a partial report omits. */
-function withCache(
-  uncached: number | undefined,
-  read: number | undefined,
-  write: number | undefined,
-  previous?: TokenUsage,
-): Partial<TokenUsage> {
-  if (uncached === undefined) return {};
-  const cacheReadTokens = read ?? previous?.cacheReadTokens ?? 0;
-  const cacheWriteTokens = write ?? previous?.cacheWriteTokens ?? 0;
-  return { inputTokens: uncached + cacheReadTokens + cacheWriteTokens, cacheReadTokens, cacheWriteTokens };
-}
-
-/**
- * Converse / ConverseStream `usage` ({inputTokens, outputTokens, cacheReadInputTokens, cacheWriteInputTokens}),
- * and Nova's InvokeModel `usage`, which names the cache fields `cacheRead/WriteInputTokenCount`.
- */
-export function converseUsage(u: any): Partial<TokenUsage> {
-  const out = withCache(
-    count(u?.inputTokens),
-    count(u?.cacheReadInputTokens) ?? count(u?.cacheReadInputTokenCount),
-    count(u?.cacheWriteInputTokens) ?? count(u?.cacheWriteInputTokenCount),
-  );
-  const output = count(u?.outputTokens);
-  if (output !== undefined) out.outputTokens = output;
-  return out;
-}
-
-/** Anthropic Messages `usage` (in bodies, `message_start` and `message_delta`): `input_tokens` excludes cache. */
-export function anthropicUsage(u: any, previous?: TokenUsage): Partial<TokenUsage> {
-  const out = withCache(
-    count(u?.input_tokens),
-    count(u?.cache_read_input_tokens),
-    count(u?.cache_creation_input_tokens),
-    previous,
-  );
-  const output = count(u?.output_tokens);
-  if (output !== undefined) out.outputTokens = output;
-  return out;
-}
-
-/** The final stream chunk's `amazon-bedrock-invocationMetrics`: Bedrock's own, authoritative count. */
-export function invocationMetricsUsage(m: any, previous?: TokenUsage): Partial<TokenUsage> {
-  const out = withCache(
-    count(m?.inputTokenCount),
-    count(m?.cacheReadInputTokenCount),
-    count(m?.cacheWriteInputTokenCount),
-    previous,
-  );
-  const output = count(m?.outputTokenCount);
-  if (output !== undefined) out.outputTokens = output;
-  return out;
-}
-
-/** The `x-amzn-bedrock-*-token-count` response headers of InvokeModel (lowercased names). */
-export function headerUsage(headers: Record<string, string>): Partial<TokenUsage> | undefined {
-  const num = (name: string) => {
-    const value = headers[`x-amzn-bedrock-${name}`];
-    return value === undefined || value === "" ? undefined : count(Number(value));
-  };
-  const out = withCache(
-    num("input-token-count"),
-    num("cache-read-input-token-count"),
-    num("cache-write-input-token-count"),
-  );
-  const output = num("output-token-count");
-  if (output !== undefined) out.outputTokens = output;
-  return out.inputTokens === undefined && output === undefined ? undefined : out;
-}
+import { anthropicUsage } from "../anthropic/usage.js";
+import { count } from "./counts.js";
+import { converseUsage } from "./usage-converse.js";
+import { invocationMetricsUsage } from "./usage-invocation-metrics.js";
 
 /**
  * Usage from an InvokeModel response body, by model family: Anthropic (`usage.input_tokens`), Amazon Nova

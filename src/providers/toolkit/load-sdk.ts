@@ -11,11 +11,14 @@ import { pathToFileURL } from "node:url";
  */
 export function loadSdkInstances(pkg: string): {
   loaded: Record<string, unknown>[];
+  /** The versions installed (one per resolved copy), from their package.json. */
+  versions: string[];
   /** The ESM instance as `import` sees it: loaders such as tsx give require() a separate copy. */
   imported: Promise<Record<string, unknown>[]>;
 } {
   const found = new Set<Record<string, unknown>>();
   const esmPaths = new Set<string>();
+  const versions = new Set<string>();
   const bases = [import.meta.url, pathToFileURL(join(process.cwd(), "noop.js")).href];
   for (const base of bases) {
     let req: NodeJS.Require;
@@ -24,6 +27,12 @@ export function loadSdkInstances(pkg: string): {
       req.resolve(pkg);
     } catch {
       continue; // not installed from here: nothing to instrument
+    }
+    try {
+      const version = readManifest(packageManifest(req.resolve(pkg), pkg)).version;
+      if (typeof version === "string") versions.add(version);
+    } catch {
+      // No readable manifest: the version is not checked.
     }
     try {
       found.add(req(pkg) as Record<string, unknown>);
@@ -46,16 +55,20 @@ export function loadSdkInstances(pkg: string): {
       ),
     ),
   ).then((mods) => mods.filter((m): m is Record<string, unknown> => m !== undefined));
-  return { loaded: [...found], imported };
+  return { loaded: [...found], versions: [...versions], imported };
 }
 
 function esmEntry(req: NodeJS.Require, pkg: string): string {
   const manifestPath = packageManifest(req.resolve(pkg), pkg);
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: unknown; module?: string };
+  const manifest = readManifest(manifestPath);
   const target =
     pickImport((manifest.exports as Record<string, unknown> | undefined)?.["."]) ?? manifest.module;
   if (!target) throw new Error(`${pkg} has no ESM entry`);
   return join(dirname(manifestPath), target);
+}
+
+function readManifest(path: string): { exports?: unknown; module?: string; version?: unknown } {
+  return JSON.parse(readFileSync(path, "utf8"));
 }
 
 /** `pkg/package.json` is often not exported, so walk up from the resolved entry to the package's root. */

@@ -1,0 +1,81 @@
+import { newId } from "../context/ids.js";
+import type { LimitHold } from "../limits/gate.js";
+import type { Runtime } from "../runtime.js";
+import type { Annotations, TokenUsage } from "../types.js";
+
+/** What an adapter says about a call before it is made (translated from the SDK's request). */
+export interface CallStart {
+  provider: string;
+  operation: string;
+  requestModel: string;
+  stream: boolean;
+  /** The request options' headers (and the client's default headers), where `createHeaders` values live. */
+  headers: unknown[];
+  /** Rough input size from the request, for aborted streams and limit reservations. */
+  estimateInputTokens: () => number;
+  /** Upper bound of output tokens asked for (`max_tokens` …), if any. */
+  maxOutputTokens?: number | undefined;
+  /**
+   * The SDK's base error class: a blocked call rejects with a LimitExceededError that is also an instance of
+   * it, which the SDK's own helpers (stream helpers, tool runners) pass through instead of wrapping.
+   */
+  sdkError?: (new (message: string) => Error) | undefined;
+}
+
+export function zeroUsage(): TokenUsage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+}
+
+/**
+ * One logical provider call, from the SDK method to its single event: the state the lifecycle steps share
+ * (`start` makes it, adapters and `observe` fill it in, `finish` turns it into the event, once).
+ */
+export class Call {
+  readonly id = newId();
+  readonly startedAt = Date.now();
+  readonly t0 = performance.now();
+  attempts = 0;
+  httpStatus: number | undefined;
+  responseModel: string | undefined;
+  usage: TokenUsage = zeroUsage();
+  /** True once the provider reported usage; otherwise aborted streams are estimated. */
+  usageReported = false;
+  /** Content-bearing stream items seen: ≈ output tokens when a stream ends before its usage arrives. */
+  streamedItems = 0;
+  /** The request carried `x-costtrail-*` headers, to be stripped before each attempt is sent. */
+  hasAnnotationHeaders = false;
+  /** The spending-limit reservation this call holds, settled or released when it finishes. */
+  hold: LimitHold | undefined;
+  /**
+   * Set while the call may not be sent yet: the limit gate is still answering (a promise), or it refused the
+   * call (a rejected promise with the error the SDK must reject with). See `calls/admission.ts`.
+   */
+  admission: Promise<void> | undefined;
+  limitsExceeded: string[] = [];
+  ttftMs: number | undefined;
+  /** Something happened since the reaper last looked (see `calls/reaper.ts`). */
+  touched = false;
+  /** Reaper sweeps in a row that found the call idle. */
+  idleSweeps = 0;
+  done = false;
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly start: CallStart,
+    readonly annotations: Annotations,
+    readonly contexts: unknown[] | undefined,
+  ) {}
+
+  /** A stream item arrived (content-bearing: ≈ one output token). */
+  sawItem(contentBearing: boolean): void {
+    this.ttftMs ??= performance.now() - this.t0;
+    this.touched = true;
+    if (contentBearing) this.streamedItems++;
+  }
+
+  reportUsage(usage: Partial<TokenUsage>): void {
+    Object.assign(this.usage, usage);
+    this.usageReported = true;
+    this.touched = true;
+  }
+}

@@ -1,0 +1,84 @@
+import { log } from "../log.js";
+import type { EventStatus, UsageEvent } from "../types.js";
+import type { Call } from "./call.js";
+import { safeEstimate } from "./estimate.js";
+import { inflight } from "./inflight.js";
+import { classifyError } from "./outcome.js";
+
+/** A failed call: its status and error type come from the error (a user abort is `aborted`, not `error`). */
+export function failCall(call: Call, error: unknown): void {
+  const { status, httpStatus, errorType } = classifyError(error);
+  call.httpStatus = httpStatus ?? call.httpStatus;
+  finishCall(call, status, errorType);
+}
+
+/**
+ * The one way a call ends. Every path — result parsed, stream ended, broken, aborted or abandoned, request
+ * failed after retries, blocked — lands here; only the first counts. Builds the event once, prices it, settles
+ * the call's reservation with the real cost (or gives it back when nothing was billed), and emits it.
+ */
+export function finishCall(call: Call, status: EventStatus, errorType?: string): void {
+  if (call.done) return;
+  call.done = true;
+  inflight.delete(call);
+  try {
+    const event = buildEvent(call, status, errorType);
+    const price = call.runtime.price;
+    if (price) Object.assign(event, price(event));
+    if (call.hold) endReservation(call, event);
+    call.runtime.pipeline.emit(event, call.contexts);
+  } catch (error) {
+    log.internalFailure("event", error);
+  }
+}
+
+/**
+ * Settles the reservation with the event's cost; a call that failed or was abandoned with nothing billed
+ * releases it instead. Allow limits the settlement pushed over are flagged on the event.
+ */
+function endReservation(call: Call, event: UsageEvent): void {
+  const hold = call.hold!;
+  call.hold = undefined;
+  try {
+    if (event.status !== "ok" && !event.costMicros) {
+      hold.release();
+      return;
+    }
+    for (const id of hold.settle(event.costMicros)) {
+      if (!event.limitsExceeded.includes(id)) event.limitsExceeded.push(id);
+    }
+  } catch (error) {
+    log.internalFailure("limits-settle", error);
+  }
+}
+
+function buildEvent(call: Call, status: EventStatus, errorType: string | undefined): UsageEvent {
+  const { start } = call;
+  if (!call.usageReported && (status === "aborted" || status === "error") && call.streamedItems > 0) {
+    // The stream ended before the provider's usage arrived: estimate from what was sent and received.
+    call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
+    call.usage.outputTokens = call.streamedItems;
+  }
+  const event: UsageEvent = {
+    id: call.id,
+    ts: new Date(call.startedAt).toISOString(),
+    durationMs: Math.round((performance.now() - call.t0) * 1000) / 1000,
+    provider: start.provider,
+    operation: start.operation,
+    requestModel: start.requestModel,
+    stream: start.stream,
+    status,
+    attempts: Math.max(call.attempts, status === "blocked" ? 0 : 1),
+    usage: call.usage,
+    costMicros: null,
+    currency: "USD",
+    costSource: "unpriced",
+    annotations: call.annotations,
+    limitsExceeded: [...call.limitsExceeded],
+  };
+  if (call.ttftMs !== undefined) event.ttftMs = Math.round(call.ttftMs * 1000) / 1000;
+  if (call.responseModel) event.responseModel = call.responseModel;
+  if (call.httpStatus !== undefined) event.httpStatus = call.httpStatus;
+  if (errorType) event.errorType = errorType;
+  return event;
+}

@@ -1,0 +1,20 @@
+// The call lifecycle, as provider adapters use it: start → (SDK) → observe → finish. See README.md.
+export { pendingAdmission } from "./admission.js";
+export { Call, type CallStart, zeroUsage } from "./call.js";
+export { callOnThisPath, runWithCall } from "./current.js";
+export { failCall, finishCall } from "./finish.js";
+export {
+  observeIterator,
+  observeIteratorMethod,
+  type StreamItem,
+  type StreamObserver,
+  type StreamOptions,
+} from "./observe.js";
+export { classifyError, isLimitExceeded } from "./outcome.js";
+export {
+  DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
+  finishAbandonedCalls,
+  startReaper,
+  stopReaper,
+} from "./reaper.js";
+export { startCall } from "./start.js";

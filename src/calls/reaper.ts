@@ -1,0 +1,48 @@
+import { finishCall } from "./finish.js";
+import { inflight } from "./inflight.js";
+
+/**
+ * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
+ * the OpenAI and Anthropic SDKs' own default request timeout, so a request the SDK still waits on is never
+ * reaped under default settings, while a stream nobody reads, or a result nobody awaits, gives its limit
+ * reservation back. `instrument({ abandonedCallTimeoutMs })` changes it (docs/limits.md).
+ */
+export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
+
+/** Sweeps per timeout: a call is reaped between 1 and 1¼ timeouts after its last sign of life. */
+const SWEEPS = 4;
+
+let timer: NodeJS.Timeout | undefined;
+
+/**
+ * Starts (or restarts with a new timeout) the sweep that finishes abandoned calls as `aborted` /
+ * `Abandoned`, which settles their reservation with what they are known to have cost or releases it. One
+ * unref'd timer for the process, no per-call timer: a call only flips a flag when something happens.
+ */
+export function startReaper(timeoutMs: number = DEFAULT_ABANDONED_CALL_TIMEOUT_MS): void {
+  stopReaper();
+  const interval = Math.max(1, Math.floor(timeoutMs / SWEEPS));
+  timer = setInterval(sweep, interval);
+  timer.unref();
+}
+
+export function stopReaper(): void {
+  if (timer) clearInterval(timer);
+  timer = undefined;
+}
+
+function sweep(): void {
+  for (const call of inflight) {
+    if (call.touched) {
+      call.touched = false;
+      call.idleSweeps = 0;
+    } else if (++call.idleSweeps > SWEEPS) {
+      finishCall(call, "aborted", "Abandoned");
+    }
+  }
+}
+
+/** Calls still in flight at `shutdown()` (a stream never iterated, a promise never awaited) end here. */
+export function finishAbandonedCalls(): void {
+  for (const call of [...inflight]) finishCall(call, "aborted", "Abandoned");
+}

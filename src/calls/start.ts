@@ -1,0 +1,45 @@
+import { parseAnnotationHeaders } from "../annotations/headers.js";
+import { resolveWith } from "../context/scope-tree.js";
+import { log } from "../log.js";
+import { getRuntime } from "../runtime.js";
+import type { ScopeAnnotations } from "../types.js";
+import { admit } from "./admission.js";
+import { Call, type CallStart } from "./call.js";
+import { inflight } from "./inflight.js";
+
+/**
+ * Starts one call: resolves its annotations at call time (the active scopes, then each header source as a scope
+ * of its own: the client's defaults, then the request's), and asks the limit gate to admit it. Returns
+ * undefined when costtrail is not running. Never throws: a block is in `call.admission` (see `admission.ts`).
+ */
+export function startCall(start: CallStart): Call | undefined {
+  const runtime = getRuntime();
+  if (!runtime) return undefined;
+  let scopes: ScopeAnnotations[] | undefined;
+  let hasAnnotationHeaders = false;
+  for (const headers of start.headers) {
+    if (!headers) continue;
+    const parsed = parseAnnotationHeaders(headers);
+    if (parsed.names.length > 0) hasAnnotationHeaders = true;
+    if (parsed.problem)
+      log.warnOnce(`headers:${parsed.problem}`, `ignored a costtrail header: ${parsed.problem}`);
+    if (parsed.scope) {
+      scopes ??= [];
+      scopes.push(parsed.scope);
+    }
+  }
+  const annotations = resolveWith(scopes ?? NO_SCOPES);
+  if (annotations.priceAsCategory !== undefined && annotations.priceAsResource === undefined) {
+    log.warnOnce(
+      `category-without-resource:${annotations.priceAsCategory}`,
+      `priceAsCategory "${annotations.priceAsCategory}" is ignored without priceAsResource`,
+    );
+  }
+  const call = new Call(runtime, start, annotations, runtime.pipeline.captureContexts());
+  call.hasAnnotationHeaders = hasAnnotationHeaders;
+  inflight.add(call);
+  if (runtime.limits) admit(call, runtime.limits);
+  return call;
+}
+
+const NO_SCOPES: readonly ScopeAnnotations[] = [];

@@ -1,0 +1,48 @@
+import type { Call, StreamItem } from "../../calls/index.js";
+import type { ResultObserver } from "../toolkit/api-promise.js";
+import { chatUsage } from "./usage-chat.js";
+import { responsesUsage } from "./usage-responses.js";
+
+const chatChunkIsContent = (chunk: any) =>
+  Array.isArray(chunk?.choices) &&
+  chunk.choices.some((c: any) => c?.delta?.content || c?.delta?.tool_calls || c?.delta?.refusal);
+
+function readChatChunk(chunk: any, call: Call): StreamItem {
+  if (chunk?.model) call.responseModel = chunk.model;
+  if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage));
+  return chatChunkIsContent(chunk) ? "content" : "meta";
+}
+
+export const chatObserver: ResultObserver = {
+  onResult(result, call) {
+    if (result?.model) call.responseModel = result.model;
+    if (result?.usage) call.reportUsage(chatUsage(result.usage));
+  },
+  onItem: readChatChunk,
+};
+
+/** We asked for usage the user did not: hide the usage-only chunk and the `usage: null` on the others. */
+export const chatObserverHidingUsage: ResultObserver = {
+  ...chatObserver,
+  onItem(chunk, call) {
+    const kind = readChatChunk(chunk, call);
+    if (chunk && "usage" in chunk) {
+      if (Array.isArray(chunk.choices) && chunk.choices.length === 0) return "hidden";
+      delete chunk.usage;
+    }
+    return kind;
+  },
+};
+
+export const responsesObserver: ResultObserver = {
+  onResult(result, call) {
+    if (result?.model) call.responseModel = result.model;
+    if (result?.usage) call.reportUsage(responsesUsage(result.usage));
+  },
+  onItem(event, call) {
+    const response = event?.response;
+    if (response?.model) call.responseModel = response.model;
+    if (response?.usage) call.reportUsage(responsesUsage(response.usage));
+    return typeof event?.type === "string" && event.type.endsWith(".delta") ? "content" : "meta";
+  },
+};

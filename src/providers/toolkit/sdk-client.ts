@@ -1,0 +1,71 @@
+// The client class of the OpenAI and Anthropic SDKs (Stainless): two per-request hooks every billable request
+// passes through, patched once per client class.
+//
+// - `prepareOptions(options)`: awaited by `makeRequest` before every attempt, before the request is built; an
+//   error thrown there rejects the SDK's own APIPromise as it is, unretried (openai 5–7, @anthropic-ai/sdk
+//   0.30–1.x). The call's pending admission (a limit gate asking its store, or a block) is awaited there.
+// - `fetchWithTimeout(url, init, …)`: runs once per attempt: counts attempts (retries make one event with
+//   `attempts > 1`) and strips `x-costtrail-*` headers at the last moment, whatever set them.
+import { HEADER_PREFIX } from "../../annotations/headers.js";
+import { callOnThisPath, pendingAdmission } from "../../calls/index.js";
+import { getRuntime } from "../../runtime.js";
+import { ownerOf, patchMethod, type Undo } from "./patch.js";
+
+export function patchSdkClient(clientProto: object | undefined, label: string): Undo[] {
+  return [
+    patchMethod(
+      `${label} client.prepareOptions (limit admission before the first attempt)`,
+      ownerOf(clientProto, "prepareOptions"),
+      "prepareOptions",
+      (original) =>
+        function prepareOptions(this: unknown) {
+          const call = callOnThisPath();
+          const pending = call && pendingAdmission(call);
+          // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
+          if (!pending) return Reflect.apply(original, this, arguments);
+          // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
+          const args = arguments;
+          return pending.then(() => Reflect.apply(original, this, args));
+        },
+    ),
+    patchMethod(
+      `${label} client.fetchWithTimeout (attempt counting, x-costtrail-* header stripping)`,
+      ownerOf(clientProto, "fetchWithTimeout"),
+      "fetchWithTimeout",
+      (original) =>
+        function fetchWithTimeout(this: unknown, _url: unknown, init: any): any {
+          const call = callOnThisPath();
+          if (call) {
+            // Only reached unadmitted when a subclass's prepareOptions skips ours: the call still waits here.
+            const pending = pendingAdmission(call);
+            if (pending) {
+              // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
+              const args = arguments;
+              return pending.then(() => Reflect.apply(fetchWithTimeout, this, args));
+            }
+            call.attempts++;
+            // Only calls that carried costtrail headers have any to strip: the others skip the scan.
+            if (call.hasAnnotationHeaders && !getRuntime()?.config.forwardHeaders)
+              stripHeaders(init?.headers);
+          }
+          // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
+          return Reflect.apply(original, this, arguments);
+        },
+    ),
+  ];
+}
+
+function stripHeaders(headers: unknown): void {
+  if (!headers || typeof headers !== "object") return;
+  if (typeof (headers as Headers).delete === "function") {
+    const names: string[] = [];
+    (headers as Headers).forEach((_v, name) => {
+      if (name.toLowerCase().startsWith(HEADER_PREFIX)) names.push(name);
+    });
+    for (const name of names) (headers as Headers).delete(name);
+  } else if (!Array.isArray(headers)) {
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase().startsWith(HEADER_PREFIX)) delete (headers as Record<string, unknown>)[name];
+    }
+  }
+}
