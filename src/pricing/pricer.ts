@@ -1,3 +1,4 @@
+import type { ModelPrice } from "@pydantic/genai-prices";
 import type { CostBreakdown, CostSource, Logger, PriceOverride, TokenUsage } from "../types.js";
 import { applyExtraRates, type ServedTier, toServedTier } from "./extra-rates.js";
 import { nanosToMicros } from "./money.js";
@@ -124,7 +125,7 @@ export class Pricer {
     const cost = this.#table.costWith(
       key,
       () => {
-        let prices;
+        let prices: ModelPrice;
         if (rates) {
           const base = entry ? this.#table.pricesAt(entry, ts, "standard") : null;
           // Negotiated rates keep the provider-wide tier multipliers (flex, batch), not per-model tier tables.

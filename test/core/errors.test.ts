@@ -42,7 +42,13 @@ describe("the hierarchy", () => {
   });
 
   it("other errors are not costtrail errors", () => {
-    for (const value of [new Error("x"), new TypeError("x"), { code: "LIMIT_EXCEEDED" }, "LIMIT_EXCEEDED", null]) {
+    for (const value of [
+      new Error("x"),
+      new TypeError("x"),
+      { code: "LIMIT_EXCEEDED" },
+      "LIMIT_EXCEEDED",
+      null,
+    ]) {
       expect(isCostTrailError(value)).toBe(false);
       expect(value).not.toBeInstanceOf(CostTrailError);
     }

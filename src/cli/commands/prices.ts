@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { InvalidArgumentError, Option } from "commander";
 import { type CatalogRow, priceCatalog } from "../../pricing/catalog.js";
 import { Pricer } from "../../pricing/index.js";
-import { CliError, type CommandRegistration } from "../context.js";
+import type { CommandRegistration } from "../context.js";
 import { formatCount, renderTable } from "../format.js";
 import { withLedger } from "../open-ledger.js";
 import { dbOption } from "../options.js";
@@ -149,7 +149,8 @@ export const pricesCommand: CommandRegistration = (program, io) => {
       if (opts.check) {
         const result = withLedger(opts.db, check);
         io.stdout.write(result.text);
-        if (!result.ok) throw new CliError("some models in the ledger have no price", 1);
+        // Not a usage error: the check ran and failed (exit 1).
+        if (!result.ok) throw new Error("some models in the ledger have no price");
         return;
       }
       const rows = await priceCatalog({
