@@ -88,6 +88,13 @@ module.exports = {
       rooms("calls"),
       rooms("providers", "instrument", "cli", "server"),
     ),
+    {
+      name: "context-owns-async-local-storage",
+      comment: "Only src/context touches AsyncLocalStorage; the rest uses its scope operations.",
+      severity: "error",
+      from: { path: "^dist/(src/(?!context/)|decorators/)" },
+      to: { dependencyTypes: ["core"], path: "^(node:)?async_hooks$" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

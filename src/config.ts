@@ -1,10 +1,17 @@
 import { basename, extname } from "node:path";
 import { z } from "zod";
 import { parseScopeAnnotations } from "./annotations/schema.js";
-import { DEFAULT_ABANDONED_CALL_TIMEOUT_MS } from "./calls/reaper.js";
 import { ConfigError } from "./errors.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
 import type { InstrumentConfig, LimitAlert, Logger, ScopeAnnotations, Sink, UsageEvent } from "./types.js";
+
+/**
+ * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
+ * the OpenAI and Anthropic SDKs' own default request timeout, so a request the SDK still waits on is never
+ * reaped under default settings, while a stream nobody reads, or a result nobody awaits, gives its limit
+ * reservation back. `instrument({ abandonedCallTimeoutMs })` changes it (docs/limits.md); src/calls/reaper.ts sweeps by it.
+ */
+export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
 
 const isFunction = (v: unknown) => typeof v === "function";
 

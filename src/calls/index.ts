@@ -12,7 +12,6 @@ export {
 } from "./observe.js";
 export { classifyError, isLimitExceeded } from "./outcome.js";
 export {
-  DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
   finishAbandonedCalls,
   startReaper,
   stopReaper,

@@ -1,13 +1,6 @@
+import { DEFAULT_ABANDONED_CALL_TIMEOUT_MS } from "../config.js";
 import { finishCall } from "./finish.js";
 import { inflight } from "./inflight.js";
-
-/**
- * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
- * the OpenAI and Anthropic SDKs' own default request timeout, so a request the SDK still waits on is never
- * reaped under default settings, while a stream nobody reads, or a result nobody awaits, gives its limit
- * reservation back. `instrument({ abandonedCallTimeoutMs })` changes it (docs/limits.md).
- */
-export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
 
 /** Sweeps per timeout: a call is reaped between 1 and 1¼ timeouts after its last sign of life. */
 const SWEEPS = 4;
