@@ -13,8 +13,11 @@ export {
 } from "./errors.js";
 export { type Instrumentation, instrument } from "./instrument.js";
 export { recordKpi } from "./kpis/record-kpi.js";
+export { money, setPriceData, updatePrices } from "./pricing/index.js";
 export type {
   Annotations,
+  CostBreakdown,
+  CostDimension,
   CostSource,
   EventStatus,
   InstrumentConfig,
@@ -31,6 +34,7 @@ export type {
   Logger,
   PriceOverride,
   ScopeAnnotations,
+  ServerToolCalls,
   Sink,
   SinkRecord,
   TokenUsage,

@@ -7,10 +7,10 @@ import { type LedgerSink, openLedger } from "./ledger/index.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
-import { Pricer } from "./pricing/index.js";
+import { Pricer, priceUsageEvent } from "./pricing/index.js";
 import { patchProviders, unpatchProviders } from "./providers/registry.js";
 import { getRuntime, setRuntime } from "./runtime.js";
-import type { CostSource, InstrumentConfig, Logger, PriceOverride, Sink, UsageEvent } from "./types.js";
+import type { InstrumentConfig, Logger, PriceOverride, Sink } from "./types.js";
 
 export interface Instrumentation {
   /**
@@ -51,7 +51,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     config: resolved,
     pipeline,
     ownedSinks,
-    price: (event) => priceEvent(pricer, event),
+    price: (event) => priceUsageEvent(pricer, event),
     ...(limits ? { limits } : {}),
   });
   setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
@@ -61,23 +61,6 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
   void closeGate(previous?.limits);
   return handle;
-}
-
-function priceEvent(
-  pricer: Pricer,
-  event: UsageEvent,
-): { costMicros: number | null; costSource: CostSource } {
-  const a = event.annotations;
-  const { costMicros, costSource } = pricer.price({
-    provider: event.provider,
-    requestModel: event.requestModel,
-    ...(event.responseModel ? { responseModel: event.responseModel } : {}),
-    usage: event.usage,
-    ts: event.ts,
-    ...(a.priceAsResource ? { priceAsResource: a.priceAsResource } : {}),
-    ...(a.priceAsResource && a.priceAsCategory ? { priceAsCategory: a.priceAsCategory } : {}),
-  });
-  return { costMicros, costSource };
 }
 
 /** One ledger per path: a second `instrument()` with the same path keeps writing through the same sink. */

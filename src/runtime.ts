@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from "./config.js";
 import type { EventPipeline } from "./events/pipeline.js";
 import type { LimitGate } from "./limits/gate.js";
-import type { CostSource, Sink, UsageEvent } from "./types.js";
+import type { EventPrice } from "./pricing/event-price.js";
+import type { Sink, UsageEvent } from "./types.js";
 
 /** What `instrument()` set up; the provider adapters read it at call time. */
 export interface Runtime {
@@ -10,7 +11,7 @@ export interface Runtime {
   /** Sinks costtrail created itself (the ledger), which it shuts down; the user's sinks are only flushed. */
   ownedSinks: Sink[];
   /** Prices a finished event (set once pricing is configured). */
-  price?: (event: UsageEvent) => { costMicros: number | null; costSource: CostSource };
+  price?: (event: UsageEvent) => EventPrice;
   /** Spending limits, when any are defined (config or ledger). */
   limits?: LimitGate;
 }

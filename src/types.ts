@@ -30,10 +30,60 @@ export interface TokenUsage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  // Optional billable dimensions (docs/pricing.md "Dimensions"). Token parts are INCLUDED in the totals above.
+  /** Of cacheWriteTokens: written with a 5-minute TTL. Writes not split by TTL count as 5-minute writes. */
+  cacheWrite5mTokens?: number;
+  /** Of cacheWriteTokens: written with a 1-hour TTL (Anthropic `cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1hTokens?: number;
+  /** Of inputTokens: audio input tokens. */
+  audioInputTokens?: number;
+  /** Of outputTokens: audio output tokens. */
+  audioOutputTokens?: number;
+  /** Of inputTokens: image input tokens, where the provider reports them. */
+  imageInputTokens?: number;
+  /** Server-side tool calls the provider bills per call, by kind. */
+  serverToolCalls?: ServerToolCalls;
+  /** The service tier the provider says it served ("default", "flex", "priority", "batch", …), not the one asked for. */
+  serviceTier?: string;
+  /** Billed through a batch API (50% on most providers). */
+  batch?: boolean;
+  /** Where inference ran as the provider reports it: Anthropic `inference_geo`, or a Bedrock profile scope ("global", "us", …). */
+  inferenceGeo?: string;
 }
 
+export interface ServerToolCalls {
+  webSearch?: number;
+  webFetch?: number;
+  codeExecution?: number;
+  fileSearch?: number;
+}
+
+/** Nano-USD per billable dimension; the parts sum to `costNanos`. Absent dimensions cost nothing. */
+export type CostBreakdown = Partial<Record<CostDimension, number>>;
+
+export type CostDimension =
+  | "input"
+  | "cacheRead"
+  | "cacheWrite5m"
+  | "cacheWrite1h"
+  | "audioInput"
+  | "audioCacheRead"
+  | "imageInput"
+  | "imageCacheRead"
+  | "output"
+  | "reasoning"
+  | "audioOutput"
+  | "imageOutput"
+  | "webSearch"
+  | "fileSearch"
+  | "codeExecution"
+  | "webFetch"
+  | "requests"
+  | "other";
+
 export type EventStatus = "ok" | "error" | "aborted" | "blocked";
-export type CostSource = "computed" | "override" | "unpriced";
+/** "estimated": the provider reported no usage (timeout, abort before usage); the cost is costtrail's estimate. */
+export type CostSource = "computed" | "override" | "unpriced" | "estimated";
 
 /** One per logical provider call (retries included). SPEC §5. */
 export interface UsageEvent {
@@ -52,8 +102,17 @@ export interface UsageEvent {
   errorType?: string;
   attempts: number;
   usage: TokenUsage;
-  /** Integer micro-USD; null when the model has no known price. */
+  /**
+   * Integer micro-USD, derived from costNanos rounded UP (a non-zero cost never shows as 0); null when the model
+   * has no known price. A convenience: exact figures and sums use costNanos.
+   */
   costMicros: number | null;
+  /** Integer nano-USD, the exact cost (sum of costBreakdown); null when unpriced. Absent on events priced elsewhere. */
+  costNanos?: number | null;
+  /** Nano-USD per billable dimension. */
+  costBreakdown?: CostBreakdown;
+  /** Where the price came from: `genai-prices@0.1.8`, `override:<model>`, `table:<date>` (joined with "+"). */
+  priceSource?: string;
   currency: "USD";
   costSource: CostSource;
   annotations: Annotations;
@@ -72,16 +131,31 @@ export interface LimitDefinition {
   scope?: Partial<Pick<Annotations, "userId" | "accountName" | "useCaseName">>;
 }
 
-/** A price override, USD per million tokens. Wins over the bundled table. */
+/**
+ * A price override, USD per million tokens, for negotiated rates, fine-tunes and deployments. Wins over the
+ * bundled table. Either token rates (inputPerMTok + outputPerMTok) or a discountPct off the table's prices
+ * (or both: a discount off the override's rates). See docs/pricing.md "Overrides".
+ */
 export interface PriceOverride {
-  /** Model (or Azure deployment) name as it appears in `requestModel`, or as named by `priceAsResource`. */
+  /**
+   * Model (or Azure deployment) name as it appears in `requestModel` / `responseModel`, or as named by
+   * `priceAsResource`. `*` matches any characters: `ft:gpt-4o-mini:*`, `my-deployment-*`, `*`.
+   */
   model: string;
   /** Restrict to one provider; any provider when absent. */
   provider?: string;
-  inputPerMTok: number;
-  outputPerMTok: number;
+  /** Restrict to calls annotated with this accountName (per-account negotiated prices). */
+  accountName?: string;
+  inputPerMTok?: number;
+  outputPerMTok?: number;
+  /** Default: the table's cache-read discount applied to inputPerMTok, or inputPerMTok for a model the table lacks. */
   cacheReadPerMTok?: number;
+  /** 5-minute cache writes. Default as cacheReadPerMTok, from the table's cache-write ratio. */
   cacheWritePerMTok?: number;
+  /** 1-hour cache writes. Default as cacheReadPerMTok, from the table's 1-hour ratio. */
+  cacheWrite1hPerMTok?: number;
+  /** Percent off every rate (tokens and per-call fees), 0–100. */
+  discountPct?: number;
 }
 
 export interface Logger {

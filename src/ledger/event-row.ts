@@ -1,4 +1,24 @@
-import type { Annotations, CostSource, EventStatus, UsageEvent } from "../types.js";
+import type {
+  Annotations,
+  CostBreakdown,
+  CostSource,
+  EventStatus,
+  TokenUsage,
+  UsageEvent,
+} from "../types.js";
+
+/** The optional usage dimensions, stored together as JSON in `usage_detail`. */
+const USAGE_DETAIL_FIELDS = [
+  "cacheWrite5mTokens",
+  "cacheWrite1hTokens",
+  "audioInputTokens",
+  "audioOutputTokens",
+  "imageInputTokens",
+  "serverToolCalls",
+  "serviceTier",
+  "batch",
+  "inferenceGeo",
+] as const satisfies readonly (keyof TokenUsage)[];
 
 /** Column order of `events`, shared by the writer (positional parameters) and the reader. */
 export const EVENT_COLUMNS = [
@@ -37,6 +57,10 @@ export const EVENT_COLUMNS = [
   "limits_exceeded",
   "limit_count",
   "tag_count",
+  "cost_nanos",
+  "cost_breakdown",
+  "price_source",
+  "usage_detail",
 ] as const;
 
 /** Position of a column in `PendingEvent.values`. */
@@ -118,8 +142,30 @@ export function toPendingEvent(e: UsageEvent): PendingEvent {
     JSON.stringify(uniqueStrings(e.limitsExceeded)),
     limitIds.length,
     tags.length,
+    costNanosOf(e),
+    e.costBreakdown && typeof e.costBreakdown === "object" ? JSON.stringify(e.costBreakdown) : null,
+    str(e.priceSource),
+    usageDetailOf(u),
   ];
   return { id: e.id, values, limitIds, tags };
+}
+
+/** Exact nano-USD; an event priced elsewhere with only costMicros is exactly costMicros × 1000. */
+function costNanosOf(e: UsageEvent): number | null {
+  if (typeof e.costNanos === "number" && Number.isSafeInteger(e.costNanos)) return e.costNanos;
+  const micros = int(e.costMicros);
+  return micros === null ? null : micros * 1000;
+}
+
+function usageDetailOf(u: Partial<TokenUsage>): string | null {
+  let detail: Record<string, unknown> | undefined;
+  for (const field of USAGE_DETAIL_FIELDS) {
+    const v = u[field];
+    if (v === undefined || v === null) continue;
+    detail ??= {};
+    detail[field] = v;
+  }
+  return detail ? JSON.stringify(detail) : null;
 }
 
 type Row = Record<(typeof EVENT_COLUMNS)[number], unknown>;
@@ -162,5 +208,17 @@ export function fromEventRow(row: Row): UsageEvent {
   if (row.response_model != null) event.responseModel = row.response_model as string;
   if (row.http_status != null) event.httpStatus = row.http_status as number;
   if (row.error_type != null) event.errorType = row.error_type as string;
+  if (row.cost_nanos != null) event.costNanos = Number(row.cost_nanos);
+  const breakdown = parseJson<CostBreakdown | null>(row.cost_breakdown, null);
+  if (breakdown) event.costBreakdown = breakdown;
+  if (typeof row.price_source === "string") event.priceSource = row.price_source;
+  const detail = parseJson<Partial<TokenUsage> | null>(row.usage_detail, null);
+  if (detail && typeof detail === "object") Object.assign(event.usage, pick(detail));
   return event;
+}
+
+function pick(detail: Partial<TokenUsage>): Partial<TokenUsage> {
+  const out: Record<string, unknown> = {};
+  for (const field of USAGE_DETAIL_FIELDS) if (detail[field] !== undefined) out[field] = detail[field];
+  return out as Partial<TokenUsage>;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { LedgerNotFoundError } from "./errors.js";
-import { migrate, schemaVersion } from "./schema.js";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 
 export const DEFAULT_LEDGER_PATH = ".costtrail/ledger.db";
 export const MEMORY_PATH = ":memory:";
@@ -101,6 +101,12 @@ export function openLedgerReadonly(path: string): Database.Database {
       .get();
     if (schemaVersion(db) < 1 || !hasEvents) {
       throw new LedgerNotFoundError(path, `${path} is not a costtrail ledger`);
+    }
+    if (schemaVersion(db) < SCHEMA_VERSION) {
+      // Written by an older costtrail: readers select today's columns, so bring the file up to date first.
+      db.close();
+      openDatabase(path).close();
+      return openLedgerReadonly(path);
     }
     return db;
   } catch (error) {

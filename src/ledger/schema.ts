@@ -216,6 +216,18 @@ CREATE TABLE kpi_definitions (
 );
 `;
 
+// Exact money and pricing provenance (docs/pricing.md). cost_nanos is the exact INTEGER nano-USD cost;
+// cost_micros stays, derived from it (rounded up). Events written before this carry only whole micro-USD,
+// which are exactly cost_micros × 1000 nano-USD. cost_breakdown: JSON nano-USD per dimension; usage_detail:
+// JSON of the optional usage dimensions (cache TTLs, audio, server tools, service tier, …).
+const V5_EXACT_MONEY = `
+ALTER TABLE events ADD COLUMN cost_nanos INTEGER;
+ALTER TABLE events ADD COLUMN cost_breakdown TEXT;
+ALTER TABLE events ADD COLUMN price_source TEXT;
+ALTER TABLE events ADD COLUMN usage_detail TEXT;
+UPDATE events SET cost_nanos = cost_micros * 1000 WHERE cost_micros IS NOT NULL;
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -245,6 +257,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "KPIs recorded against use-case instances, and KPI definitions",
     up(db) {
       db.exec(V4_KPIS);
+    },
+  },
+  {
+    version: 5,
+    description: "exact money: cost_nanos, cost_breakdown, price_source, usage_detail",
+    up(db) {
+      db.exec(V5_EXACT_MONEY);
     },
   },
 ];

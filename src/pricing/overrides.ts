@@ -1,23 +1,56 @@
+import type { ModelPrice } from "@pydantic/genai-prices";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { PriceOverride } from "../types.js";
 import { toPriceProviderId } from "./provider-map.js";
-import type { PricedUsage } from "./usage.js";
 
 const usdPerMTok = z.number({ error: "must be a finite number" }).min(0, "must be ≥ 0");
 const name = z.string({ error: "must be a string" }).trim().min(1, "must not be empty");
 
-const overrideSchema = z.strictObject(
-  {
-    model: name,
-    provider: name.optional(),
-    inputPerMTok: usdPerMTok,
-    outputPerMTok: usdPerMTok,
-    cacheReadPerMTok: usdPerMTok.optional(),
-    cacheWritePerMTok: usdPerMTok.optional(),
-  },
-  { error: "must be an object { model, inputPerMTok, outputPerMTok, … }" },
-);
+const FIELDS = [
+  "model",
+  "provider",
+  "accountName",
+  "inputPerMTok",
+  "outputPerMTok",
+  "cacheReadPerMTok",
+  "cacheWritePerMTok",
+  "cacheWrite1hPerMTok",
+  "discountPct",
+] as const;
+
+const overrideSchema = z
+  .strictObject(
+    {
+      model: name,
+      provider: name.optional(),
+      accountName: name.optional(),
+      inputPerMTok: usdPerMTok.optional(),
+      outputPerMTok: usdPerMTok.optional(),
+      cacheReadPerMTok: usdPerMTok.optional(),
+      cacheWritePerMTok: usdPerMTok.optional(),
+      cacheWrite1hPerMTok: usdPerMTok.optional(),
+      discountPct: z
+        .number({ error: "must be a finite number" })
+        .min(0, "must be ≥ 0")
+        .max(100, "must be ≤ 100")
+        .optional(),
+    },
+    { error: "must be an object { model, inputPerMTok, outputPerMTok, … }" },
+  )
+  .superRefine((o, ctx) => {
+    if (o.discountPct !== undefined && o.inputPerMTok === undefined && o.outputPerMTok === undefined) return;
+    for (const key of ["inputPerMTok", "outputPerMTok"] as const) {
+      if (o[key] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "is required (or give discountPct alone to discount the table's prices)",
+        });
+        return;
+      }
+    }
+  });
 const overridesSchema = z.array(overrideSchema, { error: "must be an array of price overrides" });
 
 /**
@@ -33,26 +66,23 @@ export function parsePriceOverrides(input: unknown, path = "prices"): PriceOverr
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       segments.push(issue.keys[0]!);
-      message =
-        "is not a price override field (model, provider, inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok)";
+      message = `is not a price override field (${FIELDS.join(", ")})`;
     }
     throw invalid([path, ...segments].join("."), message);
   }
   const seen = new Set<string>();
   return result.data.map((entry, i) => {
-    // Two overrides for the same model and provider would make the winner depend on array order.
-    const key = `${entry.model.toLowerCase()}\0${entry.provider === undefined ? "" : toPriceProviderId(entry.provider)}`;
+    // Two overrides for the same model, provider and account would make the winner depend on array order.
+    const provider = entry.provider === undefined ? "" : toPriceProviderId(entry.provider);
+    const key = `${entry.model.toLowerCase()}\0${provider}\0${entry.accountName ?? ""}\0${entry.inputPerMTok === undefined}`;
     if (seen.has(key))
       throw invalid(`${path}.${i}.model`, `duplicates an earlier override of "${entry.model}"`);
     seen.add(key);
-    const out: PriceOverride = {
-      model: entry.model,
-      inputPerMTok: entry.inputPerMTok,
-      outputPerMTok: entry.outputPerMTok,
-    };
-    if (entry.provider !== undefined) out.provider = entry.provider;
-    if (entry.cacheReadPerMTok !== undefined) out.cacheReadPerMTok = entry.cacheReadPerMTok;
-    if (entry.cacheWritePerMTok !== undefined) out.cacheWritePerMTok = entry.cacheWritePerMTok;
+    const out: PriceOverride = { model: entry.model };
+    for (const field of FIELDS) {
+      if (field !== "model" && entry[field] !== undefined)
+        (out as unknown as Record<string, unknown>)[field] = entry[field];
+    }
     return out;
   });
 }
@@ -61,90 +91,159 @@ function invalid(field: string, message: string): ConfigError {
   return new ConfigError(field, `costtrail: invalid price override: ${field}: ${message}`);
 }
 
-/**
- * USD per MTok is micro-USD per token; scaled by 1e6 it is an integer (pico-USD per token) for any price with
- * up to 6 decimals, so costs are sums of integer products and exact.
- */
 export interface CompiledOverride {
   override: PriceOverride;
+  /** Position in the config: part of cache keys. */
+  index: number;
   /** genai-prices-style provider id, or undefined for any provider. */
   providerId: string | undefined;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
+  /** null for an exact (case-insensitive) name. */
+  pattern: RegExp | null;
+  /** Lower-cased model name or pattern. */
+  key: string;
+  /** Literal characters of a pattern: the more, the more specific. */
+  specificity: number;
+  /** Sets token rates (otherwise a discount of the table's prices only). */
+  setsRates: boolean;
 }
 
-const PICO_PER_MICRO = 1_000_000;
+/** The overrides that apply to one call: the rates to use and the discount to take off them. */
+export interface OverrideMatch {
+  rates?: CompiledOverride;
+  discount?: CompiledOverride;
+}
+
+function compile(override: PriceOverride, index: number): CompiledOverride {
+  const key = override.model.trim().toLowerCase();
+  const wild = key.includes("*");
+  return {
+    override,
+    index,
+    providerId: override.provider === undefined ? undefined : toPriceProviderId(override.provider),
+    pattern: wild
+      ? new RegExp(
+          `^${key
+            .split("*")
+            .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        )
+      : null,
+    key,
+    specificity: key.replaceAll("*", "").length,
+    setsRates: override.inputPerMTok !== undefined,
+  };
+}
 
 export class OverrideTable {
   // Keyed by lower-cased model name, as genai-prices matches names case-insensitively too.
-  readonly #byModel = new Map<string, CompiledOverride[]>();
+  readonly #exact = new Map<string, CompiledOverride[]>();
+  readonly #patterns: CompiledOverride[] = [];
+  readonly size: number;
 
   constructor(overrides: readonly PriceOverride[]) {
-    for (const override of overrides) {
-      const scaledInput = scale(override.inputPerMTok);
-      const compiled: CompiledOverride = {
-        override,
-        providerId: override.provider === undefined ? undefined : toPriceProviderId(override.provider),
-        input: scaledInput,
-        output: scale(override.outputPerMTok),
-        cacheRead: override.cacheReadPerMTok === undefined ? scaledInput : scale(override.cacheReadPerMTok),
-        cacheWrite:
-          override.cacheWritePerMTok === undefined ? scaledInput : scale(override.cacheWritePerMTok),
-      };
-      const key = override.model.trim().toLowerCase();
-      const list = this.#byModel.get(key);
-      if (list) list.push(compiled);
-      else this.#byModel.set(key, [compiled]);
+    this.size = overrides.length;
+    overrides.forEach((override, i) => {
+      const compiled = compile(override, i);
+      if (compiled.pattern) this.#patterns.push(compiled);
+      else {
+        const list = this.#exact.get(compiled.key);
+        if (list) list.push(compiled);
+        else this.#exact.set(compiled.key, [compiled]);
+      }
+    });
+  }
+
+  /**
+   * The rates override and the discount for `model`. Most specific wins: an account-restricted entry over
+   * one for every account, an exact name over a pattern (longer literal part first), a provider-restricted
+   * entry over one for any provider, then the earlier entry.
+   */
+  find(
+    model: string,
+    providerId: string,
+    altProviderId: string,
+    accountName: string | undefined,
+  ): OverrideMatch {
+    if (this.size === 0) return {};
+    const name = model.trim().toLowerCase();
+    const candidates: CompiledOverride[] = [];
+    const admit = (o: CompiledOverride) => {
+      if (o.providerId !== undefined && o.providerId !== providerId && o.providerId !== altProviderId) return;
+      if (o.override.accountName !== undefined && o.override.accountName !== accountName) return;
+      candidates.push(o);
+    };
+    for (const o of this.#exact.get(name) ?? []) admit(o);
+    for (const o of this.#patterns) if (o.pattern!.test(name)) admit(o);
+    if (candidates.length === 0) return {};
+    candidates.sort(bySpecificity);
+    const rates = candidates.find((o) => o.setsRates);
+    const discount = candidates.find((o) => !o.setsRates);
+    const out: OverrideMatch = {};
+    if (rates) out.rates = rates;
+    if (discount) out.discount = discount;
+    return out;
+  }
+}
+
+function bySpecificity(a: CompiledOverride, b: CompiledOverride): number {
+  const rank = (o: CompiledOverride) => [
+    o.override.accountName === undefined ? 0 : 1,
+    o.pattern ? 0 : 1,
+    o.specificity,
+    o.providerId === undefined ? 0 : 1,
+  ];
+  const ra = rank(a);
+  const rb = rank(b);
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
+  return a.index - b.index;
+}
+
+/**
+ * The model prices an override bills at. Rates it does not set keep the table's (`base`): its cache rates are
+ * the table's cache discounts applied to the override's input rate (a negotiated rate keeps its cache
+ * discount); per-call fees, audio and other lines are the table's. Without a table price, unset cache rates
+ * bill as input.
+ */
+export function overridePrices(o: PriceOverride | undefined, base: ModelPrice | null): ModelPrice {
+  if (!o || o.inputPerMTok === undefined || o.outputPerMTok === undefined) return base ?? {};
+  const input = o.inputPerMTok;
+  const out: ModelPrice = { ...base, input_mtok: input, output_mtok: o.outputPerMTok };
+  const baseInput = flat(base?.["input_mtok"]);
+  const derived = (key: string, explicit: number | undefined) => {
+    if (explicit !== undefined) {
+      out[key] = explicit;
+      return;
     }
-  }
-
-  /** The override for `model`: one restricted to `providerId` or `altProviderId` beats one for any provider. */
-  find(model: string, providerId: string, altProviderId: string): CompiledOverride | undefined {
-    const list = this.#byModel.get(model) ?? this.#byModel.get(model.trim().toLowerCase());
-    if (!list) return undefined;
-    let anyProvider: CompiledOverride | undefined;
-    for (const o of list) {
-      if (o.providerId === undefined) anyProvider ??= o;
-      else if (o.providerId === providerId || o.providerId === altProviderId) return o;
-    }
-    return anyProvider;
-  }
+    const b = flat(base?.[key]);
+    if (b === undefined || baseInput === undefined || baseInput === 0) delete out[key];
+    else out[key] = (input * b) / baseInput;
+  };
+  derived("cache_read_mtok", o.cacheReadPerMTok);
+  derived("cache_write_mtok", o.cacheWritePerMTok);
+  derived("cache_write_1h_mtok", o.cacheWrite1hPerMTok);
+  // genai-prices needs a 1-hour write price's ancestor (cache writes) priced too.
+  if (out["cache_write_1h_mtok"] !== undefined && out["cache_write_mtok"] === undefined)
+    out["cache_write_mtok"] = input;
+  return out;
 }
 
-/** round(uncachedInput·in + cacheRead·cacheRead$ + cacheWrite·cacheWrite$ + output·out) micro-USD, exactly. */
-export function overrideCostMicros(o: CompiledOverride, usage: PricedUsage): number {
-  const uncached = usage.input - usage.cacheRead - usage.cacheWrite;
-  const pico =
-    uncached * o.input +
-    usage.cacheRead * o.cacheRead +
-    usage.cacheWrite * o.cacheWrite +
-    usage.output * o.output;
-  // All terms are non-negative integers, so a safe total means every step was exact.
-  if (Number.isSafeInteger(pico)) return roundDiv(pico);
-  const big =
-    BigInt(uncached) * BigInt(o.input) +
-    BigInt(usage.cacheRead) * BigInt(o.cacheRead) +
-    BigInt(usage.cacheWrite) * BigInt(o.cacheWrite) +
-    BigInt(usage.output) * BigInt(o.output);
-  return Number((big + BigInt(PICO_PER_MICRO / 2)) / BigInt(PICO_PER_MICRO));
-}
-
-function scale(usdPerMTok: number): number {
-  return Math.round(usdPerMTok * PICO_PER_MICRO);
-}
-
-/** `Math.round(n / 1e6)` for a safe non-negative integer n, without the float division's rounding error. */
-function roundDiv(n: number): number {
-  let q = Math.floor(n / PICO_PER_MICRO);
-  let r = n - q * PICO_PER_MICRO;
-  if (r < 0) {
-    q -= 1;
-    r += PICO_PER_MICRO;
-  } else if (r >= PICO_PER_MICRO) {
-    q += 1;
-    r -= PICO_PER_MICRO;
+/** `prices` with every rate (tokens and per-call fees) reduced by `pct` percent. */
+export function discounted(prices: ModelPrice, pct: number): ModelPrice {
+  if (!pct) return prices;
+  const factor = (100 - pct) / 100;
+  const out: ModelPrice = {};
+  for (const [k, v] of Object.entries(prices)) {
+    if (v === undefined) continue;
+    out[k] =
+      typeof v === "number"
+        ? v * factor
+        : { base: v.base * factor, tiers: v.tiers.map((t) => ({ start: t.start, price: t.price * factor })) };
   }
-  return r * 2 >= PICO_PER_MICRO ? q + 1 : q;
+  return out;
+}
+
+function flat(v: ModelPrice[string]): number | undefined {
+  if (typeof v === "number") return v;
+  if (v && typeof v === "object") return v.base;
+  return undefined;
 }

@@ -1,24 +1,45 @@
-import { calcPrice, type PriceOptions, type Provider, type Usage } from "@pydantic/genai-prices";
-import { compilePlan, type FastPlan, planUsd } from "./fast-path.js";
+import { calcPrice, type ModelInfo, type ModelPrice, type Provider } from "@pydantic/genai-prices";
+import type { CostBreakdown } from "../types.js";
+import { applyExtraRates, EXTRA_RATES_DATE, type ServedTier } from "./extra-rates.js";
+import { picosToNanos } from "./money.js";
+import { agreesWithCalcPrice, compileExact, type ExactPlan, exactPicos, toNanos } from "./plan.js";
+import { genaiPriceSource, priceDataGeneration } from "./price-data.js";
 import { toPriceModelName } from "./provider-map.js";
-import type { PricedUsage } from "./usage.js";
+import { type PricedUsage, toGenaiUsage } from "./usage.js";
 
-/** A (provider, model) pair resolved once against genai-prices' bundled data. */
+/** A (provider, model) pair resolved once against genai-prices' active data. */
 export interface TableEntry {
-  /** The genai-prices provider id looked up, e.g. "azure" even when Azure's fallback table (openai) held it. */
+  /** The genai-prices provider id, e.g. "azure" even when Azure's fallback table (openai) held the model. */
   providerId: string;
   /** The name as looked up (after Bedrock ARN trimming). */
   lookupName: string;
-  /**
-   * `calcPrice` options naming a one-model provider that matches `lookupName` exactly: pricing then skips
-   * genai-prices' scan of the provider's whole model list (dozens of case-insensitive matchers, some regexes)
-   * while computing with the same model prices, so results are identical to a `providerId` lookup.
-   */
-  options: PriceOptions;
-  /** The model has start-date / time-of-day price variants, so the call's timestamp must be passed. */
-  dated: boolean;
-  /** Replays calcPrice's arithmetic without its per-call validation; null → calcPrice prices each call. */
-  plan: FastPlan | null;
+  /** genai-prices' model id, e.g. "claude-sonnet-4-5" for "claude-sonnet-4-5-20250929". */
+  modelId: string;
+  info: ModelInfo;
+  provider: Provider;
+  /** Start-date variants in table order, or null when one has a time-of-day constraint (calcPrice selects). */
+  variants: { fromMs: number; prices: ModelPrice }[] | null;
+  /** Compiled prices per (variant, served tier). */
+  compiled: Map<string, CompiledPrice>;
+}
+
+interface CompiledPrice {
+  prices: ModelPrice;
+  /** Exact integer plan, or null: calcPrice prices each call (float, rounded to pico-USD). */
+  plan: ExactPlan | null;
+  /** Pinned one-model provider with `prices`, for calcPrice. */
+  pinned: Provider;
+  source: string;
+  unpricedTier: boolean;
+}
+
+export interface TableCost {
+  costNanos: number;
+  breakdown: CostBreakdown;
+  /** `genai-prices@x.y.z`, plus `+table:<date>` when one of our extra rates applied. */
+  priceSource: string;
+  /** The served tier had no rate of its own: priced at the standard rate. */
+  unpricedTier: boolean;
 }
 
 // Bounds memory if model names are unbounded (e.g. generated fine-tune ids); a refill costs one lookup each.
@@ -28,16 +49,29 @@ const EPOCH = new Date(0);
 
 export class PriceTable {
   readonly #entries = new Map<string, Map<string, TableEntry | null>>();
+  readonly #derived = new Map<string, CompiledPrice>();
   #size = 0;
+  #generation = priceDataGeneration();
+
+  /** Forgets every resolved entry (new price data). */
+  clear(): void {
+    this.#entries.clear();
+    this.#derived.clear();
+    this.#size = 0;
+  }
 
   /** The table entry for `model` under genai-prices provider `providerId`, or null if unpriced. Memoized. */
   lookup(providerId: string, model: string): TableEntry | null {
+    const generation = priceDataGeneration();
+    if (generation !== this.#generation) {
+      this.#generation = generation;
+      this.clear();
+    }
     let byModel = this.#entries.get(providerId);
     const cached = byModel?.get(model);
     if (cached !== undefined) return cached;
     if (this.#size >= MAX_ENTRIES) {
-      this.#entries.clear();
-      this.#size = 0;
+      this.clear();
       byModel = undefined;
     }
     if (!byModel) {
@@ -50,23 +84,164 @@ export class PriceTable {
     return entry;
   }
 
-  /** Cost in integer micro-USD, exactly `Math.round(calcPrice(…).total_price * 1e6)`; null if it cannot be priced. */
-  costMicros(entry: TableEntry, usage: PricedUsage, ts: Date | string): number | null {
-    const usd = this.usd(entry, usage, ts);
-    return usd === null ? null : Math.round(usd * 1e6);
-  }
-
-  /** `calcPrice(…).total_price` (bit-identical); null if it cannot be priced. */
-  usd(entry: TableEntry, usage: PricedUsage, ts: Date | string): number | null {
-    if (entry.plan) return planUsd(entry.plan, usage, entry.dated ? toDate(ts).getTime() : 0);
-    const options = entry.dated ? { ...entry.options, timestamp: toDate(ts) } : entry.options;
+  /** The cost in nano-USD with its breakdown; null if it cannot be priced. Never throws. */
+  cost(entry: TableEntry, usage: PricedUsage, ts: Date | string, tier: ServedTier): TableCost | null {
     try {
-      return calcPrice(toGenaiUsage(usage), entry.lookupName, options)?.total_price ?? null;
+      const date = toDate(ts);
+      const variant = selectVariant(entry, date);
+      if (variant < 0) return null;
+      const compiled = compiledFor(entry, variant, tier);
+      const { costNanos, breakdown } = compiled.plan
+        ? (exactCost(compiled.plan, usage) ?? calcPriceCost(entry, compiled, usage, date))
+        : calcPriceCost(entry, compiled, usage, date);
+      return { costNanos, breakdown, priceSource: compiled.source, unpricedTier: compiled.unpricedTier };
     } catch {
       // Only malformed price data gets here (usage is already consistent): treat as unpriced, never throw.
       return null;
     }
   }
+
+  /**
+   * Prices `usage` at prices derived from the table (overrides): `build` runs once per `key` (it must name
+   * everything the prices depend on); the plan is cached with the entries and dropped with them.
+   */
+  costWith(
+    key: string,
+    build: () => { prices: ModelPrice; source: string },
+    usage: PricedUsage,
+  ): { costNanos: number; breakdown: CostBreakdown; priceSource: string } | null {
+    try {
+      let compiled = this.#derived.get(key);
+      if (!compiled) {
+        if (this.#derived.size >= MAX_ENTRIES) this.#derived.clear();
+        const { prices, source } = build();
+        const pinned: Provider = {
+          id: "override",
+          name: "override",
+          api_pattern: "",
+          models: [{ id: "override", match: { equals: "override" }, prices }],
+        };
+        let plan = compileExact(prices);
+        if (plan && !agreesWithCalcPrice(plan, prices, pinned)) plan = null;
+        compiled = { prices, plan, pinned, source, unpricedTier: false };
+        this.#derived.set(key, compiled);
+      }
+      const exact = compiled.plan ? exactCost(compiled.plan, usage) : null;
+      const cost = exact ?? calcPriceCost(OVERRIDE_ENTRY, compiled, usage, EPOCH);
+      return { ...cost, priceSource: compiled.source };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The prices a call at `ts` in `tier` is billed at (for `costtrail prices`). */
+  pricesAt(entry: TableEntry, ts: Date | string, tier: ServedTier = "standard"): ModelPrice | null {
+    const variant = selectVariant(entry, toDate(ts));
+    return variant < 0 ? null : compiledFor(entry, variant, tier).prices;
+  }
+
+  /** The variant index in force at `ts` (part of cache keys for prices derived from it). */
+  variantAt(entry: TableEntry, ts: Date | string): number {
+    return selectVariant(entry, toDate(ts));
+  }
+}
+
+/** calcPrice's model name for derived prices (pinned to a one-model "override" provider). */
+const OVERRIDE_ENTRY = { lookupName: "override" } as TableEntry;
+
+function exactCost(plan: ExactPlan, usage: PricedUsage) {
+  const picos = exactPicos(plan, usage);
+  return picos ? toNanos(picos) : null;
+}
+
+function calcPriceCost(
+  entry: TableEntry,
+  compiled: CompiledPrice,
+  usage: PricedUsage,
+  date: Date,
+): { costNanos: number; breakdown: CostBreakdown } {
+  const result = calcPrice(toGenaiUsage(usage), entry.lookupName, {
+    provider: compiled.pinned,
+    timestamp: date,
+  });
+  if (!result) throw new Error("unpriced");
+  const input = picosToNanos(Math.round(result.input_price * 1e12));
+  const output = picosToNanos(Math.round(result.output_price * 1e12));
+  const other = Math.max(0, picosToNanos(Math.round(result.total_price * 1e12)) - input - output);
+  const breakdown: CostBreakdown = {};
+  if (input) breakdown.input = input;
+  if (output) breakdown.output = output;
+  if (other) breakdown.other = other;
+  return { costNanos: input + output + other, breakdown };
+}
+
+/** Index of the price variant in force at `date`, as genai-prices chooses it (last whose start has passed). */
+function selectVariant(entry: TableEntry, date: Date): number {
+  const { variants } = entry;
+  if (variants) {
+    if (variants.length === 1) return 0;
+    const ms = date.getTime();
+    for (let i = variants.length - 1; i >= 0; i--) if (ms >= variants[i]!.fromMs) return i;
+    return 0;
+  }
+  // Time-of-day prices: ask calcPrice which variant applies (it returns the very price object).
+  const chosen = calcPrice({}, entry.lookupName, { provider: entry.provider, timestamp: date })?.model_price;
+  const list = Array.isArray(entry.info.prices) ? entry.info.prices : [];
+  return list.findIndex((v) => v.prices === chosen);
+}
+
+function compiledFor(entry: TableEntry, variant: number, tier: ServedTier): CompiledPrice {
+  const key = `${variant}|${tier}`;
+  let compiled = entry.compiled.get(key);
+  if (compiled) return compiled;
+  const base = Array.isArray(entry.info.prices) ? entry.info.prices[variant]!.prices : entry.info.prices;
+  const { prices, used, unpricedTier } = applyExtraRates(entry.providerId, entry.modelId, base, tier);
+  const pinned = pin(entry, prices);
+  let plan = compileExact(prices);
+  if (plan && !agreesWithCalcPrice(plan, prices, entry.provider)) plan = null;
+  const newest = used
+    .map((e) => e.date)
+    .sort()
+    .at(-1);
+  const source = used.length
+    ? `${genaiPriceSource()}+table:${newest ?? EXTRA_RATES_DATE}`
+    : genaiPriceSource();
+  compiled = { prices, plan, pinned, source, unpricedTier };
+  entry.compiled.set(key, compiled);
+  return compiled;
+}
+
+function pin(entry: TableEntry, prices: ModelPrice): Provider {
+  return {
+    id: entry.provider.id,
+    name: entry.provider.name,
+    api_pattern: entry.provider.api_pattern,
+    models: [{ ...entry.info, prices, match: { equals: entry.lookupName.trim().toLowerCase() } }],
+  };
+}
+
+/** The entry for one model of the data, by its own id (no name matching): for listing the catalog. */
+export function entryOf(provider: Provider, info: ModelInfo): TableEntry {
+  return {
+    providerId: provider.id,
+    lookupName: info.id,
+    modelId: info.id,
+    info,
+    provider: {
+      id: provider.id,
+      name: provider.name,
+      api_pattern: provider.api_pattern,
+      models: [{ ...info, match: { equals: info.id.trim().toLowerCase() } }],
+    },
+    variants: variantsOf(info),
+    compiled: new Map(),
+  };
+}
+
+/** The price source of `entry`'s prices at `ts` in `tier`. */
+export function sourceAt(entry: TableEntry, ts: Date, tier: ServedTier = "standard"): string | null {
+  const variant = selectVariant(entry, ts);
+  return variant < 0 ? null : compiledFor(entry, variant, tier).source;
 }
 
 function resolve(providerId: string, model: string): TableEntry | null {
@@ -90,25 +265,25 @@ function resolve(providerId: string, model: string): TableEntry | null {
   return {
     providerId: provider.id,
     lookupName,
-    options: { provider: pinned, timestamp: EPOCH },
-    dated: Array.isArray(info.prices),
-    plan: compilePlan(info, provider),
+    modelId: info.id,
+    info,
+    provider: pinned,
+    variants: variantsOf(info),
+    compiled: new Map(),
   };
 }
 
-/**
- * genai-prices' `input_tokens` and `output_tokens` are totals that include their cache / reasoning parts
- * (it subtracts the separately priced parts itself), the same convention as TokenUsage.
- */
-function toGenaiUsage(usage: PricedUsage): Usage {
-  const out: Usage = {
-    input_tokens: usage.input,
-    output_tokens: usage.output,
-    cache_read_tokens: usage.cacheRead,
-    cache_write_tokens: usage.cacheWrite,
-  };
-  // Only models with a reasoning price (few) split it out; for the rest it stays billed as output.
-  if (usage.reasoning > 0) out.output_reasoning_tokens = usage.reasoning;
+function variantsOf(info: ModelInfo): TableEntry["variants"] {
+  if (!Array.isArray(info.prices)) return [{ fromMs: Number.NEGATIVE_INFINITY, prices: info.prices }];
+  const out: NonNullable<TableEntry["variants"]> = [];
+  for (const { constraint, prices } of info.prices) {
+    if (constraint === undefined) out.push({ fromMs: Number.NEGATIVE_INFINITY, prices });
+    else if (constraint.type === "start_date") {
+      const ms = new Date(constraint.start_date).getTime();
+      if (Number.isNaN(ms)) return null;
+      out.push({ fromMs: ms, prices });
+    } else return null;
+  }
   return out;
 }
 

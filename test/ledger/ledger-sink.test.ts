@@ -85,14 +85,23 @@ describe("LedgerSink", () => {
       errorType: "RateLimitError",
       attempts: 3,
       stream: true,
-      costMicros: null,
-      costSource: "unpriced",
+      costMicros: 1,
+      costNanos: 201,
+      costBreakdown: { input: 200, webSearch: 1 },
+      priceSource: "genai-prices@0.1.8+table:2026-12-01",
+      costSource: "computed",
       usage: {
         inputTokens: 1_234,
         outputTokens: 56,
         cacheReadTokens: 1_000,
         cacheWriteTokens: 7,
+        cacheWrite1hTokens: 5,
         reasoningTokens: 9,
+        audioInputTokens: 3,
+        serverToolCalls: { webSearch: 2, webFetch: 1 },
+        serviceTier: "flex",
+        batch: true,
+        inferenceGeo: "global",
       },
       annotations: {
         useCaseName: "support",
@@ -118,7 +127,8 @@ describe("LedgerSink", () => {
     delete minimal.ttftMs;
     delete minimal.responseModel;
     delete minimal.httpStatus;
-    const expected = structuredClone([full, minimal]);
+    // An event priced elsewhere with whole micro-USD only reads back with its exact nano-USD figure.
+    const expected = structuredClone([full, { ...minimal, costNanos: minimal.costMicros! * 1000 }]);
     sink.write(records([full, minimal]));
     full.annotations.userId = "mutated after write";
     await sink.shutdown();

@@ -13,8 +13,8 @@ export function usage(parts: Partial<TokenUsage>): TokenUsage {
   };
 }
 
-/** What genai-prices itself says, straight from its public API: the reference every table cost must equal. */
-export function genaiMicros(model: string, providerId: string, u: TokenUsage, ts: string): number {
+/** What genai-prices itself says, in nano-USD, straight from its public API: the reference table costs equal. */
+export function genaiNanos(model: string, providerId: string, u: TokenUsage, ts: string): number {
   const result = calcPrice(
     {
       input_tokens: u.inputTokens,
@@ -27,7 +27,12 @@ export function genaiMicros(model: string, providerId: string, u: TokenUsage, ts
     { providerId, timestamp: new Date(ts) },
   );
   if (!result) throw new Error(`genai-prices has no price for ${providerId}/${model}`);
-  return Math.round(result.total_price * 1e6);
+  return Math.round(result.total_price * 1e9);
+}
+
+/** genai-prices' figure as costtrail's derived micro-USD: rounded up, so no cost vanishes. */
+export function genaiMicros(model: string, providerId: string, u: TokenUsage, ts: string): number {
+  return Math.ceil(genaiNanos(model, providerId, u, ts) / 1000);
 }
 
 export function spyLogger() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type PriceInput, Pricer } from "../../src/pricing/index.js";
-import { genaiMicros, spyLogger, usage } from "./helpers.js";
+import { genaiMicros, genaiNanos, spyLogger, usage } from "./helpers.js";
 
 const TS = "2025-09-01T12:00:00.000Z";
 
@@ -10,7 +10,7 @@ function price(input: Omit<PriceInput, "ts"> & { ts?: string }) {
   return { ...result, warnings: logger.warn.mock.calls.length };
 }
 
-describe("table prices equal genai-prices to the micro-dollar", () => {
+describe("table prices equal genai-prices to the nano-dollar", () => {
   // Each case: the figure genai-prices gives, and where noted one worked out by hand from the published
   // per-MTok prices (so a wrong token mapping cannot pass by mirroring the implementation).
   const cases: {
@@ -115,8 +115,9 @@ describe("table prices equal genai-prices to the micro-dollar", () => {
     it(c.name, () => {
       const result = price({ provider: c.provider, requestModel: c.model, usage: c.u });
       expect(result.costSource).toBe("computed");
+      expect(result.costNanos).toBe(genaiNanos(c.model, c.genaiProvider, c.u, TS));
       expect(result.costMicros).toBe(genaiMicros(c.model, c.genaiProvider, c.u, TS));
-      if (c.hand !== undefined) expect(result.costMicros).toBe(Math.round(c.hand));
+      if (c.hand !== undefined) expect(result.costNanos).toBe(Math.round(c.hand * 1000));
       expect(Number.isInteger(result.costMicros)).toBe(true);
       expect(result.warnings).toBe(0);
     });

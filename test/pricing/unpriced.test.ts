@@ -11,6 +11,7 @@ describe("unknown models", () => {
     const p = new Pricer({ logger });
     for (let i = 0; i < 50; i++) {
       expect(p.price({ provider: "openai", requestModel: "gpt-nonexistent", usage: u, ts: TS })).toEqual({
+        costNanos: null,
         costMicros: null,
         costSource: "unpriced",
       });

@@ -26,7 +26,7 @@ it.each([
   "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
   "anthropic.claude-3-5-haiku-20241022-v1:0",
   "amazon.nova-lite-v1:0",
-])("%s: costMicros equals genai-prices' AWS price to the micro-dollar", async (modelId) => {
+])("%s: costNanos equals genai-prices' AWS price to the nano-dollar", async (modelId) => {
   await h.start().ready;
   await trackContext({ userId: "u" }, () =>
     client.send(
@@ -47,6 +47,8 @@ it.each([
   );
   expect(expected).not.toBeNull();
   expect(event).toMatchObject({ provider: "bedrock", costSource: "computed" });
-  expect(event!.costMicros).toBe(Math.round(expected!.total_price * 1e6));
+  expect(event!.costNanos).toBe(Math.round(expected!.total_price * 1e9));
+  // The micro-USD convenience figure is rounded up: a non-zero cost never shows as 0.
+  expect(event!.costMicros).toBe(Math.ceil(event!.costNanos! / 1000));
   expect(event!.costMicros).toBeGreaterThan(0);
 });

@@ -1,0 +1,237 @@
+import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
+import type { CostBreakdown, CostDimension } from "../types.js";
+import { picosToNanos } from "./money.js";
+import { covers, UNIT_BY_PRICE_KEY, type UnitDef } from "./units.js";
+import { type PricedUsage, pricedUsage, toGenaiUsage } from "./usage.js";
+
+/**
+ * An exact-integer replay of genai-prices' arithmetic for one set of model prices. genai-prices computes in
+ * float USD (`price × tokens / 1e6`); a price in USD per MTok with up to 6 decimals is a whole number of
+ * pico-USD per token, so the same sum done in integers is exact. Leaves are split as genai-prices splits
+ * them (units.ts), tiers are chosen as it chooses them (by total input tokens), and every plan is checked
+ * against `calcPrice` when compiled: a plan that disagrees is never used.
+ */
+export interface ExactPlan {
+  readonly terms: readonly Term[];
+}
+
+interface Term {
+  readonly unit: UnitDef;
+  /** pico-USD per usage unit, or tiered. */
+  readonly rate: number | TieredRate;
+  /** Indices (into terms) of priced units more specific than this one, whose leaves are carved out of it. */
+  readonly carve: readonly number[];
+}
+
+interface TieredRate {
+  readonly base: number;
+  /** Ascending by start. */
+  readonly tiers: readonly { start: number; rate: number }[];
+}
+
+const PICOS_PER_USD = 1e12;
+
+/** An exact plan for `prices`, or null when a key or value cannot be replayed exactly. */
+export function compileExact(prices: ModelPrice): ExactPlan | null {
+  const priced: { unit: UnitDef; rate: number | TieredRate }[] = [];
+  for (const [key, value] of Object.entries(prices)) {
+    if (value === undefined) continue;
+    const unit = UNIT_BY_PRICE_KEY.get(key);
+    if (!unit) return null;
+    const rate = toRate(value, unit.per);
+    if (rate === null) return null;
+    priced.push({ unit, rate });
+  }
+  // genai-prices' order: most specific first, then by usage key; a leaf needs its descendants' leaves.
+  priced.sort(
+    (a, b) =>
+      Object.keys(b.unit.dims).length - Object.keys(a.unit.dims).length ||
+      a.unit.usageKey.localeCompare(b.unit.usageKey),
+  );
+  const terms: Term[] = priced.map((p, i) => ({
+    unit: p.unit,
+    rate: p.rate,
+    carve: priced
+      .map((q, j) => (j !== i && p.unit.usageKey !== "requests" && covers(p.unit, q.unit) ? j : -1))
+      .filter((j) => j >= 0),
+  }));
+  return { terms };
+}
+
+/** Cost per dimension in pico-USD, or null when the usage cannot be split (a part exceeds its total). */
+export function exactPicos(plan: ExactPlan, u: PricedUsage): Map<CostDimension, number | bigint> | null {
+  const { terms } = plan;
+  const leaves = new Array<number>(terms.length);
+  for (let i = 0; i < terms.length; i++) {
+    const term = terms[i]!;
+    let leaf = usageOf(term.unit.usageKey, u);
+    for (const j of term.carve) leaf -= leaves[j]!;
+    if (leaf < 0) return null;
+    leaves[i] = leaf;
+  }
+  const out = new Map<CostDimension, number | bigint>();
+  for (let i = 0; i < terms.length; i++) {
+    const leaf = leaves[i]!;
+    if (leaf === 0) continue;
+    const term = terms[i]!;
+    const rate = typeof term.rate === "number" ? term.rate : tierRate(term.rate, u.input);
+    if (rate === 0) continue;
+    let picos: number | bigint = leaf * rate;
+    if (!Number.isSafeInteger(picos)) picos = BigInt(leaf) * BigInt(rate);
+    const dim = term.unit.dimension;
+    const prev = out.get(dim);
+    out.set(dim, prev === undefined ? picos : add(prev, picos));
+  }
+  return out;
+}
+
+/** Lines in whole nano-USD (each rounded up, so none vanishes) and their sum. */
+export function toNanos(picos: Map<CostDimension, number | bigint>): {
+  costNanos: number;
+  breakdown: CostBreakdown;
+} {
+  const breakdown: CostBreakdown = {};
+  let costNanos = 0;
+  for (const [dim, p] of picos) {
+    const nanos = picosToNanos(p);
+    breakdown[dim] = nanos;
+    costNanos += nanos;
+  }
+  return { costNanos, breakdown };
+}
+
+/** The same plan's total as genai-prices would compute it, in USD, for the compile-time check. */
+export function exactUsd(plan: ExactPlan, u: PricedUsage): number | null {
+  const picos = exactPicos(plan, u);
+  if (!picos) return null;
+  let total = 0n;
+  for (const p of picos.values()) total += BigInt(p);
+  return Number(total) / PICOS_PER_USD;
+}
+
+function add(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === "number" && typeof b === "number") {
+    const s = a + b;
+    if (Number.isSafeInteger(s)) return s;
+  }
+  return BigInt(a) + BigInt(b);
+}
+
+function usageOf(key: string, u: PricedUsage): number {
+  switch (key) {
+    case "input_tokens":
+      return u.input;
+    case "cache_read_tokens":
+      return u.cacheRead;
+    case "cache_write_tokens":
+      return u.cacheWrite;
+    case "cache_write_5m_tokens":
+      return u.cacheWrite5m;
+    case "cache_write_1h_tokens":
+      return u.cacheWrite1h;
+    case "input_audio_tokens":
+      return u.audioInput;
+    case "input_image_tokens":
+      return u.imageInput;
+    case "output_tokens":
+      return u.output;
+    case "output_reasoning_tokens":
+      return u.reasoning;
+    case "output_audio_tokens":
+      return u.audioOutput;
+    case "web_searches":
+      return u.webSearch;
+    case "storage_searches":
+      return u.fileSearch;
+    case "code_executions":
+      return u.codeExecution;
+    case "requests":
+      return 1;
+    default:
+      // cache_audio_read, cache_image_read, output_image: not reported by the providers we instrument.
+      return 0;
+  }
+}
+
+/** The tier is chosen by the call's total input tokens (cache included) and applies to all of its units. */
+function tierRate(rate: TieredRate, inputTokens: number): number {
+  let r = rate.base;
+  for (const tier of rate.tiers) if (inputTokens > tier.start) r = tier.rate;
+  return r;
+}
+
+function toRate(value: unknown, per: number): number | TieredRate | null {
+  if (isPrice(value)) return picosPerUnit(value, per);
+  if (typeof value !== "object" || value === null) return null;
+  const { base, tiers } = value as { base?: unknown; tiers?: unknown };
+  if (!isPrice(base) || !Array.isArray(tiers)) return null;
+  const baseRate = picosPerUnit(base, per);
+  if (baseRate === null) return null;
+  const out: { start: number; rate: number }[] = [];
+  for (const tier of tiers as { start?: unknown; price?: unknown }[]) {
+    if (typeof tier !== "object" || tier === null) return null;
+    if (!Number.isSafeInteger(tier.start) || (tier.start as number) < 0 || !isPrice(tier.price)) return null;
+    const rate = picosPerUnit(tier.price, per);
+    if (rate === null) return null;
+    out.push({ start: tier.start as number, rate });
+  }
+  return { base: baseRate, tiers: out.sort((a, b) => a.start - b.start) };
+}
+
+/** A price per `per` units as whole pico-USD per unit; null if it is not (more than 12 − log10(per) decimals). */
+function picosPerUnit(price: number, per: number): number | null {
+  const exact = (price * PICOS_PER_USD) / per;
+  const rounded = Math.round(exact);
+  // Float noise in a decimal price (0.075 → 75000.00000000001) is not a fraction of a pico-USD.
+  if (!Number.isSafeInteger(rounded) || Math.abs(exact - rounded) > 1e-6 * Math.max(1, rounded)) return null;
+  return rounded;
+}
+
+function isPrice(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}
+
+/** Usages that exercise every unit, on both sides of every tier seen in the data (≤ 1.5M tokens). */
+const PROBES: PricedUsage[] = [
+  pricedUsage({
+    input: 1_434_567,
+    output: 96_543,
+    cacheRead: 234_567,
+    cacheWrite: 12_345,
+    cacheWrite1h: 2_345,
+    reasoning: 7_000,
+    audioInput: 10_001,
+    audioOutput: 9_999,
+    imageInput: 3_333,
+    webSearch: 7,
+    fileSearch: 3,
+    codeExecution: 2,
+  }),
+  pricedUsage({ input: 99_999, output: 4_321, cacheRead: 7_777, cacheWrite: 333, cacheWrite1h: 111 }),
+  pricedUsage({ input: 17, output: 3, cacheRead: 5, cacheWrite: 7, audioInput: 2, webSearch: 1 }),
+  pricedUsage({}),
+];
+
+/**
+ * Does `plan` agree with `calcPrice` on `prices`? Compared in USD to within float rounding (calcPrice sums
+ * floats; the plan is exact), on probes covering every unit and tier.
+ */
+export function agreesWithCalcPrice(plan: ExactPlan, prices: ModelPrice, provider: Provider): boolean {
+  const probe: Provider = {
+    id: provider.id,
+    name: provider.name,
+    api_pattern: provider.api_pattern,
+    models: [{ id: "probe", match: { equals: "probe" }, prices }],
+  };
+  try {
+    for (const u of PROBES) {
+      const expected = calcPrice(toGenaiUsage(u), "probe", { provider: probe })?.total_price;
+      const actual = exactUsd(plan, u);
+      if (expected === undefined || actual === null) return false;
+      if (Math.abs(expected - actual) > 1e-12 + 1e-12 * Math.abs(expected)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
