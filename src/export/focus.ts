@@ -5,7 +5,7 @@ import { Pricer } from "../pricing/index.js";
 import { type FocusGroup, focusGroups, latestAllocations } from "../reconcile/ledger-side.js";
 import { nanosToUsdText } from "../reconcile/money.js";
 import {
-  costMicrosByKind,
+  costNanosByKind,
   splitByWeights,
   TOKEN_KINDS,
   type TokenKind,
@@ -152,7 +152,7 @@ function meters(pricer: Pricer, g: FocusGroup) {
   };
   const tokens = tokensByKind(usage);
   const weights =
-    costMicrosByKind(pricer, {
+    costNanosByKind(pricer, {
       provider: g.provider,
       requestModel: g.model,
       usage,

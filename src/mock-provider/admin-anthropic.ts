@@ -86,8 +86,8 @@ interface CostKey {
 function costResults(items: readonly BilledItem[], groups: readonly string[]): unknown[] {
   const byDescription = groups.includes("description");
   const byWorkspace = groups.includes("workspace_id");
-  const sums = new Map<string, CostKey & { micros: number }>();
-  const add = (key: CostKey, micros: number) => {
+  const sums = new Map<string, CostKey & { nanos: number }>();
+  const add = (key: CostKey, nanos: number) => {
     const k: CostKey = byDescription
       ? key
       : {
@@ -101,8 +101,8 @@ function costResults(items: readonly BilledItem[], groups: readonly string[]): u
         };
     if (!byWorkspace) k.workspace_id = null;
     const id = JSON.stringify(k);
-    const entry = sums.get(id) ?? { ...k, micros: 0 };
-    entry.micros += micros;
+    const entry = sums.get(id) ?? { ...k, nanos: 0 };
+    entry.nanos += nanos;
     sums.set(id, entry);
   };
   for (const item of items) {
@@ -117,12 +117,12 @@ function costResults(items: readonly BilledItem[], groups: readonly string[]): u
           service_tier: null,
           context_window: null,
         },
-        item.charge.micros,
+        item.charge.nanos,
       );
       continue;
     }
     for (const [meter, tokenType, label] of METERS) {
-      if (item.costMicros[meter] === 0) continue;
+      if (item.costNanos[meter] === 0) continue;
       add(
         {
           workspace_id: item.project,
@@ -133,13 +133,13 @@ function costResults(items: readonly BilledItem[], groups: readonly string[]): u
           service_tier: "standard",
           context_window: "0-200k",
         },
-        item.costMicros[meter],
+        item.costNanos[meter],
       );
     }
   }
-  return [...sums.values()].map(({ micros, ...key }) => ({
+  return [...sums.values()].map(({ nanos, ...key }) => ({
     currency: "USD",
-    amount: nanosToCentsText(micros * 1000),
+    amount: nanosToCentsText(nanos),
     ...key,
   }));
 }

@@ -79,27 +79,26 @@ export function answerOpenAIAdmin(
 function costResults(items: readonly BilledItem[], groups: readonly string[]): unknown[] {
   const byLine = groups.includes("line_item");
   const byProject = groups.includes("project_id");
-  const sums = new Map<string, { lineItem: string | null; project: string | null; micros: number }>();
-  const add = (lineItem: string, project: string | null, micros: number) => {
+  const sums = new Map<string, { lineItem: string | null; project: string | null; nanos: number }>();
+  const add = (lineItem: string, project: string | null, nanos: number) => {
     const li = byLine ? lineItem : null;
     const pj = byProject ? project : null;
     const key = JSON.stringify([li, pj]);
-    const entry = sums.get(key) ?? { lineItem: li, project: pj, micros: 0 };
-    entry.micros += micros;
+    const entry = sums.get(key) ?? { lineItem: li, project: pj, nanos: 0 };
+    entry.nanos += nanos;
     sums.set(key, entry);
   };
   for (const item of items) {
-    if (item.charge) add(item.charge.description, item.project, item.charge.micros);
+    if (item.charge) add(item.charge.description, item.project, item.charge.nanos);
     else {
       for (const [meter, label] of METERS) {
-        if (item.costMicros[meter] !== 0)
-          add(`${item.model}, ${label}`, item.project, item.costMicros[meter]);
+        if (item.costNanos[meter] !== 0) add(`${item.model}, ${label}`, item.project, item.costNanos[meter]);
       }
     }
   }
   return [...sums.values()].map((s) => ({
     object: "organization.costs.result",
-    amount: { value: Number(nanosToUsdText(s.micros * 1000)), currency: "usd" },
+    amount: { value: Number(nanosToUsdText(s.nanos)), currency: "usd" },
     line_item: s.lineItem,
     project_id: s.project,
   }));

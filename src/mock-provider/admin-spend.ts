@@ -1,5 +1,5 @@
 import { Pricer } from "../pricing/index.js";
-import { type ByKind, costMicrosByKind, zeroByKind } from "../reconcile/token-kinds.js";
+import { type ByKind, costNanosByKind, zeroByKind } from "../reconcile/token-kinds.js";
 import { isRecord } from "./handler.js";
 import { anthropicResponseModel, openaiResponseModel } from "./models.js";
 import type { MockAdminOptions, MockUsage, RecordedRequest } from "./types.js";
@@ -18,9 +18,9 @@ export interface BilledItem {
   embeddings: boolean;
   usage: MockUsage;
   /** Per meter; all zero for a charge. */
-  costMicros: ByKind;
+  costNanos: ByKind;
   /** Cost-only charges: the line item / description, its cost type and amount. */
-  charge?: { description: string; costType: string; micros: number };
+  charge?: { description: string; costType: string; nanos: number };
 }
 
 export const DEFAULT_OPENAI_PROJECT = "proj_default";
@@ -41,11 +41,11 @@ function time(at: number | string | undefined, now: number): number {
   return ms;
 }
 
-function usdToMicros(usd: string): number {
-  if (!/^\d+(\.\d{1,6})?$/.test(usd))
+function usdToNanos(usd: string): number {
+  if (!/^\d+(\.\d{1,9})?$/.test(usd))
     throw new RangeError(`mock admin: charge usd must be a decimal: ${usd}`);
   const [whole, fraction = ""] = usd.split(".");
-  return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, "0"));
+  return Number(whole) * 1_000_000_000 + Number(fraction.padEnd(9, "0"));
 }
 
 /**
@@ -98,11 +98,11 @@ export class AdminSpend {
         requests: 0,
         embeddings: false,
         usage: { ...ZERO },
-        costMicros: zeroByKind(),
+        costNanos: zeroByKind(),
         charge: {
           description: c.description,
           costType: c.costType ?? "code_execution",
-          micros: usdToMicros(c.usd),
+          nanos: usdToNanos(c.usd),
         },
       });
     }
@@ -118,14 +118,14 @@ export class AdminSpend {
     usage: MockUsage,
     embeddings: boolean,
   ): BilledItem {
-    const costMicros =
-      costMicrosByKind(this.#pricer, {
+    const costNanos =
+      costNanosByKind(this.#pricer, {
         provider,
         requestModel: model,
         usage,
         ts: new Date(at),
       }) ?? zeroByKind();
-    return { provider, at, model, project, requests, embeddings, usage, costMicros };
+    return { provider, at, model, project, requests, embeddings, usage, costNanos };
   }
 }
 

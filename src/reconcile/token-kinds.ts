@@ -29,7 +29,7 @@ export function tokensByKind(usage: TokenUsage): ByKind {
  * the increment it adds (uncached input, then + cache reads, then + cache writes, then + output), so the
  * increments telescope to the total and no micro-dollar is lost or invented. Null when the model is unpriced.
  */
-export function costMicrosByKind(pricer: Pricer, input: PriceInput): ByKind | null {
+export function costNanosByKind(pricer: Pricer, input: PriceInput): ByKind | null {
   const u = input.usage;
   const t = tokensByKind(u);
   const steps: TokenUsage[] = [
@@ -52,9 +52,9 @@ export function costMicrosByKind(pricer: Pricer, input: PriceInput): ByKind | nu
   ];
   const totals: number[] = [];
   for (const usage of steps) {
-    const micros = pricer.price({ ...input, usage }).costMicros;
-    if (micros === null) return null;
-    totals.push(micros);
+    const nanos = pricer.price({ ...input, usage }).costNanos;
+    if (nanos === null) return null;
+    totals.push(nanos);
   }
   return {
     input: totals[0]!,

@@ -213,8 +213,11 @@ describe("costtrail export --format focus", () => {
     });
     const sqlite = new Database(db, { readonly: true });
     try {
-      const micros = sqlite.prepare("SELECT SUM(cost_micros) FROM events").pluck().get() as number;
-      expect(measured.reduce((n, r) => n + Number(r["x_CostNanos"]), 0)).toBe(micros * 1000);
+      const ledgerNanos = sqlite
+        .prepare("SELECT SUM(COALESCE(cost_nanos, cost_micros * 1000)) FROM events")
+        .pluck()
+        .get() as number;
+      expect(measured.reduce((n, r) => n + Number(r["x_CostNanos"]), 0)).toBe(ledgerNanos);
       const run = sqlite.prepare("SELECT provider_nanos, ledger_nanos FROM reconciliations").get() as {
         provider_nanos: number;
         ledger_nanos: number;

@@ -132,8 +132,9 @@ describe("runs are stored; --allocate spreads the gap", () => {
       expect(runs[0]).toMatchObject({ provider: "openai", rows_outside: 1, tolerance_ppm: 20_000 });
       const providerNanos = Number(runs[0]!["provider_nanos"]);
       const ledgerNanos = Number(runs[0]!["ledger_nanos"]);
-      const ledgerMicros = sqlite.prepare("SELECT SUM(cost_micros) FROM events").pluck().get() as number;
-      expect(ledgerNanos).toBe(ledgerMicros * 1000);
+      const exactTotal = "SELECT SUM(COALESCE(cost_nanos, cost_micros * 1000)) FROM events";
+      const ledgerExact = sqlite.prepare(exactTotal).pluck().get() as number;
+      expect(ledgerNanos).toBe(ledgerExact);
       expect(providerNanos).toBeGreaterThan(ledgerNanos);
 
       const shares = sqlite
@@ -148,7 +149,7 @@ describe("runs are stored; --allocate spreads the gap", () => {
         expect(Math.abs(s.allocated_nanos - (gap * s.basis_nanos) / ledgerNanos)).toBeLessThan(1);
       }
       // Allocated spend is never mixed into measured cost.
-      expect(sqlite.prepare("SELECT SUM(cost_micros) FROM events").pluck().get()).toBe(ledgerMicros);
+      expect(sqlite.prepare(exactTotal).pluck().get()).toBe(ledgerExact);
 
       const latest = (await handleApi({ db: sqlite }, "/api/reconciliations", new URLSearchParams())) as {
         days: {
