@@ -7,6 +7,7 @@ import { runCli } from "../../src/cli/program.js";
 import { openLedger } from "../../src/ledger/ledger-sink.js";
 import { makeEvent } from "../ledger/fixtures/events.js";
 import { recordingLogger, records, tempDir } from "../ledger/helpers.js";
+import { parseCsv } from "../support/csv.js";
 
 const dir = tempDir("costtrail-cli-");
 const db = join(dir, "ledger.db");
@@ -61,36 +62,6 @@ async function cli(...argv: string[]): Promise<Run> {
     stderr: { write: (s: string) => (stderr += s) },
   });
   return { code, stdout, stderr };
-}
-
-/** A strict RFC 4180 reader, enough to check the writer. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  expect(field).toBe("");
-  return rows;
 }
 
 describe("costtrail report", () => {

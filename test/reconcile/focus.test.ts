@@ -6,6 +6,7 @@ import { openLedger } from "../../src/ledger/ledger-sink.js";
 import type { MockProvider } from "../../src/testing.js";
 import { makeEvent } from "../ledger/fixtures/events.js";
 import { recordingLogger, records } from "../ledger/helpers.js";
+import { parseCsv } from "../support/csv.js";
 import { adminMock, chat, cli, clients, OPENAI_KEY, tempLedger, trackContext, tracked } from "./helpers.js";
 
 let mock: MockProvider | undefined;
@@ -15,35 +16,6 @@ afterEach(async () => {
 });
 
 type Row = Record<string, unknown>;
-
-/** A strict RFC 4180 reader (CRLF records), enough to read the export back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 /** Exact decimal USD text → nano-USD, independent of the code under test. */
 function nanos(usd: string): bigint {
