@@ -72,7 +72,8 @@ export interface InstanceCostRow {
   instances: bigint;
   requests: bigint;
   blocked: bigint;
-  costMicros: bigint;
+  /** Exact: the events' nano-USD (ledgers from before exact money give whole micro-USD × 1000). */
+  costNanos: bigint;
 }
 
 /** KPI records per (use case, group, KPI), over the instances of the range. */
@@ -106,7 +107,7 @@ function instancesCte(by: KpiGroupBy | undefined, filter: EventConditions): stri
   return `inst AS (
     SELECT e.use_case_name AS use_case, e.use_case_id AS instance, ${group} AS grp,
       count(*) AS requests, sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END) AS blocked,
-      coalesce(sum(e.cost_micros), 0) AS cost_micros
+      coalesce(sum(coalesce(e.cost_nanos, e.cost_micros * 1000)), 0) AS cost_nanos
     FROM events e
     WHERE e.use_case_name IS NOT NULL AND e.use_case_id IS NOT NULL${and}
     GROUP BY e.use_case_name, e.use_case_id)`;
@@ -118,7 +119,7 @@ export function instanceCosts(
   filter: EventConditions,
 ): InstanceCostRow[] {
   const sql = `WITH ${instancesCte(by, filter)}
-    SELECT use_case, grp, count(*), sum(requests), sum(blocked), sum(cost_micros)
+    SELECT use_case, grp, count(*), sum(requests), sum(blocked), sum(cost_nanos)
     FROM inst GROUP BY use_case, grp`;
   const rows = db.prepare(sql).raw().safeIntegers().all(filter.params) as unknown[][];
   return rows.map((r) => ({
@@ -127,7 +128,7 @@ export function instanceCosts(
     instances: r[2] as bigint,
     requests: r[3] as bigint,
     blocked: r[4] as bigint,
-    costMicros: r[5] as bigint,
+    costNanos: r[5] as bigint,
   }));
 }
 

@@ -82,7 +82,6 @@ export interface KpiReportResult {
   definitions: KpiDefinition[];
 }
 
-const NANOS_PER_MICRO = 1000n;
 const NANOS_PER_UNIT = 1_000_000_000n;
 const KIND_PRECEDENCE: readonly KpiKind[] = ["boolean", "count", "usd", "number"];
 
@@ -166,8 +165,8 @@ export function kpiReport(db: Database, options: KpiReportOptions = {}): KpiRepo
         instances: Number(c.instances),
         requests: Number(c.requests),
         blocked: Number(c.blocked),
-        costNanos: String(c.costMicros * NANOS_PER_MICRO),
-        costUsd: fromNanos(c.costMicros * NANOS_PER_MICRO),
+        costNanos: String(c.costNanos),
+        costUsd: fromNanos(c.costNanos),
       }),
     )
     .sort(
@@ -190,7 +189,7 @@ function buildRow(
   const instances = Number(cost?.instances ?? 0n);
   const withKpi = Number(agg?.instancesWithKpi ?? 0n);
   const totalNanos = agg?.totalNanos ?? 0n;
-  const costNanos = (cost?.costMicros ?? 0n) * NANOS_PER_MICRO;
+  const costNanos = cost?.costNanos ?? 0n;
   const totalValue = fromNanos(totalNanos);
   const avgValue = withKpi > 0 ? totalValue / withKpi : null;
   const rate = kind === "boolean" && instances > 0 ? Number(agg?.instancesPositive ?? 0n) / instances : null;
