@@ -1,5 +1,5 @@
 import { startReaper, stopReaper } from "./calls/index.js";
-import { resolveConfig, rootScope } from "./config.js";
+import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
@@ -60,7 +60,10 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     price: (event) => priceUsageEvent(pricer, event),
     ...(limits ? { limits } : {}),
   });
-  setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
+  // layer of every scope, with no use case of its own and nothing outside a scope (docs/concepts.md).
+  if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
+  else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
