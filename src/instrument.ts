@@ -4,6 +4,7 @@ import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { isPostgresUrl } from "./ledger/location.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
@@ -35,8 +36,11 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   // Everything that validates comes before anything that opens files.
   const logger = loggerOf(resolved);
   const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger });
+  // A Postgres URL is the fleet ledger (src/ledger/postgres, its own branch): never a SQLite file named after it.
   const ledger =
-    resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
+    resolved.ledger === false || isPostgresUrl(resolved.ledger)
+      ? undefined
+      : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
   storeKpiDefinitions(ledger?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
@@ -46,6 +50,8 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     ledger: resolved.ledger,
     ledgerDb: ledger?.db,
     onLimitAlert: resolved.onLimitAlert,
+    whenLedgerDown: resolved.limitsWhenLedgerDown,
+    reservationMaxAgeMs: resolved.reservationMaxAgeMs,
   });
   setRuntime({
     config: resolved,

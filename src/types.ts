@@ -225,6 +225,17 @@ export interface InstrumentConfig {
    * Default 600000 (10 minutes, the OpenAI and Anthropic SDKs' default request timeout); at least 1000.
    */
   abandonedCallTimeoutMs?: number;
+  /**
+   * When the ledger holding the limits (a Postgres server) cannot be reached as a call is checked: `"allow"`
+   * lets the call through, unlimited, and counts its cost once the ledger is back; `"block"` refuses calls
+   * under a block limit with `LimitExceededError`. Said once per outage. Default `"allow"` (docs/limits.md).
+   */
+  limitsWhenLedgerDown?: "allow" | "block";
+  /**
+   * The longest a spending-limit reservation counts, however long its call runs: past it, the reservation
+   * lapses (the call's real cost is still added when it ends). Default 300000 (5 minutes); at least 1000.
+   */
+  reservationMaxAgeMs?: number;
   logger?: Logger;
 }
 
