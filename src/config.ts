@@ -46,6 +46,7 @@ const configSchema = z.strictObject(
       .min(1_000, "must be at least 1000 (one second)")
       .max(2 ** 31 - 1, "must be at most 2147483647 (about 24.8 days)")
       .optional(),
+    limitsWhenLedgerDown: z.enum(["allow", "block"], { error: 'must be "allow" or "block"' }).optional(),
     logger: z
       .custom<Logger>(
         (v) => !!v && isFunction((v as Logger).warn) && isFunction((v as Logger).error),
@@ -71,6 +72,8 @@ export interface ResolvedConfig {
   forwardHeaders: boolean;
   /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */
   abandonedCallTimeoutMs: number;
+  /** Limit checks that cannot reach the ledger in time (docs/limits.md, "When the ledger is locked"). */
+  limitsWhenLedgerDown: "allow" | "block";
   logger: Logger | undefined;
 }
 
@@ -107,6 +110,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     kpis: parseKpiDefinitions(c.kpis ?? []),
     forwardHeaders: c.forwardHeaders ?? false,
     abandonedCallTimeoutMs: c.abandonedCallTimeoutMs ?? DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
+    limitsWhenLedgerDown: c.limitsWhenLedgerDown ?? "allow",
     logger: c.logger,
   };
 }

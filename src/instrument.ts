@@ -46,6 +46,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     ledger: resolved.ledger,
     ledgerDb: ledger?.db,
     onLimitAlert: resolved.onLimitAlert,
+    whenLedgerDown: resolved.limitsWhenLedgerDown,
   });
   setRuntime({
     config: resolved,

@@ -225,6 +225,12 @@ export interface InstrumentConfig {
    * Default 600000 (10 minutes, the OpenAI and Anthropic SDKs' default request timeout); at least 1000.
    */
   abandonedCallTimeoutMs?: number;
+  /**
+   * What a limit check does when the ledger holding the limits cannot be reached in time (another process holds
+   * its write lock, the file is unwritable): `"allow"` (default) lets the call through and counts its cost once
+   * the ledger is back; `"block"` refuses calls under a block limit with `LimitExceededError`. See docs/limits.md.
+   */
+  limitsWhenLedgerDown?: "allow" | "block";
   logger?: Logger;
 }
 

@@ -17,6 +17,8 @@ export interface StartLimitsOptions {
   /** The ledger sink's open connection, if any: used to see whether the file holds stored limits. */
   ledgerDb?: Database | null | undefined;
   onLimitAlert?: ((alert: LimitAlert) => void) | undefined;
+  /** `instrument({ limitsWhenLedgerDown })`. */
+  whenLedgerDown?: "allow" | "block";
 }
 
 function ttlFromEnv(): number | undefined {
@@ -44,6 +46,7 @@ export function startLimits(options: StartLimitsOptions): LimitEngine | undefine
   const common = {
     limits,
     onLimitAlert: options.onLimitAlert,
+    whenLedgerDown: options.whenLedgerDown ?? "allow",
     ...(reservationTtlMs ? { reservationTtlMs } : {}),
   };
   if (file) {
