@@ -163,9 +163,9 @@ function spillAll(): boolean {
 
 /** Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). */
 function replaySpool(force: boolean): void {
-  if (!spoolPending || failing || backlog.length > 0) return;
+  if (!spoolPending || backlog.length > 0) return;
   const now = Date.now();
-  if (!force && now - lastReplay < REPLAY_EVERY_MS) return;
+  if (!force && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
   lastReplay = now;
   if (!open()) return;
   try {
@@ -174,6 +174,8 @@ function replaySpool(force: boolean): void {
       writeTx!(events, kpis);
     });
     spoolPending = spool.hasRecords();
+    failing = false;
+    retryDelay = 0;
   } catch (error) {
     fail(error);
   }
@@ -197,11 +199,12 @@ function step(): void {
   timer = undefined;
   immediate = undefined;
   const before = acked;
+  const replayedBefore = replayed;
   const wasFailing = failing;
   if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(config.txEvents);
   if (backlog.length > 0 && failing && Date.now() - backlog[0]!.receivedAt >= config.spillAfterMs) spillAll();
   replaySpool(false);
-  if (acked !== before || failing !== wasFailing) report();
+  if (acked !== before || failing !== wasFailing || replayed !== replayedBefore) report();
   schedule();
 }
 

@@ -39,6 +39,9 @@ export class Spool<T> {
   readonly #foreignQuietMs: number;
   /** This writer's segment-name prefix: other processes' (and threads') segments never share it. */
   readonly #prefix = `seg-${process.pid}-${threadId}-`;
+  /** Segments of this process: its other threads only append to a segment they have just created (see
+   * `segmentBytes: 0`) or hand over before this one drains, so they are safe to replay at once. */
+  readonly #processPrefix = `seg-${process.pid}-`;
   #current: string | undefined;
   #currentBytes = 0;
   #counter = 0;
@@ -88,7 +91,7 @@ export class Spool<T> {
     const now = Date.now();
     const segments = names
       .filter((f) => f.endsWith(SEGMENT_SUFFIX) || f.endsWith(CLAIMED_SUFFIX))
-      .filter((f) => f.startsWith(this.#prefix) || f.endsWith(CLAIMED_SUFFIX) || this.#quiet(f, now))
+      .filter((f) => f.startsWith(this.#processPrefix) || f.endsWith(CLAIMED_SUFFIX) || this.#quiet(f, now))
       .sort();
     const seen = new Set<string>();
     let replayed = 0;
