@@ -1,6 +1,6 @@
 import { basename, extname } from "node:path";
 import { z } from "zod";
-import { parseScopeAnnotations } from "./annotations/schema.js";
+import { isEmptyScope, parseScopeAnnotations } from "./annotations/schema.js";
 import { ConfigError } from "./errors.js";
 import { parseKpiDefinitions } from "./kpis/definitions.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
@@ -121,4 +121,9 @@ export function rootScope(defaults: ScopeAnnotations): ScopeAnnotations {
   const entry = process.argv[1];
   const name = entry ? basename(entry, extname(entry)) : "node";
   return { ...defaults, useCaseName: name || "node" };
+}
+
+/** With `globalInstrumentation: false`: `defaults` as they are (no entry-script use case), or none when empty. */
+export function defaultsLayer(defaults: ScopeAnnotations): ScopeAnnotations | undefined {
+  return isEmptyScope(defaults) ? undefined : defaults;
 }

@@ -1,5 +1,5 @@
 import { finishCallsAtExit, startReaper, stopReaper } from "./calls/index.js";
-import { resolveConfig, rootScope } from "./config.js";
+import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
@@ -55,7 +55,10 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     price: (event) => priceUsageEvent(pricer, event),
     ...(limits ? { limits } : {}),
   });
-  setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
+  // layer of every scope, with no use case of its own and nothing outside a scope (docs/concepts.md).
+  if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
+  else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
   // Calls in flight when the process exits or is signalled are recorded (aborted, with their estimate) before
   // the ledger drains: never silently dropped (docs/ledger.md, "Exit").
