@@ -1,9 +1,9 @@
-import { startReaper, stopReaper } from "./calls/index.js";
+import { finishCallsAtExit, startReaper, stopReaper } from "./calls/index.js";
 import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
-import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { type LedgerSink, openLedger, registerExitHooks } from "./ledger/index.js";
 import { isPostgresUrl } from "./ledger/location.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
@@ -65,6 +65,13 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
   else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
+  // Calls in flight when the process exits or is signalled are recorded (aborted, with their estimate) before
+  // the ledger drains: never silently dropped (docs/ledger.md, "Exit").
+  unregisterExit ??= registerExitHooks({
+    prepare: finishCallsAtExit,
+    drain: () => {},
+    finalReport: () => {},
+  });
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
@@ -96,6 +103,7 @@ function loggerOf(_config: ReturnType<typeof resolveConfig>): Logger {
 }
 
 let ready: Promise<void> = Promise.resolve();
+let unregisterExit: (() => void) | undefined;
 
 const handle: Instrumentation = {
   get ready() {
@@ -109,6 +117,8 @@ const handle: Instrumentation = {
     if (!runtime) return;
     unpatchProviders();
     stopReaper();
+    unregisterExit?.();
+    unregisterExit = undefined;
     setRuntime(undefined);
     await closeGate(runtime.limits);
     setRootScope(undefined);

@@ -226,9 +226,10 @@ export interface InstrumentConfig {
    */
   abandonedCallTimeoutMs?: number;
   /**
-   * When the ledger holding the limits (a Postgres server) cannot be reached as a call is checked: `"allow"`
-   * lets the call through, unlimited, and counts its cost once the ledger is back; `"block"` refuses calls
-   * under a block limit with `LimitExceededError`. Said once per outage. Default `"allow"` (docs/limits.md).
+   * When the ledger holding the limits cannot be reached in time as a call is checked (a Postgres server is down,
+   * another process holds a SQLite file's write lock): `"allow"` lets the call through and counts its cost once
+   * the ledger is back; `"block"` refuses calls under a block limit with `LimitExceededError`. Said once per
+   * outage. Default `"allow"` (docs/limits.md).
    */
   limitsWhenLedgerDown?: "allow" | "block";
   /**

@@ -52,6 +52,7 @@ export function startLimits(options: StartLimitsOptions): LimitGate | undefined 
   const common = {
     limits,
     onLimitAlert: options.onLimitAlert,
+    whenLedgerDown: options.whenLedgerDown ?? "allow",
     ...(reservationTtlMs ? { reservationTtlMs } : {}),
     ...(options.reservationMaxAgeMs ? { reservationMaxAgeMs: options.reservationMaxAgeMs } : {}),
   };
