@@ -43,7 +43,7 @@ export interface TokenUsage {
   imageInputTokens?: number;
   /** Server-side tool calls the provider bills per call, by kind. */
   serverToolCalls?: ServerToolCalls;
-  /** The service tier the provider says it served ("default", "flex", "priority", "batch", …), not the one asked for. */
+  /** The service tier the provider says it served ("flex", "priority", "batch", …), not the one asked for; absent = standard. */
   serviceTier?: string;
   /** Billed through a batch API (50% on most providers). */
   batch?: boolean;
