@@ -2,6 +2,7 @@ import { LimitExceededError } from "../errors.js";
 import { log } from "../log.js";
 import type { Annotations, LimitAlert } from "../types.js";
 import { fireAlert, reached, thresholdsOf } from "./alerts.js";
+import { applicableLimits } from "./applicable.js";
 import { type Limit, microsToUsd } from "./definition.js";
 import type { LimitGate, LimitHold, ReserveRequest } from "./gate.js";
 import { windowEnd, windowStart } from "./windows.js";
@@ -37,7 +38,6 @@ interface LimitState {
 }
 
 const NONE: readonly LimitState[] = [];
-const SCOPE_KEYS = ["userId", "accountName", "useCaseName"] as const;
 
 /**
  * The spending-limit gate of a process with no shared ledger file (`ledger: false` or `":memory:"`): nobody else
@@ -50,7 +50,8 @@ export class MemoryLimitGate implements LimitGate {
   readonly #now: () => number;
   readonly #onLimitAlert: ((alert: LimitAlert) => void) | undefined;
   readonly #byId = new Map<string, LimitState>();
-  readonly #scoped: LimitState[] = [];
+  readonly #limits = new Map<string, Limit>();
+  #scopedLimits: Limit[] = [];
   readonly #warnedUnknown = new Set<string>();
   #closed = false;
   /** Alerts a threshold the first time a window reaches it (handed to holds, which settle on their own). */
@@ -62,23 +63,21 @@ export class MemoryLimitGate implements LimitGate {
     this.#now = options.now ?? Date.now;
     this.#onLimitAlert = options.onLimitAlert;
     for (const limit of options.limits) {
-      const state: LimitState = {
+      this.#limits.set(limit.id, limit);
+      this.#byId.set(limit.id, {
         limit,
         thresholds: thresholdsOf(limit),
         current: undefined,
         currentEnd: -1,
         older: [],
-      };
-      const previous = this.#byId.get(limit.id);
-      this.#byId.set(limit.id, state);
-      if (previous?.limit.scope) this.#scoped.splice(this.#scoped.indexOf(previous), 1);
-      if (limit.scope) this.#scoped.push(state);
+      });
     }
+    this.#scopedLimits = [...this.#limits.values()].filter((l) => l.scope !== undefined);
   }
 
   /** The definitions in force. */
   get limits(): Limit[] {
-    return [...this.#byId.values()].map((s) => s.limit);
+    return [...this.#limits.values()];
   }
 
   reserve(request: ReserveRequest): LimitHold | undefined {
@@ -113,35 +112,21 @@ export class MemoryLimitGate implements LimitGate {
     this.#closed = true;
   }
 
-  /** Limits that apply to a call: those named in `limitIds`, then scoped ones whose every key matches. */
+  /** The limits that apply to a call (applicable.ts, as the SQLite engine decides), with their state. */
   #applicable(annotations: Annotations): readonly LimitState[] {
-    // Allocated only when something applies: the common unlimited call allocates nothing.
-    let out: LimitState[] | undefined;
-    const ids = annotations.limitIds;
-    if (ids) {
-      for (const id of ids) {
-        const state = this.#byId.get(id);
-        if (!state) {
-          if (!this.#warnedUnknown.has(id)) {
-            this.#warnedUnknown.add(id);
-            log.warn(
-              `limitIds names "${id}", which is not a defined limit (instrument({ limits }) or ` +
-                "`costtrail limits set`); it is ignored",
-            );
-          }
-          continue;
-        }
-        if (!out) out = [state];
-        else if (!out.includes(state)) out.push(state);
-      }
-    }
-    for (const state of this.#scoped) {
-      if (!inScope(state.limit, annotations)) continue;
-      if (!out) out = [state];
-      else if (!out.includes(state)) out.push(state);
-    }
-    return out ?? NONE;
+    const limits = applicableLimits(this.#limits, this.#scopedLimits, annotations, this.#unknown);
+    if (limits.length === 0) return NONE;
+    return limits.map((limit) => this.#byId.get(limit.id)!);
   }
+
+  readonly #unknown = (id: string): undefined => {
+    if (this.#warnedUnknown.has(id)) return;
+    this.#warnedUnknown.add(id);
+    log.warn(
+      `limitIds names "${id}", which is not a defined limit (instrument({ limits }) or ` +
+        "`costtrail limits set`); it is ignored",
+    );
+  };
 
   #windowOf(state: LimitState, now: number): WindowState {
     const current = state.current;
@@ -232,13 +217,4 @@ class MemoryHold implements LimitHold {
 
 function newWindow(start: number): WindowState {
   return { start, spent: 0, reserved: 0, alerted: new Set(), holds: 0 };
-}
-
-function inScope(limit: Limit, annotations: Annotations): boolean {
-  const scope = limit.scope!;
-  for (const key of SCOPE_KEYS) {
-    const want = scope[key];
-    if (want !== undefined && annotations[key] !== want) return false;
-  }
-  return true;
 }
