@@ -299,6 +299,34 @@ console.error("memory …");
     rssMb < 20,
   );
 }
+{
+  // Calls nobody awaits (fire-and-forget, issue 22): each finishes when its response arrives, so nothing of
+  // it stays behind; launched 1,000 at a time, each batch left to finish before the next.
+  const total = size(10_000, 50_000, 1_000_000);
+  let events = 0;
+  const handle = costtrail.instrument({ ledger: false, onEvent: () => void events++ });
+  await handle.ready;
+  const unawaited = async (n: number) => {
+    for (let done = 0; done < n; done += 1_000) {
+      const target = events + 1_000;
+      for (let i = 0; i < 1_000; i++) void client.chat.completions.create({ model: "gpt-4o-mini", messages });
+      while (events < target) await new Promise((r) => setImmediate(r));
+    }
+  };
+  await unawaited(10_000); // warm-up
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  await unawaited(total);
+  gc();
+  const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6;
+  await handle.shutdown();
+  goal(
+    `memory: heap growth over ${fmt(total)} calls never awaited (each recorded when its response arrives)`,
+    "< 20 MB",
+    `heap ${heapMb >= 0 ? "+" : ""}${f1(heapMb)} MB, ${fmt(events)} events`,
+    heapMb < 20,
+  );
+}
 
 // ---- 7. reports and the dashboard over big ledgers -------------------------------------------------------
 
