@@ -22,9 +22,10 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
   call.done = true;
   inflight.delete(call);
   try {
-    const event = buildEvent(call, status, errorType);
+    const at = new Date(call.startedAt);
+    const event = buildEvent(call, status, errorType, at);
     const price = call.runtime.price;
-    if (price) Object.assign(event, price(event));
+    if (price) Object.assign(event, price(event, at));
     if (call.hold) endReservation(call, event);
     call.runtime.pipeline.emit(event, call.contexts);
   } catch (error) {
@@ -52,7 +53,7 @@ function endReservation(call: Call, event: UsageEvent): void {
   }
 }
 
-function buildEvent(call: Call, status: EventStatus, errorType: string | undefined): UsageEvent {
+function buildEvent(call: Call, status: EventStatus, errorType: string | undefined, at: Date): UsageEvent {
   const { start } = call;
   if (!call.usageReported && (status === "aborted" || status === "error") && call.streamedItems > 0) {
     // The stream ended before the provider's usage arrived: estimate from what was sent and received.
@@ -61,7 +62,7 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
   }
   const event: UsageEvent = {
     id: call.id,
-    ts: new Date(call.startedAt).toISOString(),
+    ts: at.toISOString(),
     durationMs: Math.round((performance.now() - call.t0) * 1000) / 1000,
     provider: start.provider,
     operation: start.operation,

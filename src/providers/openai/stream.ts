@@ -3,9 +3,16 @@ import type { ResultObserver } from "../toolkit/api-promise.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
 
-const chatChunkIsContent = (chunk: any) =>
-  Array.isArray(chunk?.choices) &&
-  chunk.choices.some((c: any) => c?.delta?.content || c?.delta?.tool_calls || c?.delta?.refusal);
+/** Runs per chunk: a plain loop (no callback allocated per chunk). */
+function chatChunkIsContent(chunk: any): boolean {
+  const choices = chunk?.choices;
+  if (!Array.isArray(choices)) return false;
+  for (let i = 0; i < choices.length; i++) {
+    const delta = choices[i]?.delta;
+    if (delta && (delta.content || delta.tool_calls || delta.refusal)) return true;
+  }
+  return false;
+}
 
 function readChatChunk(chunk: any, call: Call): StreamItem {
   if (chunk?.model) call.responseModel = chunk.model;
