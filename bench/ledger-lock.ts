@@ -39,6 +39,36 @@ const call = () =>
   });
 await call(); // the file and its tables exist before the other process locks it
 
+interface Phase {
+  maxMs: number;
+  p99Ms: number;
+  calls: number;
+  latencies: number[];
+}
+
+/** Steady traffic until `done()`: CONCURRENCY callers, each making the next call when its last one returns. */
+async function traffic(done: () => boolean): Promise<Phase> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const latencies: number[] = [];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (!done()) {
+        const t = performance.now();
+        await call();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  delay.disable();
+  latencies.sort((a, b) => a - b);
+  return { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, calls: latencies.length, latencies };
+}
+
+// Baseline: the same traffic for the same time, nobody holding the lock (the machine's own noise).
+const until = Date.now() + LOCK_MS;
+const free = await traffic(() => Date.now() >= until);
+
 const holder = spawn(
   process.execPath,
   [
@@ -56,22 +86,7 @@ await new Promise<void>((resolve) =>
     if (d.toString().includes("released")) released = true;
   }),
 );
-
-const delay = monitorEventLoopDelay({ resolution: 1 });
-delay.enable();
-const latencies: number[] = [];
-let calls = 1;
-await Promise.all(
-  Array.from({ length: CONCURRENCY }, async () => {
-    while (!released) {
-      const t = performance.now();
-      await call();
-      latencies.push(performance.now() - t);
-      calls++;
-    }
-  }),
-);
-delay.disable();
+const locked = await traffic(() => released);
 await closed;
 await costtrail.shutdown();
 await mock.close();
@@ -84,20 +99,22 @@ const stored = db.prepare("SELECT count(*) AS n, count(DISTINCT id) AS d FROM ev
 db.close();
 rmSync(dir, { recursive: true, force: true });
 
-latencies.sort((a, b) => a - b);
-const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+const calls = 1 + free.calls + locked.calls;
+const at = (p: Phase, q: number) =>
+  p.latencies[Math.min(p.latencies.length - 1, Math.floor(q * p.latencies.length))] ?? 0;
 const f1 = (n: number) => n.toFixed(1);
 console.log(
   `\nLedger locked by another process for ${LOCK_MS} ms, ${CONCURRENCY} concurrent callers, Node ${process.version}\n`,
 );
-console.log("| measure | value |\n|---|---|");
-console.log(`| event loop delay, max (monitorEventLoopDelay) | ${f1(delay.max / 1e6)} ms |`);
-console.log(`| event loop delay, p99 | ${f1(delay.percentile(99) / 1e6)} ms |`);
-console.log(`| calls during the lock | ${calls - 1} |`);
+console.log("| measure | no lock (baseline) | locked |\n|---|---|---|");
 console.log(
-  `| call latency p50 / p99 / max | ${f1(at(0.5))} / ${f1(at(0.99))} / ${f1(latencies.at(-1) ?? 0)} ms |`,
+  `| event loop delay, max (monitorEventLoopDelay) | ${f1(free.maxMs)} ms | ${f1(locked.maxMs)} ms |`,
 );
-console.log(`| events recorded after the lock (distinct) | ${stored.n} (${stored.d}) of ${calls} |`);
+console.log(`| event loop delay, p99 | ${f1(free.p99Ms)} ms | ${f1(locked.p99Ms)} ms |`);
+console.log(`| calls | ${free.calls} | ${locked.calls} |`);
+const lat = (p: Phase) => `${f1(at(p, 0.5))} / ${f1(at(p, 0.99))} / ${f1(p.latencies.at(-1) ?? 0)} ms`;
+console.log(`| call latency p50 / p99 / max | ${lat(free)} | ${lat(locked)} |`);
+console.log(`\nEvents recorded after the lock: ${stored.n} (${stored.d} distinct) of ${calls} calls`);
 if (stored.n !== calls || stored.d !== calls) {
   console.error("FAIL: events lost or duplicated");
   process.exitCode = 1;
