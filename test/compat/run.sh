@@ -52,7 +52,10 @@ pkg_of() {
 copy_sources() {
   local dest="$1"
   git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done |
+    while IFS= read -r -d '' f; do
+      [ "$f" = node_modules ] && continue # a worktree's node_modules symlink: linked below, never copied
+      [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+    done |
     tar --null -T - -cf - | tar -xf - -C "$dest"
 }
 

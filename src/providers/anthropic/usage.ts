@@ -1,7 +1,8 @@
 import type { TokenUsage } from "../../types.js";
 
+/** A count as sent: whether it can be trusted is the call's one check (src/calls/usage-check.ts). */
 function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return typeof value === "number" ? value : undefined;
 }
 
 /**
@@ -22,5 +23,8 @@ export function anthropicUsage(u: any, previous?: TokenUsage): Partial<TokenUsag
   }
   const output = count(u?.output_tokens);
   if (output !== undefined) out.outputTokens = output;
+  // Extended thinking, where reported: part of output_tokens (billed as output), recorded as reasoning.
+  const thinking = count(u?.output_tokens_details?.thinking_tokens);
+  if (thinking !== undefined) out.reasoningTokens = thinking;
   return out;
 }
