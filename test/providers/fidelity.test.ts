@@ -249,7 +249,10 @@ describe("what the caller gets (items 8, 9, 10)", () => {
   it("the Stream keeps its identity: its own properties, its iterator and what [Symbol.asyncIterator]() returns", async () => {
     const shape = async () => {
       const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
-      const own = Object.getOwnPropertyNames(stream).map((k) => [k, String((stream as any)[k])]);
+      const own = Object.getOwnPropertyNames(stream).map((k) => [
+        k,
+        k === "_request_id" ? "<id>" : String((stream as any)[k]),
+      ]);
       const protoIterator =
         stream[Symbol.asyncIterator] === Object.getPrototypeOf(stream)[Symbol.asyncIterator];
       const iterator = stream[Symbol.asyncIterator]();
@@ -305,10 +308,11 @@ describe("outcomes (items 11, 12)", () => {
     expect(instrumented).toEqual(bare);
     const events = await h.eventsSettled(1);
     expect(events).toHaveLength(1);
-    // openai 5's zod helper cannot read a zod 4 schema (the bare run fails too): then only the event is checked.
-    if (bare.parsed) expect(bare.parsed).toBe("object");
-    expect(events[0]).toMatchObject({ stream: true, usage: h.mock.requests[0]!.usage });
-    if (bare.parsed) expect(events[0]?.status).toBe("ok");
+    // openai 5's zod helper cannot read a zod 4 schema: the bare run fails too (the helper aborts the stream),
+    // and then only the single event is checked.
+    if ("error" in bare) return;
+    expect(bare.parsed).toBe("object");
+    expect(events[0]).toMatchObject({ status: "ok", stream: true, usage: h.mock.requests[0]!.usage });
   });
 });
 

@@ -10,57 +10,60 @@ import {
   type StreamObserver,
 } from "../../calls/index.js";
 import { log } from "../../log.js";
+import type { ResultObserver } from "./billable.js";
 import { isBodyObserved } from "./event-stream-body.js";
+import type { RequestSlot } from "./request-slot.js";
 
-/** How an adapter reads one billable method's results: the parsed body, or each stream item. */
-export interface ResultObserver extends StreamObserver {
-  /** A parsed non-stream result: report usage and model. */
-  onResult(result: any, call: Call): void;
-  /** `onItem` changes what the user sees (hides what costtrail asked for): stream events are written back. */
-  rewritesItems?: boolean;
-}
+export type { ResultObserver } from "./billable.js";
 
 /**
- * Observes the SDK's own APIPromise without replacing it: `parseResponse` is wrapped in place (it runs when
- * the user awaits, calls `withResponse()`, or an SDK helper chains `_thenUnwrap`), `responsePromise` reports
- * failures after retries (and a block: then the call is already recorded), and `asResponse()` alone reads
- * usage off a clone of a raw JSON response.
+ * Observes the SDK's own APIPromise without replacing it, for the request in `slot` (its call is started when
+ * the SDK resolves the options, after this promise is made: every hook looks the call up when it runs, and
+ * does nothing for a request that is not billable). `parseResponse` is wrapped in place (it runs when the user
+ * awaits, calls `withResponse()`, or an SDK helper chains `_thenUnwrap`), `responsePromise` reports failures
+ * after retries (and a block: then the call is already recorded), and `asResponse()` alone reads usage off a
+ * clone of a raw JSON response.
  *
  * Failures are read by a link in the promise's own chain — `responsePromise` becomes `responsePromise.then(…)`
- * of itself — never by a second reaction beside the SDK's: V8 builds an error's async stack frames by walking
- * a chain with one reaction per promise, so a side reaction would hide the caller's frames (issue 18 item 8).
+ * of itself, and the promises derived from it share that link — never by a second reaction beside the SDK's:
+ * V8 builds an error's async stack frames by walking a chain with one reaction per promise, so a side reaction
+ * would hide the caller's frames (issue 18 item 8).
  */
-export function observeApiPromise(promise: any, call: Call, observer: ResultObserver): void {
+export function observeApiPromise(promise: any, slot: RequestSlot): void {
   if (
     !promise ||
     typeof promise.parseResponse !== "function" ||
     typeof promise.responsePromise?.then !== "function"
   ) {
-    log.internalFailure("sdk-shape", new Error("unrecognised APIPromise shape; usage is not captured"));
-    finishCall(call, "ok");
+    log.warnOnce("sdk-shape:api-promise", "unrecognised APIPromise shape; usage is not captured");
     return;
   }
-  promise.responsePromise = promise.responsePromise.then(
+  const link = promise.responsePromise.then(
     (props: any) => {
-      call.httpStatus = props?.response?.status;
-      call.touched = true;
+      const call = slot.call;
+      if (call) {
+        call.httpStatus = props?.response?.status;
+        call.touched = true;
+      }
       return props;
     },
     (error: unknown) => {
-      failCall(call, error);
+      if (slot.call) failCall(slot.call, error);
       throw error;
     },
   );
+  promise.responsePromise = link;
   // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
   let observed = false;
   const observe = (result: any, props: any) => {
-    if (observed) return;
+    const call = slot.call;
+    if (observed || !call) return;
     observed = true;
     try {
       if (props?.options?.stream || isStream(result)) {
-        if (!isBodyObserved(call)) observeStream(result, call, observer);
+        if (!isBodyObserved(call)) observeStream(result, call, slot.observer!);
       } else {
-        observer.onResult(result, call);
+        slot.observer!.onResult(result, call);
         finishCall(call, "ok");
       }
     } catch (error) {
@@ -69,37 +72,42 @@ export function observeApiPromise(promise: any, call: Call, observer: ResultObse
     }
   };
   const readRaw = (response: Response) => {
-    if (observed) return;
+    const call = slot.call;
+    if (observed || !call) return;
     observed = true;
-    readRawResponse(response, call, observer);
+    readRawResponse(response, call, slot.observer!);
   };
-  hookPromise(promise, call, observe, readRaw);
+  hookPromise(promise, slot, link, observe, readRaw);
 }
 
 function hookPromise(
   promise: any,
-  call: Call,
+  slot: RequestSlot,
+  link: Promise<unknown>,
   observe: (result: any, props: any) => void,
   readRaw: (response: Response) => void,
 ): void {
   const parse = promise.parseResponse;
   if (typeof parse === "function") {
     promise.parseResponse = function (this: unknown, client: unknown, props: any) {
-      return Promise.resolve(Reflect.apply(parse, this, [client, props])).then(
+      const parsed = Reflect.apply(parse, this, [client, props]);
+      if (!slot.call) return parsed;
+      return Promise.resolve(parsed).then(
         (result) => {
           observe(result, props);
           return result;
         },
         (error: unknown) => {
-          failCall(call, error);
+          if (slot.call) failCall(slot.call, error);
           throw error;
         },
       );
     };
   }
-  // openai ≥ 7 gives each APIPromise its own `_thenUnwrap`, closing over the unwrapped parse, so the promise
-  // it derives (`parse()`, the stream helpers) never calls our `parseResponse`: observe the data before the
-  // transform, and hook the derived promise too (its failures, its own `_thenUnwrap` and `asResponse`).
+  // openai ≥ 7 gives each APIPromise its own `_thenUnwrap`, closing over the unwrapped parse and the original
+  // response promise, so the promise it derives (`parse()`, the stream helpers) never calls our `parseResponse`:
+  // observe the data before the transform, give the derived promise the same failure link, and hook it too
+  // (its own `_thenUnwrap` and `asResponse`).
   const thenUnwrap = promise._thenUnwrap;
   if (typeof thenUnwrap === "function") {
     Object.defineProperty(promise, "_thenUnwrap", {
@@ -113,9 +121,13 @@ function hookPromise(
                 return transform(data, props);
               }
             : transform;
-        const derived = Reflect.apply(thenUnwrap, this, [observing]);
+        const derived: any = Reflect.apply(thenUnwrap, this, [observing]);
         try {
-          if (derived && typeof derived === "object") hookPromise(derived, call, observe, readRaw);
+          if (derived && typeof derived === "object") {
+            if (derived.responsePromise !== link && typeof derived.responsePromise?.then === "function")
+              derived.responsePromise = link;
+            hookPromise(derived, slot, link, observe, readRaw);
+          }
         } catch (error) {
           log.internalFailure("sdk-shape", error);
         }
@@ -132,7 +144,8 @@ function hookPromise(
         return (Reflect.apply(asResponse, this, []) as Promise<Response>).then((response: Response) => {
           // withResponse() parses as well; only a bare asResponse() leaves the body to the user alone. A streamed
           // body is observed as the user reads it; a JSON one is read off a clone.
-          if (this.parsedPromise === undefined && !isBodyObserved(call)) readRaw(response.clone());
+          const call = slot.call;
+          if (call && this.parsedPromise === undefined && !isBodyObserved(call)) readRaw(response.clone());
           return response;
         });
       },

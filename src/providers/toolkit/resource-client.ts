@@ -1,12 +1,13 @@
 import type { CallStart } from "../../calls/index.js";
-import { type BillableRequest, billableTable, wrapMethodRequest, wrapRequest } from "./billable-request.js";
+import { type BillableRequest, billableTable, wrapRequest } from "./billable-request.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
 import { patchSdkClient } from "./sdk-client.js";
 
 /**
  * Patches one loaded build of an SDK shaped like `openai` and `@anthropic-ai/sdk` (Stainless): the client class,
- * its base error class by name. Billable requests are recognised by path where every request passes
- * (`methodRequest`, `request`); the per-attempt hooks (`prepareOptions`, `fetchWithTimeout`) are patched once.
+ * its base error class by name. Every request passes through `request` (its slot, its APIPromise); billable
+ * ones are recognised by path once the SDK has resolved their options, in `prepareOptions`, which with
+ * `fetchWithTimeout` makes the per-attempt hooks (sdk-client.ts).
  */
 export function patchResourceClient(
   label: string,
@@ -20,12 +21,6 @@ export function patchResourceClient(
   const table = billableTable(rows);
   const proto = Client.prototype;
   return [
-    patchMethod(
-      `${label} client.methodRequest`,
-      ownerOf(proto, "methodRequest"),
-      "methodRequest",
-      wrapMethodRequest(table, sdkError),
-    ),
     patchMethod(
       `${label} client.request`,
       ownerOf(proto, "request"),

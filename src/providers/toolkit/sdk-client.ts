@@ -1,19 +1,22 @@
 // The client class of the OpenAI and Anthropic SDKs (Stainless): two per-request hooks every request passes
 // through, patched once per client class.
 //
-// - `prepareOptions(options)`: awaited by `makeRequest` before every attempt, before the request is built; an
-//   error thrown there rejects the SDK's own APIPromise as it is, unretried (openai 5–7, @anthropic-ai/sdk
-//   0.30–1.x). The call's pending admission (a limit gate asking its store, or a block) is awaited there.
+// - `prepareOptions(options)`: awaited by `makeRequest` before every attempt, before the request is built, with
+//   the resolved options (method, path, body); an error thrown there rejects the SDK's own APIPromise as it is,
+//   unretried (openai 5–7, @anthropic-ai/sdk 0.30–1.x). A billable request's call starts there, on the first
+//   attempt, and its pending admission (a limit gate asking its store, or a block) is awaited there.
 // - `fetchWithTimeout(url, init, ms, controller)`: runs once per attempt of every request, priced or not. It
 //   strips `x-costtrail-*` headers at the last moment, whatever set them (request options, `defaultHeaders`,
 //   a raw `client.get`); for a call it counts attempts (retries make one event with `attempts > 1`) and
 //   observes a streamed response at its body (event-stream-body.ts).
 import { HEADER_PREFIX } from "../../annotations/headers.js";
-import { callOnThisPath, pendingAdmission } from "../../calls/index.js";
+import { pendingAdmission } from "../../calls/index.js";
 import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
+import { startBillableCall } from "./billable-request.js";
 import { observeEventStreamBody } from "./event-stream-body.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
+import { requestSlots } from "./request-slot.js";
 
 export function patchSdkClient(clientProto: object | undefined, label: string): Undo[] {
   return [
@@ -22,8 +25,9 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
       ownerOf(clientProto, "prepareOptions"),
       "prepareOptions",
       (original) =>
-        function prepareOptions(this: unknown) {
-          const call = callOnThisPath();
+        function prepareOptions(this: unknown, options: unknown) {
+          const slot = requestSlots.get();
+          const call = slot && startBillableCall(slot, this, options);
           const pending = call && pendingAdmission(call);
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           if (!pending) return Reflect.apply(original, this, arguments);
@@ -45,7 +49,7 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           controller: any,
         ): any {
           if (!getRuntime()?.config.forwardHeaders) stripHeaders(init?.headers);
-          const call = callOnThisPath();
+          const call = requestSlots.get()?.call;
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           if (!call) return Reflect.apply(original, this, arguments);
           // Only reached unadmitted when a subclass's prepareOptions skips ours: the call still waits here.
