@@ -83,7 +83,7 @@ export class Call {
     const checked = checkUsage(usage);
     if (checked) {
       usage = checked.trusted;
-      (this.usageIssues ??= []).push(...checked.issues);
+      this.usageIssues = [...(this.usageIssues ?? []), ...checked.issues];
       log.warnOnce(
         `usage-untrusted:${this.start.provider}`,
         `${this.start.provider} reported usage costtrail cannot trust (${checked.issues.join("; ")}); the ` +

@@ -20,27 +20,27 @@ function problemOf(value: unknown): string | undefined {
 /**
  * Checks what an adapter read off the provider's usage. Every number, and every number of a nested count map
  * (`serverToolCalls`), must be a finite non-negative integer up to MAX_USAGE_COUNT; strings and flags pass.
- * Returns undefined when all of it can be trusted (the hot path allocates nothing), else the part that can be
+ * Returns undefined when all of it can be trusted, else the part that can be
  * and a description of each count left out (`outputTokens: -5 (negative)`).
  */
 export function checkUsage(
   usage: Partial<TokenUsage>,
 ): { trusted: Partial<TokenUsage>; issues: string[] } | undefined {
-  let issues: string[] | undefined;
+  const issues: string[] = [];
   for (const key of Object.keys(usage) as (keyof TokenUsage)[]) {
     const value = usage[key];
     if (typeof value === "string" || typeof value === "boolean" || value === undefined) continue;
     if (value !== null && typeof value === "object") {
       for (const [inner, n] of Object.entries(value)) {
         const problem = n === undefined ? undefined : problemOf(n);
-        if (problem) (issues ??= []).push(`${key}.${inner}: ${String(n)} (${problem})`);
+        if (problem) issues.push(`${key}.${inner}: ${String(n)} (${problem})`);
       }
       continue;
     }
     const problem = problemOf(value);
-    if (problem) (issues ??= []).push(`${key}: ${String(value)} (${problem})`);
+    if (problem) issues.push(`${key}: ${String(value)} (${problem})`);
   }
-  if (!issues) return undefined;
+  if (issues.length === 0) return undefined;
   const trusted: Record<string, unknown> = {};
   for (const key of Object.keys(usage) as (keyof TokenUsage)[]) {
     const value = usage[key];
