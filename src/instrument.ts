@@ -1,9 +1,10 @@
-import { startReaper, stopReaper } from "./calls/index.js";
-import { resolveConfig, rootScope } from "./config.js";
+import { finishCallsAtExit, startReaper, stopReaper } from "./calls/index.js";
+import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
-import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { type LedgerSink, openLedger, registerExitHooks } from "./ledger/index.js";
+import { isPostgresUrl } from "./ledger/location.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
@@ -35,8 +36,11 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   // Everything that validates comes before anything that opens files.
   const logger = loggerOf(resolved);
   const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger });
+  // A Postgres URL is the fleet ledger (src/ledger/postgres, its own branch): never a SQLite file named after it.
   const ledger =
-    resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
+    resolved.ledger === false || isPostgresUrl(resolved.ledger)
+      ? undefined
+      : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
   storeKpiDefinitions(ledger?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
@@ -46,6 +50,8 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     ledger: resolved.ledger,
     ledgerDb: ledger?.db,
     onLimitAlert: resolved.onLimitAlert,
+    whenLedgerDown: resolved.limitsWhenLedgerDown,
+    reservationMaxAgeMs: resolved.reservationMaxAgeMs,
   });
   setRuntime({
     config: resolved,
@@ -54,8 +60,18 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     price: (event) => priceUsageEvent(pricer, event),
     ...(limits ? { limits } : {}),
   });
-  setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
+  // layer of every scope, with no use case of its own and nothing outside a scope (docs/concepts.md).
+  if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
+  else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
+  // Calls in flight when the process exits or is signalled are recorded (aborted, with their estimate) before
+  // the ledger drains: never silently dropped (docs/ledger.md, "Exit").
+  unregisterExit ??= registerExitHooks({
+    prepare: finishCallsAtExit,
+    drain: () => {},
+    finalReport: () => {},
+  });
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
@@ -87,6 +103,7 @@ function loggerOf(_config: ReturnType<typeof resolveConfig>): Logger {
 }
 
 let ready: Promise<void> = Promise.resolve();
+let unregisterExit: (() => void) | undefined;
 
 const handle: Instrumentation = {
   get ready() {
@@ -100,6 +117,8 @@ const handle: Instrumentation = {
     if (!runtime) return;
     unpatchProviders();
     stopReaper();
+    unregisterExit?.();
+    unregisterExit = undefined;
     setRuntime(undefined);
     await closeGate(runtime.limits);
     setRootScope(undefined);

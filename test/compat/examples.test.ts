@@ -337,8 +337,10 @@ describe("compatibility suite: example programs, bare and instrumented", () => {
   }
 });
 
+type CoreKey = "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens" | "reasoningTokens";
+
 /** The token counts both the mock and the event state (the mock's usage record has no extra dimensions). */
-function core(u: Partial<Record<keyof MockUsage, number>> | undefined) {
+function core(u: Pick<MockUsage, CoreKey> | undefined) {
   return {
     inputTokens: u?.inputTokens,
     outputTokens: u?.outputTokens,

@@ -2,7 +2,7 @@
 // messages.stream(), messages.parse(), the tool runners and beta.messages.* all post to (`?beta=true` is a query,
 // not a path). count_tokens, models, files are not billed: no event (docs/providers.md "Call paths").
 import type { BillableRequest } from "../toolkit/billable-request.js";
-import { estimateInput } from "../toolkit/text.js";
+import { estimateMessagesInput } from "./input-estimate.js";
 import { messagesObserver } from "./stream.js";
 
 const describeMessages: BillableRequest["describe"] = (_client, body) => ({
@@ -10,7 +10,7 @@ const describeMessages: BillableRequest["describe"] = (_client, body) => ({
   operation: "messages",
   requestModel: String(body.model ?? "unknown"),
   stream: body.stream === true,
-  estimateInputTokens: () => estimateInput([body.messages, body.system], undefined),
+  estimateInputTokens: () => estimateMessagesInput(body),
   maxOutputTokens: body.max_tokens,
 });
 

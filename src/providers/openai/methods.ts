@@ -4,6 +4,7 @@
 import type { Call } from "../../calls/index.js";
 import type { BillableRequest } from "../toolkit/billable-request.js";
 import { estimateInput } from "../toolkit/text.js";
+import { estimateChatInput, estimateResponsesInput } from "./input-estimate.js";
 import { chatObserver, chatObserverHidingUsage, responsesObserver } from "./stream.js";
 import { embeddingsUsage } from "./usage-embeddings.js";
 import { describeRequest } from "./utils.js";
@@ -17,7 +18,7 @@ export const OPENAI_REQUESTS: readonly BillableRequest[] = [
         "chat",
         client,
         body,
-        () => estimateInput([body.messages], body.messages, 3),
+        () => estimateChatInput(body),
         body.max_completion_tokens ?? body.max_tokens,
       ),
     // A stream reports usage only when asked: ask for it, and hide what the user did not ask for.
@@ -35,13 +36,7 @@ export const OPENAI_REQUESTS: readonly BillableRequest[] = [
     label: "responses",
     path: "/responses",
     describe: (client, body) =>
-      describeRequest(
-        "responses",
-        client,
-        body,
-        () => estimateInput([body.input, body.instructions], undefined),
-        body.max_output_tokens,
-      ),
+      describeRequest("responses", client, body, () => estimateResponsesInput(body), body.max_output_tokens),
     observer: responsesObserver,
   },
   {

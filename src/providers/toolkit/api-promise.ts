@@ -38,12 +38,19 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
     log.warnOnce("sdk-shape:api-promise", "unrecognised APIPromise shape; usage is not captured");
     return;
   }
+  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
+  let observed = false;
+  /** The promises derived from this one (`_thenUnwrap`): awaiting any of them parses the response too. */
+  const derived: any[] = [];
   const link = promise.responsePromise.then(
     (props: any) => {
       const call = slot.call;
       if (call) {
         call.httpStatus = props?.response?.status;
         call.touched = true;
+        // The response is here and nobody asked for it (a call never awaited, or awaited later): read a copy now,
+        // so the call finishes when its response arrives and nothing of it is kept (docs/providers.md).
+        if (!observed && !claimed(promise, derived) && props?.response) readRaw(props.response);
       }
       return props;
     },
@@ -53,8 +60,6 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
     },
   );
   promise.responsePromise = link;
-  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
-  let observed = false;
   const observe = (result: any, props: any) => {
     const call = slot.call;
     if (observed || !call) return;
@@ -71,13 +76,36 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
       finishCall(call, "ok");
     }
   };
+  /** Reads usage off a copy of the raw response; the user's own body stays unread. */
   const readRaw = (response: Response) => {
     const call = slot.call;
     if (observed || !call) return;
     observed = true;
-    readRawResponse(response, call, slot.observer!);
+    let copy: Response;
+    try {
+      copy = response.clone();
+    } catch (error) {
+      log.internalFailure("raw-response", error);
+      finishCall(call, "ok");
+      return;
+    }
+    void readRawResponse(copy, call, slot.observer!);
   };
-  hookPromise(promise, slot, link, observe, readRaw);
+  hookPromise(promise, slot, link, observe, readRaw, derived);
+}
+
+/** APIPromises whose raw response the user asked for (`asResponse()`): its body is theirs to read or cancel. */
+const rawAsked = new WeakSet<object>();
+
+/**
+ * Has somebody asked for the response (awaited it, `.then`, `withResponse()`, `asResponse()`, a derived
+ * promise)? Then it is observed as they read it, and never copied (a copy would keep the connection open
+ * after they cancel the body).
+ */
+function claimed(promise: any, derived: readonly any[]): boolean {
+  if (promise.parsedPromise !== undefined || rawAsked.has(promise)) return true;
+  for (const d of derived) if (d.parsedPromise !== undefined || rawAsked.has(d)) return true;
+  return false;
 }
 
 function hookPromise(
@@ -86,6 +114,7 @@ function hookPromise(
   link: Promise<unknown>,
   observe: (result: any, props: any) => void,
   readRaw: (response: Response) => void,
+  derived: any[],
 ): void {
   const parse = promise.parseResponse;
   if (typeof parse === "function") {
@@ -121,17 +150,18 @@ function hookPromise(
                 return transform(data, props);
               }
             : transform;
-        const derived: any = Reflect.apply(thenUnwrap, this, [observing]);
+        const next: any = Reflect.apply(thenUnwrap, this, [observing]);
         try {
-          if (derived && typeof derived === "object") {
-            if (derived.responsePromise !== link && typeof derived.responsePromise?.then === "function")
-              derived.responsePromise = link;
-            hookPromise(derived, slot, link, observe, readRaw);
+          if (next && typeof next === "object") {
+            if (next.responsePromise !== link && typeof next.responsePromise?.then === "function")
+              next.responsePromise = link;
+            derived.push(next);
+            hookPromise(next, slot, link, observe, readRaw, derived);
           }
         } catch (error) {
           log.internalFailure("sdk-shape", error);
         }
-        return derived;
+        return next;
       },
     });
   }
@@ -141,11 +171,12 @@ function hookPromise(
       configurable: true,
       writable: true,
       value: function (this: any) {
+        rawAsked.add(this);
         return (Reflect.apply(asResponse, this, []) as Promise<Response>).then((response: Response) => {
           // withResponse() parses as well; only a bare asResponse() leaves the body to the user alone. A streamed
-          // body is observed as the user reads it; a JSON one is read off a clone.
+          // body is observed as the user reads it; a JSON one is read off a copy.
           const call = slot.call;
-          if (call && this.parsedPromise === undefined && !isBodyObserved(call)) readRaw(response.clone());
+          if (call && this.parsedPromise === undefined && !isBodyObserved(call)) readRaw(response);
           return response;
         });
       },
@@ -173,8 +204,15 @@ function observeStream(stream: any, call: Call, observer: StreamObserver): void 
 }
 
 async function readRawResponse(response: Response, call: Call, observer: ResultObserver): Promise<void> {
+  let text: string;
   try {
-    const text = await response.text();
+    text = await response.text();
+  } catch (error) {
+    // The body never arrived whole (aborted, connection lost): the call failed, as the user's own read would.
+    failCall(call, error);
+    return;
+  }
+  try {
     if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       for (const line of text.split("\n")) {
         if (!line.startsWith("data:")) continue;

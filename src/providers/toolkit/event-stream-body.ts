@@ -38,11 +38,14 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
   if (!observer || !response?.ok || !response.body) return;
   const type = response.headers?.get?.("content-type") ?? "";
   if (!String(type).includes("text/event-stream")) return;
-  const source: ReadableStream<Uint8Array> = response.body;
+  // The Response's own body as it is when first read: a copy made before (`clone()`, for a call nobody awaited;
+  // see api-promise.ts) leaves it one branch of a tee.
+  const ownBody = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(response), "body")?.get;
+  if (!ownBody) return;
   let observed: ReadableStream<Uint8Array> | undefined;
   const state = { complete: false };
   const body = () => {
-    observed ??= observedBody(source, call, observer, signal, state);
+    observed ??= observedBody(() => ownBody.call(response), call, observer, signal, state);
     return observed;
   };
   Object.defineProperty(response, "body", { configurable: true, get: body });
@@ -68,13 +71,14 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
 }
 
 function observedBody(
-  source: ReadableStream<Uint8Array>,
+  source: () => ReadableStream<Uint8Array>,
   call: Call,
   observer: StreamObserver & { rewrites?: boolean },
   signal: AbortSignal | undefined,
   state: { complete: boolean },
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  // Taken at the first read, not before: until then the Response's own body stays unlocked (clone() works).
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   /** Received text not yet split into events. */
@@ -148,6 +152,7 @@ function observedBody(
           }
           let result: ReadableStreamReadResult<Uint8Array>;
           try {
+            reader ??= source().getReader();
             result = await reader.read();
           } catch (error) {
             if (state.complete || signal?.aborted) settle("aborted");
@@ -168,7 +173,7 @@ function observedBody(
       },
       cancel(reason) {
         settle("aborted", "StreamClosedEarly");
-        return reader.cancel(reason);
+        return reader ? reader.cancel(reason) : source().cancel(reason);
       },
     },
     // Nothing is read ahead of the reader: an event is observed when it is handed on.
