@@ -4,6 +4,8 @@ import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
 import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { ledgerLocation } from "./ledger/location.js";
+import { PostgresLedgerSink } from "./ledger/postgres/sink.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
@@ -38,13 +40,17 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   const ledger =
     resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
-  storeKpiDefinitions(ledger?.db, resolved.kpis);
+  const sqlite = ledger instanceof PostgresLedgerSink ? undefined : ledger;
+  if (ledger instanceof PostgresLedgerSink) ledger.defineKpis(resolved.kpis);
+  else storeKpiDefinitions(sqlite?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
     limits: resolved.limits,
-    ledger: resolved.ledger,
-    ledgerDb: ledger?.db,
+    // A Postgres ledger's fleet-wide limit gate is src/limits' own (docs/fleet.md); until it is there, limits
+    // configured with a Postgres ledger are enforced per process, in memory, never against a file named "postgres:".
+    ledger: ledger instanceof PostgresLedgerSink ? false : resolved.ledger,
+    ledgerDb: sqlite?.db,
     onLimitAlert: resolved.onLimitAlert,
   });
   setRuntime({
@@ -63,10 +69,26 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   return handle;
 }
 
-/** One ledger per path: a second `instrument()` with the same path keeps writing through the same sink. */
-function ledgerFor(path: string, previous: Sink[] | undefined, logger: Logger): LedgerSink {
-  const same = previous?.find((s): s is LedgerSink => s.name === "ledger" && (s as LedgerSink).path === path);
-  return same ?? openLedger(path, { logger });
+/**
+ * One ledger per location: a second `instrument()` with the same path or URL keeps writing through the same
+ * sink. A `postgres://` URL is the fleet ledger (docs/fleet.md); anything else is a SQLite file.
+ */
+function ledgerFor(
+  value: string,
+  previous: Sink[] | undefined,
+  logger: Logger,
+): LedgerSink | PostgresLedgerSink {
+  const location = ledgerLocation(value);
+  if (location.kind === "postgres") {
+    const same = previous?.find(
+      (s): s is PostgresLedgerSink => s instanceof PostgresLedgerSink && s.url === location.url,
+    );
+    return same ?? new PostgresLedgerSink(location.url, { logger });
+  }
+  const same = previous?.find(
+    (s): s is LedgerSink => s.name === "ledger" && (s as LedgerSink).path === location.path,
+  );
+  return same ?? openLedger(location.path, { logger });
 }
 
 /** Closes a limit gate (sync or async); its failure is logged, never thrown at the caller. */

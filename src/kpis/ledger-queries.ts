@@ -3,7 +3,7 @@
 import type { Database } from "better-sqlite3";
 import type { KpiDefinition, KpiGoalOp, KpiKind } from "../types.js";
 
-const UPSERT_DEFINITION = `
+export const UPSERT_KPI_DEFINITION = `
 INSERT INTO kpi_definitions (use_case_name, name, kind, goal_op, goal_value, roi, description, updated_ms)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (use_case_name, name) DO UPDATE SET
@@ -12,7 +12,7 @@ ON CONFLICT (use_case_name, name) DO UPDATE SET
 
 /** Stores (or replaces) definitions, so the CLI and dashboard know each KPI's kind, goal and ROI role. */
 export function upsertKpiDefinitions(db: Database, defs: readonly KpiDefinition[], nowMs: number): void {
-  const upsert = db.prepare(UPSERT_DEFINITION);
+  const upsert = db.prepare(UPSERT_KPI_DEFINITION);
   db.transaction(() => {
     for (const d of defs) {
       upsert.run(

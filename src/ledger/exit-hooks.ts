@@ -1,5 +1,7 @@
 /** What a sink does at process exit. Both must be synchronous: `exit` and a re-raised signal allow no async work. */
 export interface ExitParticipant {
+  /** When the event loop runs dry: asynchronous work may start (and keeps the process alive). Default: drain. */
+  beforeExit?(): void;
   /** Write what is buffered. */
   drain(): void;
   /** Last chance to report what could not be written (the process is going away). */
@@ -21,7 +23,7 @@ interface Registry {
 // else handles the signal" and nobody would re-raise it.
 const REGISTRY = Symbol.for("costtrail.ledger.exitHooks");
 
-function each(registry: Registry, step: keyof ExitParticipant): void {
+function each(registry: Registry, step: "drain" | "finalReport"): void {
   for (const p of registry.participants) {
     try {
       p[step]();
@@ -34,7 +36,16 @@ function each(registry: Registry, step: keyof ExitParticipant): void {
 function createRegistry(): Registry {
   const registry: Registry = {
     participants: new Set(),
-    onBeforeExit: () => each(registry, "drain"),
+    onBeforeExit: () => {
+      for (const p of registry.participants) {
+        try {
+          if (p.beforeExit) p.beforeExit();
+          else p.drain();
+        } catch {
+          // As in each().
+        }
+      }
+    },
     onExit: () => {
       each(registry, "drain");
       each(registry, "finalReport");
