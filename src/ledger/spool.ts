@@ -17,6 +17,12 @@ import type { PendingKpi } from "./kpi-writer.js";
 
 /** Where spool files go by default, one sub-folder per ledger (see `spoolDirFor`). */
 export const DEFAULT_SPOOL_ROOT = ".costtrail/spool";
+/** Overrides DEFAULT_SPOOL_ROOT: a container puts the spool on a volume that outlives it (docs/fleet.md). */
+export const SPOOL_DIR_ENV = "COSTTRAIL_SPOOL_DIR";
+
+export function spoolRoot(): string {
+  return process.env[SPOOL_DIR_ENV]?.trim() || DEFAULT_SPOOL_ROOT;
+}
 
 /** What one spool file holds. */
 export interface SpooledBatch {

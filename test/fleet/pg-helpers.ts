@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -82,6 +82,9 @@ function asPostgres(cmd: string, args: string[]): string {
   return execFileSync(argv[0]!, argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** A role on the throwaway server that must log in with this password (scram-sha-256); every other role is trusted. */
+export const PASSWORD_ROLE = { user: "ct_secret_user", password: "right-Pa55word" };
+
 export interface ThrowawayServer {
   /** postgres://postgres@127.0.0.1:<port> (no database). */
   server: () => string;
@@ -126,7 +129,14 @@ export function throwawayServer(): ThrowawayServer {
       "UTF8",
       "--no-sync",
     ]);
+    writeFileSync(
+      join(data, "pg_hba.conf"),
+      `local all all trust\nhost all ${PASSWORD_ROLE.user} 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n`,
+    );
     handle.start();
+    await admin(handle.server(), (c) =>
+      c.query(`CREATE ROLE ${PASSWORD_ROLE.user} LOGIN SUPERUSER PASSWORD '${PASSWORD_ROLE.password}'`),
+    );
   }, 60_000);
   afterAll(() => {
     try {

@@ -34,6 +34,9 @@ export async function createPool(url: string, options: PoolOptions = {}): Promis
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash the app.
   pool.on("error", (error) => options.onIdleError?.(describePgError(error)));
+  // A checked-out client can also be told the server is going away between two queries (FATAL 57P01, then
+  // the socket closes): the query in flight fails on its own, the client's 'error' event must not crash.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 

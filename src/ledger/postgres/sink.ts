@@ -7,7 +7,7 @@ import { type PendingEvent, toPendingEvent } from "../event-row.js";
 import { registerExitHooks } from "../exit-hooks.js";
 import { type PendingKpi, toPendingKpi } from "../kpi-writer.js";
 import { maskSecrets } from "../location.js";
-import { DEFAULT_SPOOL_ROOT, Spool } from "../spool.js";
+import { Spool, spoolRoot } from "../spool.js";
 import { createPool, describePgError, isDataError } from "./pool.js";
 import { migratePostgres } from "./schema.js";
 import { writePgBatch } from "./writer.js";
@@ -20,7 +20,7 @@ export interface PostgresLedgerOptions {
   batchSize?: number;
   /** How long a write may wait so that events arriving together share one INSERT. */
   drainDelayMs?: number;
-  /** Folder of spool folders (one per ledger): default `.costtrail/spool` under the working directory. */
+  /** Folder of spool folders (one per ledger): default `COSTTRAIL_SPOOL_DIR`, else `.costtrail/spool` (working directory). */
   spoolRoot?: string;
   /** This process's spool may hold this many bytes; past it, batches are dropped and counted. Default 1 GiB. */
   maxSpoolBytes?: number;
@@ -150,7 +150,7 @@ export class PostgresLedgerSink implements Sink {
     this.#drainDelayMs = options.drainDelayMs ?? DEFAULT_DRAIN_DELAY_MS;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.spool = new Spool(
-      spoolDirFor(options.spoolRoot ?? DEFAULT_SPOOL_ROOT, url),
+      spoolDirFor(options.spoolRoot ?? spoolRoot(), url),
       options.maxSpoolBytes ?? DEFAULT_MAX_SPOOL_BYTES,
     );
     if (options.installExitHooks ?? true) {
@@ -217,8 +217,12 @@ export class PostgresLedgerSink implements Sink {
    */
   async flush(): Promise<void> {
     this.#cancelTimer();
-    // A run in progress may have taken its batch before the latest writes: run until nothing is left.
-    for (let i = 0; i < 1_000 && (this.#running || this.#buffered() > 0); i++) {
+    await this.#running;
+    // One pass that tries the server now, backoff or not: writes memory and replays the spool …
+    this.#kick(true);
+    await this.#running;
+    // … then whatever was written meanwhile (a pass with the server down spools it, so this ends).
+    for (let i = 0; i < 100 && this.#buffered() > 0; i++) {
       this.#kick(true);
       await this.#running;
     }
