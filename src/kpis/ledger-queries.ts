@@ -1,6 +1,7 @@
 // Every SQL statement of src/kpis, in plain portable SQL (no SQLite-only functions), so the Postgres ledger
 // can run the same text through its own connection.
 import type { Database } from "better-sqlite3";
+import { hasTable } from "../ledger/reader.js";
 import type { KpiDefinition, KpiGoalOp, KpiKind } from "../types.js";
 
 export const UPSERT_KPI_DEFINITION = `
@@ -172,10 +173,7 @@ function groupValue(v: unknown): string | number | null {
 
 /** Whether the ledger has the KPI tables (a file written before migration 3, opened read-only, has not). */
 export function hasKpiTables(db: Database): boolean {
-  return (
-    db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kpis'").pluck().get() ===
-    1
-  );
+  return hasTable(db, "kpis");
 }
 
 /** Each instance's cost in the range, per use case, cheapest first (for percentiles). */

@@ -295,3 +295,69 @@ export async function migratePostgres(
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
   }
 }
+
+/** What `migratePostgresSync` needs: one statement at a time, answered synchronously (sync-connection.ts). */
+export interface SyncQueryable {
+  query(sql: string, params?: readonly (string | number)[]): { rows: unknown[][] };
+}
+
+function syncVersion(db: SyncQueryable): number {
+  const [exists] = db.query("SELECT to_regclass($1) IS NOT NULL", [VERSION_TABLE]).rows;
+  if (!exists?.[0]) return 0;
+  const [row] = db.query(`SELECT coalesce(max(version), 0)::int FROM ${VERSION_TABLE}`).rows;
+  return Number(row?.[0] ?? 0);
+}
+
+/** The applied version, through a synchronous connection (the CLI's). */
+export function pgSchemaVersionSync(db: SyncQueryable): number {
+  return syncVersion(db);
+}
+
+/** `migratePostgres` for the CLI's synchronous connection: the same lock, order and version table. */
+export function migratePostgresSync(
+  db: SyncQueryable,
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+): { from: number; to: number; applied: number[] } {
+  const target = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  const seen = syncVersion(db);
+  if (seen >= target) return { from: seen, to: seen, applied: [] };
+  db.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+  try {
+    db.query(
+      `CREATE TABLE IF NOT EXISTS ${VERSION_TABLE} (
+         version     INTEGER PRIMARY KEY,
+         description TEXT NOT NULL,
+         applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const from = syncVersion(db);
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= from) continue;
+      db.query("BEGIN");
+      try {
+        db.query(m.sql);
+        db.query(`INSERT INTO ${VERSION_TABLE} (version, description) VALUES ($1, $2)`, [
+          m.version,
+          m.description,
+        ]);
+        db.query("COMMIT");
+      } catch (error) {
+        try {
+          db.query("ROLLBACK");
+        } catch {
+          // Connection gone: the server rolled back.
+        }
+        throw error;
+      }
+      applied.push(m.version);
+    }
+    return { from, to: Math.max(from, target), applied };
+  } finally {
+    try {
+      db.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    } catch {
+      // The session ends with the command, and its lock with it.
+    }
+  }
+}
