@@ -20,6 +20,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { default as OpenAIClass } from "openai";
 import { openDatabase, openLedger, openLedgerReadonly, report } from "../src/ledger/index.js";
+import type { LimitHold } from "../src/limits/gate.js";
 import { LimitEngine, parseLimits } from "../src/limits/index.js";
 import { startDashboard } from "../src/server/index.js";
 import type { SinkRecord } from "../src/types.js";
@@ -210,7 +211,7 @@ console.error("limit gate …");
   const n = size(1_000, 4_000, 10_000);
   const run = () => {
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) engine.reserve(request)?.settle(1_000);
+    for (let i = 0; i < n; i++) (engine.reserve(request) as LimitHold | undefined)?.settle(1_000);
     return Number(process.hrtime.bigint() - t0) / 1e3 / n;
   };
   run();

@@ -1,6 +1,6 @@
 import { basename, extname } from "node:path";
 import { z } from "zod";
-import { parseScopeAnnotations } from "./annotations/schema.js";
+import { isEmptyScope, parseScopeAnnotations } from "./annotations/schema.js";
 import { ConfigError } from "./errors.js";
 import { parseKpiDefinitions } from "./kpis/definitions.js";
 import { isPostgresUrl, LEDGER_ENV, maskSecrets } from "./ledger/location.js";
@@ -51,6 +51,13 @@ const configSchema = z.strictObject(
       .min(1_000, "must be at least 1000 (one second)")
       .max(2 ** 31 - 1, "must be at most 2147483647 (about 24.8 days)")
       .optional(),
+    limitsWhenLedgerDown: z.enum(["allow", "block"], { error: 'must be "allow" or "block"' }).optional(),
+    reservationMaxAgeMs: z
+      .number({ error: "must be a number of milliseconds" })
+      .int("must be a whole number of milliseconds")
+      .min(1_000, "must be at least 1000 (one second)")
+      .max(2 ** 31 - 1, "must be at most 2147483647 (about 24.8 days)")
+      .optional(),
     logger: z
       .custom<Logger>(
         (v) => !!v && isFunction((v as Logger).warn) && isFunction((v as Logger).error),
@@ -76,6 +83,10 @@ export interface ResolvedConfig {
   forwardHeaders: boolean;
   /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */
   abandonedCallTimeoutMs: number;
+  /** What a limit check does when the ledger holding the limits cannot be reached (docs/limits.md). */
+  limitsWhenLedgerDown: "allow" | "block";
+  /** The longest a limit reservation counts (docs/limits.md, "Reservations are leases"). */
+  reservationMaxAgeMs: number;
   logger: Logger | undefined;
 }
 
@@ -113,6 +124,18 @@ function ledgerFromEnv(): string | undefined {
  */
 export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * A limit check that cannot reach the ledger lets the call through by default: costtrail never breaks the app's
+ * call for its own outage (docs/limits.md, "When the ledger is down"); the cost is counted once it is back.
+ */
+export const DEFAULT_LIMITS_WHEN_LEDGER_DOWN = "allow";
+
+/**
+ * The longest a reservation counts: 5 minutes, shorter than the abandoned-call timeout, so a stream nobody
+ * reads stops holding its limit's budget long before it is reaped (docs/limits.md, "Reservations are leases").
+ */
+export const DEFAULT_RESERVATION_MAX_AGE_MS = 5 * 60_000;
+
 /** Validates `instrument()`'s config; a bad key throws `ConfigError` (or `AnnotationError` for `defaults`). */
 export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConfig {
   const result = configSchema.safeParse(input ?? {});
@@ -136,6 +159,8 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
     kpis: parseKpiDefinitions(c.kpis ?? []),
     forwardHeaders: c.forwardHeaders ?? false,
     abandonedCallTimeoutMs: c.abandonedCallTimeoutMs ?? DEFAULT_ABANDONED_CALL_TIMEOUT_MS,
+    limitsWhenLedgerDown: c.limitsWhenLedgerDown ?? DEFAULT_LIMITS_WHEN_LEDGER_DOWN,
+    reservationMaxAgeMs: c.reservationMaxAgeMs ?? DEFAULT_RESERVATION_MAX_AGE_MS,
     logger: c.logger,
   };
 }
@@ -146,4 +171,9 @@ export function rootScope(defaults: ScopeAnnotations): ScopeAnnotations {
   const entry = process.argv[1];
   const name = entry ? basename(entry, extname(entry)) : "node";
   return { ...defaults, useCaseName: name || "node" };
+}
+
+/** With `globalInstrumentation: false`: `defaults` as they are (no entry-script use case), or none when empty. */
+export function defaultsLayer(defaults: ScopeAnnotations): ScopeAnnotations | undefined {
+  return isEmptyScope(defaults) ? undefined : defaults;
 }

@@ -1,9 +1,9 @@
-import { startReaper, stopReaper } from "./calls/index.js";
-import { resolveConfig, rootScope } from "./config.js";
+import { finishCallsAtExit, startReaper, stopReaper } from "./calls/index.js";
+import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
-import { type LedgerSink, openLedger } from "./ledger/index.js";
+import { type LedgerSink, openLedger, registerExitHooks } from "./ledger/index.js";
 import { ledgerLocation } from "./ledger/location.js";
 import { PostgresLedgerSink } from "./ledger/postgres/sink.js";
 import type { LimitGate } from "./limits/gate.js";
@@ -47,11 +47,12 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
     limits: resolved.limits,
-    // A Postgres ledger's fleet-wide limit gate is src/limits' own (docs/fleet.md); until it is there, limits
-    // configured with a Postgres ledger are enforced per process, in memory, never against a file named "postgres:".
-    ledger: ledger instanceof PostgresLedgerSink ? false : resolved.ledger,
+    // A Postgres URL gets the fleet-wide gate (src/limits/postgres), on its own pool.
+    ledger: resolved.ledger,
     ledgerDb: sqlite?.db,
     onLimitAlert: resolved.onLimitAlert,
+    whenLedgerDown: resolved.limitsWhenLedgerDown,
+    reservationMaxAgeMs: resolved.reservationMaxAgeMs,
   });
   setRuntime({
     config: resolved,
@@ -60,8 +61,18 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     price: (event) => priceUsageEvent(pricer, event),
     ...(limits ? { limits } : {}),
   });
-  setRootScope(resolved.globalInstrumentation ? rootScope(resolved.defaults) : undefined);
+  // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
+  // layer of every scope, with no use case of its own and nothing outside a scope (docs/concepts.md).
+  if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
+  else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
+  // Calls in flight when the process exits or is signalled are recorded (aborted, with their estimate) before
+  // the ledger drains: never silently dropped (docs/ledger.md, "Exit").
+  unregisterExit ??= registerExitHooks({
+    prepare: finishCallsAtExit,
+    drain: () => {},
+    finalReport: () => {},
+  });
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
@@ -109,6 +120,7 @@ function loggerOf(_config: ReturnType<typeof resolveConfig>): Logger {
 }
 
 let ready: Promise<void> = Promise.resolve();
+let unregisterExit: (() => void) | undefined;
 
 const handle: Instrumentation = {
   get ready() {
@@ -122,6 +134,8 @@ const handle: Instrumentation = {
     if (!runtime) return;
     unpatchProviders();
     stopReaper();
+    unregisterExit?.();
+    unregisterExit = undefined;
     setRuntime(undefined);
     await closeGate(runtime.limits);
     setRootScope(undefined);

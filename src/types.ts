@@ -43,7 +43,7 @@ export interface TokenUsage {
   imageInputTokens?: number;
   /** Server-side tool calls the provider bills per call, by kind. */
   serverToolCalls?: ServerToolCalls;
-  /** The service tier the provider says it served ("default", "flex", "priority", "batch", …), not the one asked for. */
+  /** The service tier the provider says it served ("flex", "priority", "batch", …), not the one asked for; absent = standard. */
   serviceTier?: string;
   /** Billed through a batch API (50% on most providers). */
   batch?: boolean;
@@ -228,6 +228,18 @@ export interface InstrumentConfig {
    * Default 600000 (10 minutes, the OpenAI and Anthropic SDKs' default request timeout); at least 1000.
    */
   abandonedCallTimeoutMs?: number;
+  /**
+   * When the ledger holding the limits cannot be reached in time as a call is checked (a Postgres server is down,
+   * another process holds a SQLite file's write lock): `"allow"` lets the call through and counts its cost once
+   * the ledger is back; `"block"` refuses calls under a block limit with `LimitExceededError`. Said once per
+   * outage. Default `"allow"` (docs/limits.md).
+   */
+  limitsWhenLedgerDown?: "allow" | "block";
+  /**
+   * The longest a spending-limit reservation counts, however long its call runs: past it, the reservation
+   * lapses (the call's real cost is still added when it ends). Default 300000 (5 minutes); at least 1000.
+   */
+  reservationMaxAgeMs?: number;
   logger?: Logger;
 }
 

@@ -44,7 +44,7 @@ function endReservation(call: Call, event: UsageEvent): void {
       hold.release();
       return;
     }
-    for (const id of hold.settle(event.costMicros)) {
+    for (const id of hold.settle(event.costMicros, event.costNanos)) {
       if (!event.limitsExceeded.includes(id)) event.limitsExceeded.push(id);
     }
   } catch (error) {

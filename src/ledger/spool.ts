@@ -1,221 +1,186 @@
-import { randomBytes } from "node:crypto";
 import {
-  closeSync,
-  fsyncSync,
+  appendFileSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   statSync,
-  writeSync,
+  unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { PendingEvent } from "./event-row.js";
-import type { PendingKpi } from "./kpi-writer.js";
-
-/** Where spool files go by default, one sub-folder per ledger (see `spoolDirFor`). */
-export const DEFAULT_SPOOL_ROOT = ".costtrail/spool";
-/** Overrides DEFAULT_SPOOL_ROOT: a container puts the spool on a volume that outlives it (docs/fleet.md). */
-export const SPOOL_DIR_ENV = "COSTTRAIL_SPOOL_DIR";
-
-export function spoolRoot(): string {
-  return process.env[SPOOL_DIR_ENV]?.trim() || DEFAULT_SPOOL_ROOT;
-}
-
-/** What one spool file holds. */
-export interface SpooledBatch {
-  events: PendingEvent[];
-  kpis: PendingKpi[];
-  /** Lines that could not be read back: the last line of a file whose process died while writing it. */
-  torn: number;
-}
-
-/** A spool file this process has claimed for replay (renamed to its own name, so no other process takes it). */
-export interface ClaimedFile {
-  readonly path: string;
-}
-
-// A file's name starts with its owner's pid: `<pid>.<ms>.<random>.<state>`. States: `spool` (the owner
-// appends to it), `claimed` (the owner replays it), `rejected` (the ledger refused it as data; kept for a
-// person, never replayed).
-const NAME = /^(\d+)\.\d+\.[0-9a-f]+\.(spool|claimed|rejected)$/;
-/** A file is closed and a new one started past this size, so replay reads bounded files. */
-const ROTATE_BYTES = 32 * 1024 * 1024;
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, run by someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** bigint (a KPI's nano-units) as a string: the Postgres writer passes either form for an int8. */
-const encode = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
+import { threadId } from "node:worker_threads";
 
 /**
- * A durable local spool: batches the ledger could not take are appended (and fsynced) to a file of this
- * process, and replayed later by this process, or, if it died, by the next one that claims its files.
- * Claims are atomic renames, so two processes never replay one file. Synchronous on purpose: it also runs
- * in `process.on("exit")`, where nothing asynchronous completes (docs/fleet.md).
+ * An append-only overflow file for records a ledger cannot take right now (locked, down, overloaded), replayed
+ * later. See docs/ledger.md ("Spill and replay").
+ *
+ * A spool is a directory of segment files, one writer (process + thread) per segment, one JSON record per line.
+ * `append` writes whole lines with one `appendFileSync` (the process may be killed right after: what was
+ * appended survives, a torn last line is skipped on replay). `drain` hands each segment's records to the writer,
+ * deduplicated by id, and deletes the segment only once the writer returned: a crash in between replays it again,
+ * which is harmless because the ledgers ignore an id they already hold (idempotent by event id).
  */
-export class Spool {
+export interface SpoolOptions<T> {
+  /** The record's identity: replay keeps the first record per id. */
+  idOf: (record: T) => string;
+  /** Start a new segment past this size (bytes). Default 16 MiB. */
+  segmentBytes?: number;
+  /** Segments of other writers younger than this (ms since last append) are left to them. Default 5 s. */
+  foreignQuietMs?: number;
+}
+
+const SEGMENT_SUFFIX = ".jsonl";
+const CLAIMED_SUFFIX = ".draining";
+
+export class Spool<T> {
   readonly dir: string;
-  readonly #maxBytes: number;
-  #fd: number | undefined;
-  #file: string | undefined;
-  #fileBytes = 0;
-  /** Bytes this process appended and has not yet replayed: its share of the cap. */
-  #ownBytes = 0;
+  readonly #idOf: (record: T) => string;
+  readonly #segmentBytes: number;
+  readonly #foreignQuietMs: number;
+  /** This writer's segment-name prefix: other processes' (and threads') segments never share it. */
+  readonly #prefix = `seg-${process.pid}-${threadId}-`;
+  /** Segments of this process: its other threads only append to a segment they have just created (see
+   * `segmentBytes: 0`) or hand over before this one drains, so they are safe to replay at once. */
+  readonly #processPrefix = `seg-${process.pid}-`;
+  #current: string | undefined;
+  #currentBytes = 0;
+  #counter = 0;
 
-  constructor(dir: string, maxBytes: number) {
+  constructor(dir: string, options: SpoolOptions<T>) {
     this.dir = dir;
-    this.#maxBytes = maxBytes;
+    this.#idOf = options.idOf;
+    this.#segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
+    this.#foreignQuietMs = options.foreignQuietMs ?? 5_000;
   }
 
-  /**
-   * Appends a batch and makes it durable. Returns false (writing nothing) when the cap would be passed; throws
-   * when the disk refuses. Each record is one line, so a crash mid-write loses at most the line being written.
-   */
-  append(events: readonly PendingEvent[], kpis: readonly PendingKpi[]): boolean {
-    if (events.length === 0 && kpis.length === 0) return true;
+  /** Appends the records (synchronously, one write). Throws when the directory cannot be written. */
+  append(records: readonly T[]): void {
+    if (records.length === 0) return;
     let text = "";
-    for (const e of events) text += `${JSON.stringify({ e }, encode)}\n`;
-    for (const k of kpis) text += `${JSON.stringify({ k }, encode)}\n`;
-    const bytes = Buffer.byteLength(text);
-    if (this.#ownBytes + bytes > this.#maxBytes) return false;
-    if (this.#fd === undefined || this.#fileBytes + bytes > ROTATE_BYTES) this.#openNew();
-    writeSync(this.#fd!, text);
-    fsyncSync(this.#fd!);
-    this.#fileBytes += bytes;
-    this.#ownBytes += bytes;
-    return true;
+    for (const r of records) text += `${JSON.stringify(r)}\n`;
+    if (this.#current === undefined || this.#currentBytes >= this.#segmentBytes) this.#rotate();
+    appendFileSync(this.#current!, text);
+    this.#currentBytes += text.length;
   }
 
-  /** Sets a batch aside that the ledger refuses as data: kept on disk for a person, never replayed. */
-  reject(events: readonly PendingEvent[], kpis: readonly PendingKpi[]): string {
-    const path = join(this.dir, this.#name("rejected"));
-    mkdirSync(this.dir, { recursive: true });
-    const fd = openSync(path, "a", 0o600);
+  /** True when any segment waits to be replayed (cheap: one readdir). */
+  hasRecords(): boolean {
     try {
-      for (const e of events) writeSync(fd, `${JSON.stringify({ e }, encode)}\n`);
-      for (const k of kpis) writeSync(fd, `${JSON.stringify({ k }, encode)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      return readdirSync(this.dir).some((f) => f.endsWith(SEGMENT_SUFFIX) || f.endsWith(CLAIMED_SUFFIX));
+    } catch {
+      return false;
     }
-    return path;
-  }
-
-  /** Whether any file waits for replay: this process's, or one left by a process that is gone. */
-  hasPending(): boolean {
-    return this.#replayable().length > 0;
   }
 
   /**
-   * Takes every file to replay: this process's own (the current file is closed; later appends start a new
-   * one) and those of processes that are gone. Each is renamed to this process's name first; a rename that
-   * fails means another process claimed it.
+   * Replays every segment (in name order) through `write` (in chunks of `chunk` records), deleting each once written.
+   * Returns how many records were handed to `write`. If `write` throws, the segment stays for a later drain and
+   * the error is rethrown. Idempotent: records are deduplicated by id within a drain, and a replay after a crash
+   * re-sends ids the ledger already holds.
    */
-  claim(): ClaimedFile[] {
-    this.#closeCurrent();
-    const claimed: ClaimedFile[] = [];
-    for (const { name, pid, state } of this.#replayable()) {
-      const from = join(this.dir, name);
-      if (pid === process.pid && state === "claimed") {
-        claimed.push({ path: from });
-        continue;
-      }
-      const to = join(this.dir, this.#name("claimed"));
-      try {
-        renameSync(from, to);
-        claimed.push({ path: to });
-      } catch {
-        // Claimed by another process meanwhile.
-      }
+  drain(write: (records: T[]) => void, chunk = 5_000): number {
+    const seen = new Set<string>();
+    let replayed = 0;
+    for (const segment of this.claim()) {
+      const records = this.read(segment, seen);
+      if (records === undefined) continue;
+      for (let i = 0; i < records.length; i += chunk) write(records.slice(i, i + chunk));
+      replayed += records.length;
+      this.remove(segment);
     }
-    return claimed;
+    return replayed;
   }
 
-  read(file: ClaimedFile): SpooledBatch {
-    const batch: SpooledBatch = { events: [], kpis: [], torn: 0 };
-    for (const line of readFileSync(file.path, "utf8").split("\n")) {
-      if (line === "") continue;
-      try {
-        const record = JSON.parse(line) as { e?: PendingEvent; k?: PendingKpi };
-        if (record.e && typeof record.e.id === "string" && Array.isArray(record.e.values)) {
-          batch.events.push(record.e);
-        } else if (Array.isArray(record.k)) batch.kpis.push(record.k);
-        else batch.torn++;
-      } catch {
-        batch.torn++;
-      }
-    }
-    return batch;
-  }
-
-  /** The file's batch is in the ledger: forget it. */
-  done(file: ClaimedFile): void {
-    let size = 0;
-    try {
-      size = statSync(file.path).size;
-    } catch {
-      // Already gone.
-    }
-    rmSync(file.path, { force: true });
-    this.#ownBytes = Math.max(0, this.#ownBytes - size);
-  }
-
-  /** Closes the current file (at shutdown); what it holds stays for replay. */
-  close(): void {
-    this.#closeCurrent();
-  }
-
-  #replayable(): { name: string; pid: number; state: string }[] {
+  /**
+   * The segments to replay now, each claimed (renamed to `.draining`) so that no other drainer deletes one
+   * half-replayed: this process's own, every claimed one, and other writers' once quiet. This writer's own
+   * segment is closed first: new appends go to a new file, so nothing is appended to a segment being replayed.
+   * For a writer whose ledger is asynchronous (Postgres): claim, read, write, then remove each.
+   */
+  claim(): string[] {
+    this.#current = undefined;
     let names: string[];
     try {
       names = readdirSync(this.dir);
     } catch {
       return [];
     }
-    const out: { name: string; pid: number; state: string }[] = [];
-    for (const name of names) {
-      const m = NAME.exec(name);
-      if (!m || m[2] === "rejected") continue;
-      const pid = Number(m[1]);
-      // Another live process's files are its own to replay.
-      if (pid !== process.pid && isAlive(pid)) continue;
-      // Our own current file is replayable too (claim() closes it first).
-      out.push({ name, pid, state: m[2]! });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const now = Date.now();
+    return names
+      .filter((f) => f.endsWith(SEGMENT_SUFFIX) || f.endsWith(CLAIMED_SUFFIX))
+      .filter((f) => f.startsWith(this.#processPrefix) || f.endsWith(CLAIMED_SUFFIX) || this.#quiet(f, now))
+      .sort()
+      .map((name) => this.#claim(name))
+      .filter((path): path is string => path !== undefined);
   }
 
-  #name(state: string): string {
-    return `${process.pid}.${Date.now()}.${randomBytes(4).toString("hex")}.${state}`;
-  }
-
-  #openNew(): void {
-    this.#closeCurrent();
-    mkdirSync(this.dir, { recursive: true });
-    this.#file = join(this.dir, this.#name("spool"));
-    this.#fd = openSync(this.#file, "a", 0o600);
-    this.#fileBytes = 0;
-  }
-
-  #closeCurrent(): void {
-    if (this.#fd === undefined) return;
+  /**
+   * A claimed segment's records, skipping ids in `seen` (and adding the new ones); undefined when another drainer
+   * has just finished it. A line torn by a kill mid-append is skipped: it was never acknowledged as spooled.
+   */
+  read(segment: string, seen: Set<string> = new Set()): T[] | undefined {
+    let text: string;
     try {
-      closeSync(this.#fd);
+      text = readFileSync(segment, "utf8");
     } catch {
-      // Nothing more to release.
+      return undefined;
     }
-    this.#fd = undefined;
-    this.#file = undefined;
+    const records: T[] = [];
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      let record: T;
+      try {
+        record = JSON.parse(line) as T;
+      } catch {
+        continue;
+      }
+      const id = this.#idOf(record);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      records.push(record);
+    }
+    return records;
   }
+
+  /** A claimed segment is in the ledger: delete it. */
+  remove(segment: string): void {
+    try {
+      unlinkSync(segment);
+    } catch {
+      // Removed by another drainer meanwhile: it was replayed either way.
+    }
+  }
+
+  #quiet(name: string, now: number): boolean {
+    try {
+      return now - statSync(join(this.dir, name)).mtimeMs >= this.#foreignQuietMs;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Renames a segment to `.draining` so that two drainers never both delete one half-replayed. */
+  #claim(name: string): string | undefined {
+    const from = join(this.dir, name);
+    if (name.endsWith(CLAIMED_SUFFIX)) return from;
+    const to = `${from.slice(0, -SEGMENT_SUFFIX.length)}${CLAIMED_SUFFIX}`;
+    try {
+      renameSync(from, to);
+      return to;
+    } catch {
+      return undefined; // another drainer took it
+    }
+  }
+
+  #rotate(): void {
+    mkdirSync(this.dir, { recursive: true });
+    const stamp = String(Date.now()).padStart(15, "0");
+    this.#current = join(this.dir, `${this.#prefix}${stamp}-${this.#counter++}${SEGMENT_SUFFIX}`);
+    this.#currentBytes = 0;
+  }
+}
+
+/** Where the spool of a ledger file lives: beside it. */
+export function spoolDirFor(ledgerPath: string): string {
+  return `${ledgerPath}.spool`;
 }

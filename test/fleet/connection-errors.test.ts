@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SPOOL_DIR_ENV } from "../../src/ledger/spool.js";
+import { SPOOL_DIR_ENV } from "../../src/ledger/postgres/sink.js";
 import { recordingLogger, tempDir } from "../ledger/helpers.js";
 import { createHarness, type Harness } from "../support/harness.js";
 import { freshDatabase, PASSWORD_ROLE, query, throwawayServer } from "./pg-helpers.js";

@@ -61,7 +61,7 @@ describe("Postgres goes away and comes back", () => {
     expect(stored.length).toBe(20_080);
     expect(stored).toEqual(Array.from({ length: 20_080 }, (_, i) => event(i).id));
     expect(sink.stats()).toMatchObject({ dropped: 0, rejected: 0, replayed: 20_040 });
-    expect(sink.spool.hasPending()).toBe(false);
+    expect(sink.spool.hasRecords()).toBe(false);
   });
 
   it("a process that ends while the server is down leaves its spool; the next process replays it", async () => {

@@ -25,6 +25,11 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
     .addOption(dbOption())
     .option("--base-url <url>", "the providers' API origin (proxies, tests); default each provider's API")
     .option(
+      "--anthropic-api <api>",
+      "admin (the Admin API's usage and cost reports) or analytics (the Usage and Cost Analytics API)",
+      "admin",
+    )
+    .option(
       "--allocate",
       "distribute unexplained provider spend over use cases and accounts (stored as allocated)",
     )
@@ -48,6 +53,7 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
           groups: flags.groups,
           tolerancePpm: flags.tolerancePpm,
           allocate: flags.allocate,
+          anthropicApi: flags.anthropicApi,
           ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
         });
         // A provider failure (ProviderError) is not a usage error: it surfaces as a plain error, exit 1.

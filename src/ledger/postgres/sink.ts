@@ -7,7 +7,8 @@ import { type PendingEvent, toPendingEvent } from "../event-row.js";
 import { registerExitHooks } from "../exit-hooks.js";
 import { type PendingKpi, toPendingKpi } from "../kpi-writer.js";
 import { maskSecrets } from "../location.js";
-import { Spool, spoolRoot } from "../spool.js";
+import { Spool } from "../spool.js";
+import { fromSpooled, type Spooled, toSpooled } from "../spooled-record.js";
 import { createPool, describePgError, isDataError } from "./pool.js";
 import { migratePostgres } from "./schema.js";
 import { writePgBatch } from "./writer.js";
@@ -22,8 +23,6 @@ export interface PostgresLedgerOptions {
   drainDelayMs?: number;
   /** Folder of spool folders (one per ledger): default `COSTTRAIL_SPOOL_DIR`, else `.costtrail/spool` (working directory). */
   spoolRoot?: string;
-  /** This process's spool may hold this many bytes; past it, batches are dropped and counted. Default 1 GiB. */
-  maxSpoolBytes?: number;
   /** Drain (or spool) on beforeExit/exit/SIGINT/SIGTERM. Default true. */
   installExitHooks?: boolean;
   /** How long to wait for a connection before spooling instead. Default 5 s. */
@@ -55,7 +54,10 @@ interface Batch {
 const DEFAULT_MAX_BUFFERED = 100_000;
 const DEFAULT_BATCH_SIZE = 5_000;
 const DEFAULT_DRAIN_DELAY_MS = 20;
-const DEFAULT_MAX_SPOOL_BYTES = 1024 ** 3;
+/** Where a Postgres ledger's spool folders go by default, one per ledger (see `postgresSpoolDir`). */
+export const DEFAULT_SPOOL_ROOT = ".costtrail/spool";
+/** Overrides DEFAULT_SPOOL_ROOT: a container puts the spool on a volume that outlives it (docs/fleet.md). */
+export const SPOOL_DIR_ENV = "COSTTRAIL_SPOOL_DIR";
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 30_000;
 
@@ -86,7 +88,7 @@ async function storeDefinitions(client: pg.PoolClient, defs: readonly KpiDefinit
  * The spool folder of one ledger: a hash of the server, port, database and user (never the password), so
  * processes of one ledger replay each other's files and never another ledger's.
  */
-export function spoolDirFor(root: string, url: string): string {
+export function postgresSpoolDir(root: string, url: string): string {
   let identity = url;
   try {
     const u = new URL(url);
@@ -108,7 +110,9 @@ export class PostgresLedgerSink implements Sink {
   readonly url: string;
   /** The URL as logs may print it (password masked). */
   readonly label: string;
-  readonly spool: Spool;
+  readonly spool: Spool<Spooled>;
+  /** Batches the server refused as data: kept for a person to look at, never replayed. */
+  readonly #rejectedSpool: Spool<Spooled>;
   readonly #logger: Logger;
   readonly #maxBuffered: number;
   readonly #batchSize: number;
@@ -149,10 +153,12 @@ export class PostgresLedgerSink implements Sink {
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#drainDelayMs = options.drainDelayMs ?? DEFAULT_DRAIN_DELAY_MS;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-    this.spool = new Spool(
-      spoolDirFor(options.spoolRoot ?? spoolRoot(), url),
-      options.maxSpoolBytes ?? DEFAULT_MAX_SPOOL_BYTES,
+    const dir = postgresSpoolDir(
+      options.spoolRoot ?? (process.env[SPOOL_DIR_ENV]?.trim() || DEFAULT_SPOOL_ROOT),
+      url,
     );
+    this.spool = new Spool<Spooled>(dir, { idOf: (r) => r.id });
+    this.#rejectedSpool = new Spool<Spooled>(join(dir, "rejected"), { idOf: (r) => r.id });
     if (options.installExitHooks ?? true) {
       this.#unregisterExitHooks = registerExitHooks({
         beforeExit: () => {
@@ -238,7 +244,6 @@ export class PostgresLedgerSink implements Sink {
     this.#unregisterExitHooks?.();
     this.#unregisterExitHooks = undefined;
     this.#cancelTimer();
-    this.spool.close();
     const pool = this.#pool;
     this.#pool = undefined;
     await pool?.end().catch(() => {});
@@ -392,48 +397,40 @@ export class PostgresLedgerSink implements Sink {
 
   /** Writes every claimable spool file to the database, a file at a time; a file is deleted once written. */
   async #replay(): Promise<boolean> {
-    let files: ReturnType<Spool["claim"]>;
+    let segments: string[];
     try {
-      files = this.spool.claim();
+      segments = this.spool.claim();
     } catch (error) {
       this.#warn(`costtrail: cannot read the spool ${this.spool.dir}: ${describePgError(error)}`);
       return true;
     }
     this.#replayDue = false;
-    for (const file of files) {
-      let batch: ReturnType<Spool["read"]>;
-      try {
-        batch = this.spool.read(file);
-      } catch (error) {
-        this.#warn(`costtrail: cannot read spool file ${file.path}: ${describePgError(error)}`);
-        continue;
-      }
-      if (batch.torn > 0) {
-        this.#warn(
-          `costtrail: spool file ${file.path} ends in ${batch.torn} unreadable line(s) (cut by a crash)`,
-        );
-      }
+    const seen = new Set<string>();
+    for (const segment of segments) {
+      const records = this.spool.read(segment, seen);
+      if (records === undefined) continue;
+      const { events, kpis } = fromSpooled(records);
       let client: pg.PoolClient | undefined;
       try {
         client = await this.#pool!.connect();
-        for (let i = 0; i < batch.events.length || (i === 0 && batch.kpis.length > 0); i += this.#batchSize) {
-          await writePgBatch(client, batch.events.slice(i, i + this.#batchSize), i === 0 ? batch.kpis : []);
+        for (let i = 0; i === 0 || i < events.length; i += this.#batchSize) {
+          await writePgBatch(client, events.slice(i, i + this.#batchSize), i === 0 ? kpis : []);
         }
         client.release();
       } catch (error) {
         client?.release(true);
         if (isDataError(error)) {
-          this.#setAside({ events: batch.events, kpis: batch.kpis, spooled: false }, error);
-          this.spool.done(file);
+          this.#setAside({ events, kpis, spooled: false }, error);
+          this.spool.remove(segment);
           continue;
         }
-        // The file stays claimed by this process; the next pass replays it.
+        // The segment stays claimed; the next pass replays it (replay skips what is already in).
         this.#replayDue = true;
         this.#markDown(error);
         return false;
       }
-      this.spool.done(file);
-      this.#replayed += batch.events.length;
+      this.spool.remove(segment);
+      this.#replayed += events.length;
     }
     if (this.#down) this.#recovered();
     return true;
@@ -465,26 +462,22 @@ export class PostgresLedgerSink implements Sink {
     const n = events.length + kpis.length;
     if (n === 0) return;
     try {
-      if (this.spool.append(events, kpis)) {
-        this.#spooled += events.length;
-        this.#replayDue = true;
-        return;
-      }
-      this.#warn(
-        `costtrail: the ledger spool ${this.spool.dir} is full; ${n} records are dropped and counted`,
-      );
+      this.spool.append([...events.map(toSpooled.event), ...kpis.map(toSpooled.kpi)]);
+      this.#spooled += events.length;
+      this.#replayDue = true;
     } catch (error) {
+      this.#dropped += n;
       this.#warn(
         `costtrail: cannot write the ledger spool ${this.spool.dir} (${describePgError(error)}); ${n} records are dropped`,
       );
     }
-    this.#dropped += n;
   }
 
   #setAside(batch: Batch, error: unknown): void {
     const n = batch.events.length + batch.kpis.length;
     try {
-      const path = this.spool.reject(batch.events, batch.kpis);
+      this.#rejectedSpool.append([...batch.events.map(toSpooled.event), ...batch.kpis.map(toSpooled.kpi)]);
+      const path = this.#rejectedSpool.dir;
       this.#rejected += batch.events.length;
       this.#warn(
         `costtrail: ledger ${this.label} refused a batch of ${n} records (${describePgError(error)}); kept in ${path}`,
@@ -541,7 +534,7 @@ export class PostgresLedgerSink implements Sink {
       const cause = this.#lastError ? ` (last error: ${this.#lastError})` : "";
       this.#warn(`costtrail: ${lost} usage events were not recorded in ledger ${this.label}${cause}`);
     }
-    if (this.#spooled > this.#replayed && this.spool.hasPending()) {
+    if (this.#spooled > this.#replayed && this.spool.hasRecords()) {
       this.#warn(
         `costtrail: usage events wait in the spool ${this.spool.dir}; the next process of ledger ${this.label} replays them`,
       );

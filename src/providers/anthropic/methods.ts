@@ -1,7 +1,7 @@
 // The billable methods of `@anthropic-ai/sdk`: messages.create (plain and `stream: true`, and so
 // messages.stream() and messages.parse(), which call it), and beta.messages.create likewise.
 import type { BillableMethod } from "../toolkit/resource-method.js";
-import { estimateInput } from "../toolkit/text.js";
+import { estimateMessagesInput } from "./input-estimate.js";
 import { messagesObserver } from "./stream.js";
 
 const describeMessages: BillableMethod["describe"] = (_client, body) => ({
@@ -9,7 +9,7 @@ const describeMessages: BillableMethod["describe"] = (_client, body) => ({
   operation: "messages",
   requestModel: String(body.model ?? "unknown"),
   stream: body.stream === true,
-  estimateInputTokens: () => estimateInput([body.messages, body.system], undefined),
+  estimateInputTokens: () => estimateMessagesInput(body),
   maxOutputTokens: body.max_tokens,
 });
 

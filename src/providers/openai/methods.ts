@@ -3,6 +3,7 @@
 import type { Call } from "../../calls/index.js";
 import type { BillableMethod } from "../toolkit/resource-method.js";
 import { estimateInput } from "../toolkit/text.js";
+import { estimateChatInput, estimateResponsesInput } from "./input-estimate.js";
 import { chatObserver, chatObserverHidingUsage, responsesObserver } from "./stream.js";
 import { embeddingsUsage } from "./usage-embeddings.js";
 import { describeRequest } from "./utils.js";
@@ -16,7 +17,7 @@ export const OPENAI_METHODS: readonly BillableMethod[] = [
         "chat",
         client,
         body,
-        () => estimateInput([body.messages], body.messages, 3),
+        () => estimateChatInput(body),
         body.max_completion_tokens ?? body.max_tokens,
       ),
     // A stream reports usage only when asked: ask for it, and hide what the user did not ask for.
@@ -34,13 +35,7 @@ export const OPENAI_METHODS: readonly BillableMethod[] = [
     label: "responses.create",
     resource: (OpenAI) => OpenAI.Responses?.prototype,
     describe: (client, body) =>
-      describeRequest(
-        "responses",
-        client,
-        body,
-        () => estimateInput([body.input, body.instructions], undefined),
-        body.max_output_tokens,
-      ),
+      describeRequest("responses", client, body, () => estimateResponsesInput(body), body.max_output_tokens),
     observer: responsesObserver,
   },
   {

@@ -9,14 +9,14 @@ const chatChunkIsContent = (chunk: any) =>
 
 function readChatChunk(chunk: any, call: Call): StreamItem {
   if (chunk?.model) call.responseModel = chunk.model;
-  if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage));
+  if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage, chunk.service_tier));
   return chatChunkIsContent(chunk) ? "content" : "meta";
 }
 
 export const chatObserver: ResultObserver = {
   onResult(result, call) {
     if (result?.model) call.responseModel = result.model;
-    if (result?.usage) call.reportUsage(chatUsage(result.usage));
+    if (result?.usage) call.reportUsage(chatUsage(result.usage, result.service_tier));
   },
   onItem: readChatChunk,
 };
@@ -37,12 +37,12 @@ export const chatObserverHidingUsage: ResultObserver = {
 export const responsesObserver: ResultObserver = {
   onResult(result, call) {
     if (result?.model) call.responseModel = result.model;
-    if (result?.usage) call.reportUsage(responsesUsage(result.usage));
+    if (result?.usage) call.reportUsage(responsesUsage(result.usage, result));
   },
   onItem(event, call) {
     const response = event?.response;
     if (response?.model) call.responseModel = response.model;
-    if (response?.usage) call.reportUsage(responsesUsage(response.usage));
+    if (response?.usage) call.reportUsage(responsesUsage(response.usage, response));
     return typeof event?.type === "string" && event.type.endsWith(".delta") ? "content" : "meta";
   },
 };

@@ -32,15 +32,20 @@ export function observeApiPromise(promise: any, call: Call, observer: ResultObse
     finishCall(call, "ok");
     return;
   }
+  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
+  let observed = false;
+  /** The promises derived from this one (`_thenUnwrap`): awaiting any of them parses the response too. */
+  const derived: any[] = [];
   promise.responsePromise.then(
     (props: any) => {
       call.httpStatus = props?.response?.status;
       call.touched = true;
+      // The response is here and nobody asked for it (a call never awaited, or awaited later): read a copy now,
+      // so the call finishes when its response arrives and nothing of it is kept (docs/providers.md).
+      if (!observed && !claimed(promise, derived) && props?.response) readRaw(props.response);
     },
     (error: unknown) => failCall(call, error),
   );
-  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
-  let observed = false;
   const observe = (result: any, props: any) => {
     if (observed) return;
     observed = true;
@@ -55,12 +60,28 @@ export function observeApiPromise(promise: any, call: Call, observer: ResultObse
       finishCall(call, "ok");
     }
   };
+  /** Reads usage off a copy of the raw response; the user's own body stays unread. */
   const readRaw = (response: Response) => {
     if (observed) return;
     observed = true;
-    readRawResponse(response, call, observer);
+    let copy: Response;
+    try {
+      copy = response.clone();
+    } catch (error) {
+      log.internalFailure("raw-response", error);
+      finishCall(call, "ok");
+      return;
+    }
+    void readRawResponse(copy, call, observer);
   };
-  hookPromise(promise, call, observe, readRaw);
+  hookPromise(promise, call, observe, readRaw, derived);
+}
+
+/** Has somebody asked for the parsed response (awaited it, `.then`, `withResponse()`, a derived promise)? */
+function claimed(promise: any, derived: readonly any[]): boolean {
+  if (promise.parsedPromise !== undefined) return true;
+  for (const d of derived) if (d.parsedPromise !== undefined) return true;
+  return false;
 }
 
 function hookPromise(
@@ -68,6 +89,7 @@ function hookPromise(
   call: Call,
   observe: (result: any, props: any) => void,
   readRaw: (response: Response) => void,
+  derived: any[],
 ): void {
   const parse = promise.parseResponse;
   if (typeof parse === "function") {
@@ -100,13 +122,16 @@ function hookPromise(
                 return transform(data, props);
               }
             : transform;
-        const derived = Reflect.apply(thenUnwrap, this, [observing]);
+        const next = Reflect.apply(thenUnwrap, this, [observing]);
         try {
-          if (derived && typeof derived === "object") hookPromise(derived, call, observe, readRaw);
+          if (next && typeof next === "object") {
+            derived.push(next);
+            hookPromise(next, call, observe, readRaw, derived);
+          }
         } catch (error) {
           log.internalFailure("sdk-shape", error);
         }
-        return derived;
+        return next;
       },
     });
   }
@@ -118,7 +143,7 @@ function hookPromise(
       value: function (this: any) {
         return (Reflect.apply(asResponse, this, []) as Promise<Response>).then((response: Response) => {
           // withResponse() parses as well; only a bare asResponse() leaves the body to the user alone.
-          if (this.parsedPromise === undefined) readRaw(response.clone());
+          if (this.parsedPromise === undefined) readRaw(response);
           return response;
         });
       },
@@ -146,8 +171,15 @@ function observeStream(stream: any, call: Call, observer: StreamObserver): void 
 }
 
 async function readRawResponse(response: Response, call: Call, observer: ResultObserver): Promise<void> {
+  let text: string;
   try {
-    const text = await response.text();
+    text = await response.text();
+  } catch (error) {
+    // The body never arrived whole (aborted, connection lost): the call failed, as the user's own read would.
+    failCall(call, error);
+    return;
+  }
+  try {
     if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       for (const line of text.split("\n")) {
         if (!line.startsWith("data:")) continue;

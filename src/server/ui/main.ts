@@ -2,9 +2,11 @@
 // wire the controls, load every panel from the JSON API.
 import { api } from "./api-client.js";
 import { loadUseCaseOptions, renderControls, wireControls } from "./controls.js";
+import { renderCoverage } from "./coverage-view.js";
 import { showError } from "./dom.js";
 import { loadDrivers, wireTabKeys } from "./drivers-view.js";
 import { openInstance, wireInstanceDialog } from "./instance-view.js";
+import { renderKpis } from "./kpis-view.js";
 import { renderLimits } from "./limits-view.js";
 import { renderSpend } from "./spend-chart-view.js";
 import { bucket, loaded, periodParams, readHash, state } from "./state.js";
@@ -23,7 +25,14 @@ async function loadAll(): Promise<void> {
     api("/api/totals", params).then((r) => current() && renderTotals(r)),
     api("/api/timeseries", { ...params, bucket: bucket() }).then((r) => current() && renderSpend(r)),
     loadDrivers(),
-    api("/api/limits", {}).then((r) => current() && renderLimits(r)),
+    // The forecast is an extra line on each limit card: a failed forecast still shows the limits.
+    Promise.all([api("/api/limits", {}), api("/api/forecast", {}).catch(() => undefined)]).then(
+      ([limits, forecast]) => current() && renderLimits(limits, forecast),
+    ),
+    Promise.all([api("/api/kpis", params), api("/api/kpis", { ...params, by: "version" })]).then(
+      ([overall, byVersion]) => current() && renderKpis(overall, byVersion),
+    ),
+    api("/api/reconciliations", {}).then((r) => current() && renderCoverage(r)),
   ];
   const results: PromiseSettledResult<unknown>[] = await Promise.allSettled(tasks);
   // The filter's choices last: on a large ledger the panels should not wait for them.
