@@ -39,7 +39,8 @@ describe("many processes, one Postgres ledger", () => {
     const children = ["ann", "bob", "cat"].map((user, i) => run(shared.url(), [user, String(30 + i * 10)]));
     const exits = await Promise.all(children.map((c) => c.exited));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
-    expect(children.map((c) => c.stderr())).toEqual(["", "", ""]);
+    // Nothing from the ledger (the limit gate, src/limits/postgres, reports its own store separately).
+    for (const c of children) expect(c.stderr()).not.toMatch(/ledger|usage events/);
     const rows = await query<{ user_id: string; n: string; nanos: string }>(
       shared.url(),
       "SELECT user_id, count(*) AS n, sum(cost_nanos) AS nanos FROM events GROUP BY user_id ORDER BY user_id",
