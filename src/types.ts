@@ -214,7 +214,10 @@ export interface InstrumentConfig {
   globalInstrumentation?: boolean;
   /** Annotations of the root scope. */
   defaults?: ScopeAnnotations;
-  /** SQLite ledger path; `":memory:"`; `false` for none. Default `.costtrail/ledger.db`. */
+  /**
+   * Where events are kept: a SQLite file path, `":memory:"`, a `postgres://` URL (the fleet ledger, docs/fleet.md),
+   * or `false` for none. Default: the `COSTTRAIL_LEDGER` environment variable, else `.costtrail/ledger.db`.
+   */
   ledger?: string | false;
   onEvent?: (event: UsageEvent) => void;
   onLimitAlert?: (alert: LimitAlert) => void;
