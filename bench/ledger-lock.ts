@@ -4,7 +4,7 @@
  * ledger; a second process takes BEGIN IMMEDIATE and keeps it. Prints the worst event-loop delay
  * (monitorEventLoopDelay) and call latencies during the lock, then checks every event was recorded once.
  *
- *   npx tsx bench/ledger-lock.ts [--quick]      (--quick: a 2 s lock; default 8 s)
+ *   npx tsx bench/ledger-lock.ts [--quick]      (--quick: a 3 s lock; default 10 s)
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +17,7 @@ import { instrument } from "../src/index.js";
 import { startMockProvider } from "../src/testing.js";
 
 const QUICK = process.argv.includes("--quick");
-const LOCK_MS = QUICK ? 2_000 : 8_000;
+const LOCK_MS = QUICK ? 3_000 : 10_000;
 const CONCURRENCY = 8;
 
 const dir = mkdtempSync(join(tmpdir(), "costtrail-bench-lock-"));

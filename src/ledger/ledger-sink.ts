@@ -356,6 +356,13 @@ export class LedgerSink implements Sink {
   }
 
   #postBatch(events: PendingEvent[], kpis: PendingKpi[]): void {
+    if (!this.#thread) {
+      // No writer thread (it could not start, or failed too often): the spool keeps them for the next process.
+      for (const k of kpis) this.#overflow.push(toSpooled.kpi(k));
+      for (const e of events) this.#overflow.push(toSpooled.event(e));
+      this.#spillOverflow();
+      return;
+    }
     const seq = ++this.#seq;
     this.#posted.push({ seq, events, kpis });
     this.#postedCount += events.length + kpis.length;
@@ -397,7 +404,7 @@ export class LedgerSink implements Sink {
     this.#handOver();
     // Nothing new since the last drain: beforeExit fires again after every message the thread sends back.
     if (!this.#thread || this.#seq === this.#drainedAt) return;
-    if (this.#posted.length === 0 && this.#progress.held === 0) return;
+    if (this.#postedCount === 0 && this.#posted.length === 0) return;
     const signal = new Int32Array(new SharedArrayBuffer(SIGNAL.length * 4));
     this.#post({ t: "flush", seq: ++this.#seq, signal });
     this.#drainedAt = this.#seq;
@@ -410,7 +417,9 @@ export class LedgerSink implements Sink {
         written: Atomics.load(signal, SIGNAL.written),
         spilled: Atomics.load(signal, SIGNAL.spilled),
       };
-      if (held === 0) this.#clearPosted();
+      // The thread's answer is the truth now: what it still holds could go neither to the file nor the spool.
+      this.#posted = [];
+      this.#postedCount = held;
       return;
     }
     // The writer thread is stuck or gone: keep the events in the spool (duplicates are ignored on replay).
@@ -422,7 +431,6 @@ export class LedgerSink implements Sink {
     this.#overflow.push(...records);
     this.#clearPosted();
     this.#spillOverflow();
-    this.#progress = { ...this.#progress, held: 0 };
   }
 
   #clearPosted(): void {
@@ -455,11 +463,8 @@ export class LedgerSink implements Sink {
 
   #onProgress(p: WriterProgress): void {
     this.#progress = p;
-    while (this.#posted.length > 0 && this.#posted[0]!.seq <= p.acked) {
-      this.#postedCount -= this.#posted.shift()!.events.length;
-    }
-    if (this.#posted.length === 0) this.#postedCount = 0;
-    else this.#postedCount = this.#posted.reduce((n, b) => n + b.events.length + b.kpis.length, 0);
+    while (this.#posted.length > 0 && this.#posted[0]!.seq <= p.acked) this.#posted.shift();
+    this.#postedCount = this.#posted.reduce((n, b) => n + b.events.length + b.kpis.length, 0);
     if (p.failing) this.#fail(p.error ?? "unknown error");
     else if (this.#failing && p.held === 0) this.#recovered();
     if (p.flushed !== undefined) {
@@ -515,7 +520,7 @@ export class LedgerSink implements Sink {
 
   /** The process (or the sink) is ending: whatever is still held in memory is lost. Say so, with the count. */
   #finalReport(): void {
-    const lost = this.#queue.length + this.#kpis.length + this.#overflow.length + this.#progress.held;
+    const lost = this.#queue.length + this.#kpis.length + this.#overflow.length + this.#postedCount;
     if (lost > 0) {
       this.#dropped += lost;
       this.#queue = [];

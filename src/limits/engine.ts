@@ -20,7 +20,7 @@ export const DEFAULT_REFRESH_MS = 1_000;
  * How long a limit check keeps retrying a ledger whose write lock another process holds before it follows
  * `limitsWhenLedgerDown` (docs/limits.md). The retries are timers, never a wait on the event loop.
  */
-export const LEDGER_WAIT_MS = 2_000;
+export const LEDGER_WAIT_MS = 5_000;
 /** Settlements that could not reach the ledger are retried this often until it is back. */
 const RETRY_SETTLE_MS = 100;
 /** At exit, the last settlements may wait this long for the lock (the process is ending; nothing else runs). */

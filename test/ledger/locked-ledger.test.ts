@@ -62,7 +62,7 @@ describe("a ledger another process holds locked", () => {
       prices: PRICES,
       logger: recordingLogger(),
     });
-    const holder = await holdLock(path, 4_000);
+    const holder = await holdLock(path, 8_000);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(i)));
     expect(answers).toHaveLength(20);
     expect(holder.stdout()).not.toContain("released"); // the calls did not wait for the lock to go
@@ -95,7 +95,7 @@ describe("a ledger another process holds locked", () => {
       prices: PRICES,
       logger: recordingLogger(),
     });
-    const holder = await holdLock(path, 4_000);
+    const holder = await holdLock(path, 8_000);
     const before = h.mock.requests.length;
     const outcome = await ask(0).then(
       () => "sent",
