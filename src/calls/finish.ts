@@ -55,10 +55,12 @@ function endReservation(call: Call, event: UsageEvent): void {
 
 function buildEvent(call: Call, status: EventStatus, errorType: string | undefined, at: Date): UsageEvent {
   const { start } = call;
-  if (!call.usageReported && (status === "aborted" || status === "error") && call.streamedItems > 0) {
-    // The stream ended before the provider's usage arrived: estimate from what was sent and received.
-    call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
-    call.usage.outputTokens = call.streamedItems;
+  if ((status === "aborted" || status === "error") && call.streamedItems > 0) {
+    // The stream ended before the provider's usage arrived: estimate from what was sent and received. A
+    // provider that reports usage at the start (Anthropic's message_start: the input, and output_tokens 1)
+    // keeps its exact input; the output is at least what was streamed (docs/providers.md "Ending early").
+    if (!call.usageReported) call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
+    if (call.usage.outputTokens < call.streamedItems) call.usage.outputTokens = call.streamedItems;
   }
   const event: UsageEvent = {
     id: call.id,
@@ -69,7 +71,7 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
     requestModel: start.requestModel,
     stream: start.stream,
     status,
-    attempts: Math.max(call.attempts, status === "blocked" ? 0 : 1),
+    attempts: attemptsOf(call, status, errorType),
     usage: call.usage,
     costMicros: null,
     currency: "USD",
@@ -81,5 +83,21 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
   if (call.responseModel) event.responseModel = call.responseModel;
   if (call.httpStatus !== undefined) event.httpStatus = call.httpStatus;
   if (errorType) event.errorType = errorType;
+  if (call.usageIssues) event.usageIssues = [...call.usageIssues];
   return event;
+}
+
+/**
+ * Requests sent. Adapters that count attempts (the Stainless SDKs' per-attempt hook, Bedrock's metadata) know
+ * it exactly: a blocked call and one aborted before it was sent made none. Otherwise a call that ran made one.
+ */
+function attemptsOf(call: Call, status: EventStatus, errorType: string | undefined): number {
+  if (status === "blocked") return call.attempts;
+  if (
+    status === "aborted" &&
+    call.attempts === 0 &&
+    (errorType === "APIUserAbortError" || errorType === "AbortError")
+  )
+    return 0;
+  return Math.max(call.attempts, 1);
 }

@@ -31,6 +31,7 @@ export const chatObserver: ResultObserver = {
 /** We asked for usage the user did not: hide the usage-only chunk and the `usage: null` on the others. */
 export const chatObserverHidingUsage: ResultObserver = {
   ...chatObserver,
+  rewritesItems: true,
   onItem(chunk, call) {
     const kind = readChatChunk(chunk, call);
     if (chunk && "usage" in chunk) {
