@@ -164,8 +164,10 @@ goal(
 
 {
   // The per-chunk figure above is a difference of two whole-call CPU figures, which a loaded machine blurs by
-  // ±1 µs per chunk. Beside it, the observer's own work per item, exactly: a synthetic 200-item async iterator
-  // drained bare and observed (calls/observe.ts, one `.then` per item), in alternating rounds.
+  // ±1 µs per chunk. Beside it, the iterator observer's own work per item, exactly: a synthetic 200-item async
+  // iterator drained bare and observed (calls/observe.ts, one `.then` per item), in alternating rounds. (OpenAI
+  // and Anthropic streams are observed at their body instead, toolkit/event-stream-body.ts: their per-chunk cost
+  // is in the whole-call row above.)
   const chunk = { id: "x", model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: "hi" } }] };
   const source = (n: number): AsyncIterator<unknown> => {
     let i = 0;
@@ -210,7 +212,7 @@ goal(
   }
   const addedNs = median(observed) - median(raw);
   goal(
-    "streaming: the stream observer's own work per item (synthetic iterator, isolated)",
+    "streaming: the iterator observer's own work per item (calls/observe.ts: Bedrock streams, the Stream fallback; synthetic iterator, isolated)",
     "≤ 1 µs",
     `${(addedNs / 1000).toFixed(2)} µs (${fmt(median(raw))} ns per item bare, ${fmt(median(observed))} ns observed)`,
     addedNs <= 1000,
