@@ -36,7 +36,7 @@ let root: ScopeNode | undefined;
 let rootOutside: ScopeNode | undefined;
 
 export function setRootScope(scope: ScopeAnnotations | undefined, activeOutsideScopes = true): void {
-  root = scope ? childNode(undefined, scope) : undefined;
+  root = scope ? linked(undefined, scope, scopeGrowth(scope)) : undefined;
   rootOutside = activeOutsideScopes ? root : undefined;
 }
 
@@ -58,16 +58,19 @@ export function runInEmptyScope<R>(fn: () => R): R {
  * scope is parsed. Throws `AnnotationError` when the merged lists or maps would pass their caps.
  */
 export function openNode(scope: ScopeAnnotations, growth: number): ScopeNode {
-  const parent = storage.getStore() ?? root;
-  const bound = (parent ? parent.bound : 0) + growth;
-  const node: ScopeNode = { parent, scope, resolved: undefined, bound, instanceId: undefined };
-  if (bound > SAFE_BOUND) checkCaps(node);
-  return node;
+  return linked(storage.getStore() ?? root, scope, growth);
 }
 
-/** A new scope under `parent` (not entered yet). Throws `AnnotationError` past the caps, like `openNode`. */
+/**
+ * A new scope under `parent`, or under the root (the `defaults` layer) when it has none; not entered yet.
+ * Throws `AnnotationError` past the caps, like `openNode`.
+ */
 export function childNode(parent: ScopeNode | undefined, scope: ScopeAnnotations): ScopeNode {
-  const bound = (parent ? parent.bound : 0) + scopeGrowth(scope);
+  return linked(parent ?? root, scope, scopeGrowth(scope));
+}
+
+function linked(parent: ScopeNode | undefined, scope: ScopeAnnotations, growth: number): ScopeNode {
+  const bound = (parent ? parent.bound : 0) + growth;
   const node: ScopeNode = { parent, scope, resolved: undefined, bound, instanceId: undefined };
   if (bound > SAFE_BOUND) checkCaps(node);
   return node;
