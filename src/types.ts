@@ -117,6 +117,12 @@ export interface UsageEvent {
   costSource: CostSource;
   annotations: Annotations;
   limitsExceeded: string[];
+  /**
+   * Counts the provider sent that costtrail could not trust (negative, fractional, not finite, above the
+   * ceiling), each with its value and why: they are left out of `usage` (docs/providers.md). Absent when all
+   * could be trusted; not stored by the ledger.
+   */
+  usageIssues?: string[];
 }
 
 export type LimitWindow = "day" | "week" | "month" | "total";
@@ -208,7 +214,10 @@ export interface InstrumentConfig {
   globalInstrumentation?: boolean;
   /** Annotations of the root scope. */
   defaults?: ScopeAnnotations;
-  /** SQLite ledger path; `":memory:"`; `false` for none. Default `.costtrail/ledger.db`. */
+  /**
+   * Where events are kept: a SQLite file path, `":memory:"`, a `postgres://` URL (the fleet ledger, docs/fleet.md),
+   * or `false` for none. Default: the `COSTTRAIL_LEDGER` environment variable, else `.costtrail/ledger.db`.
+   */
   ledger?: string | false;
   onEvent?: (event: UsageEvent) => void;
   onLimitAlert?: (alert: LimitAlert) => void;

@@ -2,6 +2,8 @@
 export interface ExitParticipant {
   /** Before any participant drains: finish what is still in progress (calls in flight) so that it is drained. */
   prepare?(): void;
+  /** When the event loop runs dry: asynchronous work may start (and keeps the process alive). Default: drain. */
+  beforeExit?(): void;
   /** Write what is buffered. */
   drain(): void;
   /** Last chance to report what could not be written (the process is going away). */
@@ -23,7 +25,7 @@ interface Registry {
 // else handles the signal" and nobody would re-raise it.
 const REGISTRY = Symbol.for("costtrail.ledger.exitHooks");
 
-function each(registry: Registry, step: keyof ExitParticipant): void {
+function each(registry: Registry, step: "prepare" | "drain" | "finalReport"): void {
   for (const p of registry.participants) {
     try {
       p[step]?.();
@@ -36,7 +38,16 @@ function each(registry: Registry, step: keyof ExitParticipant): void {
 function createRegistry(): Registry {
   const registry: Registry = {
     participants: new Set(),
-    onBeforeExit: () => each(registry, "drain"),
+    onBeforeExit: () => {
+      for (const p of registry.participants) {
+        try {
+          if (p.beforeExit) p.beforeExit();
+          else p.drain();
+        } catch {
+          // As in each().
+        }
+      }
+    },
     onExit: () => {
       each(registry, "prepare");
       each(registry, "drain");

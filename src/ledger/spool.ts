@@ -79,54 +79,76 @@ export class Spool<T> {
    * re-sends ids the ledger already holds.
    */
   drain(write: (records: T[]) => void, chunk = 5_000): number {
-    // This writer's own segment is closed first: new appends go to a new file, so nothing is appended to a
-    // segment while it is being replayed.
+    const seen = new Set<string>();
+    let replayed = 0;
+    for (const segment of this.claim()) {
+      const records = this.read(segment, seen);
+      if (records === undefined) continue;
+      for (let i = 0; i < records.length; i += chunk) write(records.slice(i, i + chunk));
+      replayed += records.length;
+      this.remove(segment);
+    }
+    return replayed;
+  }
+
+  /**
+   * The segments to replay now, each claimed (renamed to `.draining`) so that no other drainer deletes one
+   * half-replayed: this process's own, every claimed one, and other writers' once quiet. This writer's own
+   * segment is closed first: new appends go to a new file, so nothing is appended to a segment being replayed.
+   * For a writer whose ledger is asynchronous (Postgres): claim, read, write, then remove each.
+   */
+  claim(): string[] {
     this.#current = undefined;
     let names: string[];
     try {
       names = readdirSync(this.dir);
     } catch {
-      return 0;
+      return [];
     }
     const now = Date.now();
-    const segments = names
+    return names
       .filter((f) => f.endsWith(SEGMENT_SUFFIX) || f.endsWith(CLAIMED_SUFFIX))
       .filter((f) => f.startsWith(this.#processPrefix) || f.endsWith(CLAIMED_SUFFIX) || this.#quiet(f, now))
-      .sort();
-    const seen = new Set<string>();
-    let replayed = 0;
-    for (const name of segments) {
-      const claimed = this.#claim(name);
-      if (!claimed) continue;
-      let text: string;
-      try {
-        text = readFileSync(claimed, "utf8");
-      } catch {
-        continue; // a claimed segment another drainer has just finished
-      }
-      const records: T[] = [];
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        let record: T;
-        try {
-          record = JSON.parse(line) as T;
-        } catch {
-          continue; // a line torn by a kill mid-append: it was never acknowledged as spooled
-        }
-        const id = this.#idOf(record);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        records.push(record);
-      }
-      for (let i = 0; i < records.length; i += chunk) write(records.slice(i, i + chunk));
-      replayed += records.length;
-      try {
-        unlinkSync(claimed);
-      } catch {
-        // Removed by another drainer meanwhile: it was replayed either way.
-      }
+      .sort()
+      .map((name) => this.#claim(name))
+      .filter((path): path is string => path !== undefined);
+  }
+
+  /**
+   * A claimed segment's records, skipping ids in `seen` (and adding the new ones); undefined when another drainer
+   * has just finished it. A line torn by a kill mid-append is skipped: it was never acknowledged as spooled.
+   */
+  read(segment: string, seen: Set<string> = new Set()): T[] | undefined {
+    let text: string;
+    try {
+      text = readFileSync(segment, "utf8");
+    } catch {
+      return undefined;
     }
-    return replayed;
+    const records: T[] = [];
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      let record: T;
+      try {
+        record = JSON.parse(line) as T;
+      } catch {
+        continue;
+      }
+      const id = this.#idOf(record);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      records.push(record);
+    }
+    return records;
+  }
+
+  /** A claimed segment is in the ledger: delete it. */
+  remove(segment: string): void {
+    try {
+      unlinkSync(segment);
+    } catch {
+      // Removed by another drainer meanwhile: it was replayed either way.
+    }
   }
 
   #quiet(name: string, now: number): boolean {

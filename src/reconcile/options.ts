@@ -102,7 +102,7 @@ const flagsSchema = z.object({
   groupBy,
   tolerance,
   format: z.enum(["table", "json", "csv"], { error: () => "--format: expected table, json or csv" }),
-  db: z.string().min(1, "--db: expected a ledger file"),
+  db: z.string().min(1, "--db: expected a ledger file or a postgres:// URL"),
   baseUrl,
   allocate: z.boolean().optional(),
   anthropicApi: z

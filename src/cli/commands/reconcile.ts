@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { openDatabase } from "../../ledger/open-database.js";
+import { isPostgresUrl } from "../../ledger/location.js";
+import { openLedgerWriter } from "../../ledger/reader.js";
 import { adminKeys, parseReconcileFlags, type RawReconcileFlags } from "../../reconcile/options.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, type CommandRegistration } from "../context.js";
@@ -37,11 +38,11 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
       if (typeof flags === "string") throw new CliError(flags);
       const keys = adminKeys(flags.providers, process.env);
       if (typeof keys === "string") throw new CliError(keys);
-      if (/^postgres(ql)?:\/\//i.test(flags.db)) {
-        throw new CliError("--db: reconcile reads SQLite ledgers only for now");
+      if (!isPostgresUrl(flags.db) && !existsSync(flags.db)) {
+        throw new CliError(`no ledger at ${flags.db} (use --db <path>)`);
       }
-      if (!existsSync(flags.db)) throw new CliError(`no ledger at ${flags.db} (use --db <path>)`);
-      const db = openDatabase(flags.db);
+      // Writable: the run is stored with the ledger (a SQLite file or the Postgres ledger).
+      const db = openLedgerWriter(flags.db);
       let result: Awaited<ReturnType<typeof reconcile>>;
       try {
         result = await reconcile(db, {
