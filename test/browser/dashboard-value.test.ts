@@ -113,6 +113,22 @@ describe("the dashboard's KPI, forecast and coverage panels", () => {
     // The demo's prompt change: create_document ran as v1 then v2, side by side; revenue has an ROI.
     const documents = shown.find((c) => c.useCase === "create_document")!;
     expect(documents.versions).toEqual(["v1", "v2"]);
+    // And each version's cost per instance (its cost ÷ its instances, to the nano-dollar).
+    const perInstance = await page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>(
+          '#kpis [data-use-case="create_document"] .kpi-cost-row td[data-version]',
+        ),
+      ].map((td) => [td.dataset.version, td.dataset.instances, td.dataset.costPerInstanceNanos]),
+    );
+    expect(perInstance).toEqual(
+      byVersion.useCases
+        .filter((u) => u.useCase === "create_document")
+        .map((u) => {
+          const n = BigInt(u.instances);
+          return [String(u.group), String(u.instances), String((2n * BigInt(u.costNanos) + n) / (2n * n))];
+        }),
+    );
     const revenue = documents.rows.find((r) => r.kpi === "revenue")!;
     expect(revenue.roi).not.toBeNull();
     expect(

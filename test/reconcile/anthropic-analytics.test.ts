@@ -200,6 +200,28 @@ describe("reconcile against Anthropic's Usage and Cost Analytics API", () => {
   });
 });
 
+describe("the mock's Analytics API answers as Anthropic documents it", () => {
+  it("validates starting_at, the 31-day range and group_by; answers data_refreshed_at and organization_id", async () => {
+    mock = await adminMock();
+    const get = async (path: string, query: string) => {
+      const response = await fetch(`${mock!.url}${path}?${query}`, {
+        headers: { "x-api-key": ANTHROPIC_KEY, "anthropic-version": "2023-06-01" },
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const start = "2026-11-01T00:00:00Z";
+    const ok = await get(USAGE, `starting_at=${start}&ending_at=2026-11-03T00:00:00Z&group_by[]=model`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ has_more: false, next_page: null, organization_id: expect.any(String) });
+    expect(typeof ok.body["data_refreshed_at"]).toBe("string");
+    expect((ok.body["data"] as unknown[]).length).toBe(2);
+    expect((await get(COSTS, "ending_at=2026-11-03T00:00:00Z")).status).toBe(400);
+    expect((await get(COSTS, `starting_at=${start}&ending_at=2026-12-03T00:00:00Z`)).status).toBe(400);
+    expect((await get(COSTS, `starting_at=${start}&group_by[]=workspace_id`)).status).toBe(400);
+    expect((await get(USAGE, `starting_at=${start}&group_by[]=cost_type`)).status).toBe(400);
+  });
+});
+
 describe("paging through an expired cursor", () => {
   it("HTTP 410 on a later page restarts from the first page, once, without duplicating buckets", async () => {
     let expired = false;

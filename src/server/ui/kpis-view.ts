@@ -68,10 +68,14 @@ function versionCell(row: KpiReportRow | undefined): HTMLElement {
 
 function perInstance(u: KpiUseCaseRow | undefined): HTMLElement {
   if (!u || u.instances === 0) return h("td", { class: "none" }, "—");
-  const nanos = String(BigInt(u.costNanos) / BigInt(u.instances));
+  // Rounded half up to the nano-USD, as the KPI report rounds cost per unit (costs are never negative).
+  const nanos = String((2n * BigInt(u.costNanos) + BigInt(u.instances)) / (2n * BigInt(u.instances)));
   return h(
     "td",
-    { class: "num", dataset: { version: String(u.group), instances: String(u.instances) } },
+    {
+      class: "num",
+      dataset: { version: String(u.group), instances: String(u.instances), costPerInstanceNanos: nanos },
+    },
     amount(nanos),
     ` · ${fmtCount(u.instances)} inst.`,
   );
