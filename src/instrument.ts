@@ -58,7 +58,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     config: resolved,
     pipeline,
     ownedSinks,
-    price: (event) => priceUsageEvent(pricer, event),
+    price: (event, at) => priceUsageEvent(pricer, event, at),
     ...(limits ? { limits } : {}),
   });
   // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost

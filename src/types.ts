@@ -117,6 +117,12 @@ export interface UsageEvent {
   costSource: CostSource;
   annotations: Annotations;
   limitsExceeded: string[];
+  /**
+   * Counts the provider sent that costtrail could not trust (negative, fractional, not finite, above the
+   * ceiling), each with its value and why: they are left out of `usage` (docs/providers.md). Absent when all
+   * could be trusted; not stored by the ledger.
+   */
+  usageIssues?: string[];
 }
 
 export type LimitWindow = "day" | "week" | "month" | "total";

@@ -131,6 +131,8 @@ export class LimitEngine implements LimitGate {
   #closing = false;
   #closed = false;
   readonly #whenDown: "allow" | "block";
+  /** A check waited LEDGER_WAIT_MS in vain: later checks try once, and follow `whenDown` at once while it lasts. */
+  #ledgerDown = false;
   /** Holds given back while the ledger was unreachable: their rows are deleted once it is back. */
   #pendingReleases: Hold[] = [];
   #retryTimer: NodeJS.Timeout | undefined;
@@ -197,10 +199,12 @@ export class LimitEngine implements LimitGate {
     try {
       result = this.#reserveTx(request.annotations, micros, now);
     } catch (error) {
-      if (!isBusy(error)) return this.#whenLedgerDown(request.annotations, now, error);
+      // Known down (a wait already ran out, or not a lock at all): no call waits again until it answers.
+      if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(request.annotations, now, error);
       // Another connection holds the write lock: retry on timers, so the app's event loop never waits on it.
       return this.#reserveLater(request.annotations, micros, now + LEDGER_WAIT_MS);
     }
+    this.#ledgerDown = false;
     return this.#admit(result, now);
   }
 
@@ -237,12 +241,19 @@ export class LimitEngine implements LimitGate {
       delay = Math.min(delay * 2, 10);
       if (this.#closed) return undefined;
       const now = this.#now();
+      let result: Reserved;
       try {
-        return this.#admit(this.#reserveTx(annotations, micros, now), now);
+        result = this.#reserveTx(annotations, micros, now);
       } catch (error) {
-        if (!isBusy(error)) throw error;
-        if (now >= deadline) return this.#whenLedgerDown(annotations, now, error);
+        if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(annotations, now, error);
+        if (now >= deadline) {
+          this.#ledgerDown = true;
+          return this.#whenLedgerDown(annotations, now, error);
+        }
+        continue;
       }
+      this.#ledgerDown = false;
+      return this.#admit(result, now);
     }
   }
 
@@ -507,6 +518,7 @@ export class LimitEngine implements LimitGate {
         this.#armRetry();
         return;
       }
+      this.#ledgerDown = false;
       for (const r of results) this.#afterSettle(r);
     }, RETRY_SETTLE_MS);
     this.#retryTimer.unref();
