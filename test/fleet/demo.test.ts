@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
 import { freshDatabase, query } from "./pg-helpers.js";
 
 const bin = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
@@ -28,4 +29,21 @@ it("demo --fleet: three workers on one Postgres ledger and one shared limit, one
   );
   expect(row).toEqual({ n: "120", blocked: String(blocked) });
   expect(stdout).toMatch(/^total +120 +0 +\d+ /m);
+  // The shared limit, as `costtrail limits list` reads it from the gate's tables on the same database.
+  let out = "";
+  const code = await runCli(["limits", "list", "--db", db.url(), "--format", "json"], {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: () => {} },
+  });
+  expect(code).toBe(0);
+  const [limit] = JSON.parse(out) as {
+    id: string;
+    mode: string;
+    spentUsd: number;
+    maxUsd: number;
+    blocked: number;
+  }[];
+  expect(limit).toMatchObject({ mode: "block", maxUsd: 0.001, blocked });
+  expect(limit!.id).toMatch(/^fleet-demo-[0-9a-f]+-daily$/);
+  expect(limit!.spentUsd).toBeGreaterThan(0);
 }, 180_000);
