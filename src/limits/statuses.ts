@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { isPostgresConnection } from "../ledger/reader.js";
 import { microsToUsd, toDefinition } from "./definition.js";
 import type { LimitStatus } from "./status.js";
 import { readLimits, type StoredLimit } from "./store.js";
@@ -14,6 +15,13 @@ export function percentOf(spentMicros: number, maxMicros: number): number {
   if (maxMicros <= 0) return spentMicros > 0 ? 100 : 0;
   return Math.round((spentMicros / maxMicros) * 10_000) / 100;
 }
+
+// On a Postgres ledger the figures are src/limits/postgres's: settled spend per window row, live reservations
+// (tombstones of settled calls have expired), in nano-USD; shown in whole micro-USD, rounded up as SQLite's are.
+const PG_SPENT = `SELECT (spent_nanos + 999) / 1000 FROM costtrail_limit_windows
+  WHERE limit_id = ? AND window_start_ms = ?`;
+const PG_RESERVED = `SELECT (coalesce(sum(nanos), 0) + 999) / 1000 FROM costtrail_limit_reservations
+  WHERE limit_id = ? AND window_start_ms = ? AND expires_ms > ?`;
 
 // Blocked calls are events (status 'blocked') naming the limit in limits_exceeded, a JSON list: read the few
 // blocked events of the widest window once and count per limit in JS (portable; no JSON functions in SQL).
@@ -68,8 +76,9 @@ export function limitStatuses(db: Database, now: number = Date.now()): LimitStat
   return db.transaction(() => {
     const limits = readLimits(db);
     if (limits.length === 0) return [];
-    const spentOf = db.prepare(SPENT).pluck();
-    const reservedOf = db.prepare(RESERVED).pluck();
+    const postgres = isPostgresConnection(db);
+    const spentOf = db.prepare(postgres ? PG_SPENT : SPENT).pluck();
+    const reservedOf = db.prepare(postgres ? PG_RESERVED : RESERVED).pluck();
     const blocked = blockedSince(db, Math.min(...limits.map((l) => windowStart(l.window, now))));
     return limits.map((limit) => {
       const start = windowStart(limit.window, now);

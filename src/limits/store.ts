@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { hasTable } from "../ledger/reader.js";
+import { hasTable, isPostgresConnection } from "../ledger/reader.js";
 import type { LimitMode, LimitWindow } from "../types.js";
 import type { Limit } from "./definition.js";
 import { windowStart } from "./windows.js";
@@ -27,6 +27,9 @@ interface LimitRow {
 
 const SELECT_LIMITS = `SELECT id, max_micros, window_kind, mode, alert_at_pct, scope_user_id, scope_account_name,
   scope_use_case_name, source, updated_ms FROM limits ORDER BY id`;
+// A Postgres ledger keeps definitions in src/limits/postgres's table, in nano-USD (whole micro-USD × 1000).
+const SELECT_PG_LIMITS = `SELECT id, max_nanos / 1000 AS max_micros, window_kind, mode, alert_at_pct, scope_user_id,
+  scope_account_name, scope_use_case_name, source, updated_ms FROM costtrail_limits ORDER BY id`;
 
 // The WHERE makes re-upserting an unchanged definition a no-op: no row change, no version bump, so other
 // processes do not reload for nothing each time an app starts.
@@ -64,17 +67,19 @@ function fromRow(row: LimitRow): StoredLimit {
 
 /** True when the ledger has the limit tables (migration 2); a read-only connection on an older file has not. */
 export function hasLimitTables(db: Database): boolean {
-  return hasTable(db, "limits");
+  return hasTable(db, isPostgresConnection(db) ? "costtrail_limits" : "limits");
 }
 
 /** Every stored definition, by id; [] on a ledger without limit tables. */
 export function readLimits(db: Database): StoredLimit[] {
   if (!hasLimitTables(db)) return [];
-  return (db.prepare(SELECT_LIMITS).all() as LimitRow[]).map(fromRow);
+  const sql = isPostgresConnection(db) ? SELECT_PG_LIMITS : SELECT_LIMITS;
+  return (db.prepare(sql).all() as LimitRow[]).map(fromRow);
 }
 
 export function readLimit(db: Database, id: string): StoredLimit | undefined {
-  const row = db.prepare(`${SELECT_LIMITS.replace(" ORDER BY id", "")} WHERE id = ?`).get(id) as
+  const select = isPostgresConnection(db) ? SELECT_PG_LIMITS : SELECT_LIMITS;
+  const row = db.prepare(`${select.replace(" ORDER BY id", "")} WHERE id = ?`).get(id) as
     | LimitRow
     | undefined;
   return row ? fromRow(row) : undefined;

@@ -67,4 +67,26 @@ describe("the Postgres ledger sink", () => {
     );
     expect(rows).toEqual([{ use_case_name: "a\uFFFDb" }]);
   });
+
+  it("stores instrument({ kpis }) definitions once the server is reachable", async () => {
+    const sink = sinkOf(db.url());
+    sink.defineKpis([
+      { name: "resolved", useCase: "support", kind: "boolean", goal: { op: ">=", value: 0.8 }, roi: true },
+    ]);
+    await sink.shutdown();
+    const rows = await query(
+      db.url(),
+      "SELECT use_case_name, name, kind, goal_op, goal_value, roi FROM kpi_definitions",
+    );
+    expect(rows).toEqual([
+      {
+        use_case_name: "support",
+        name: "resolved",
+        kind: "boolean",
+        goal_op: ">=",
+        goal_value: 0.8,
+        roi: "1",
+      },
+    ]);
+  });
 });

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { ConfigError, LedgerNotFoundError } from "../../errors.js";
 import { isPostgresUrl } from "../../ledger/location.js";
 import { openLedgerReadonly } from "../../ledger/open-database.js";
-import { openLedgerReader, openLedgerWriter } from "../../ledger/reader.js";
+import { openLedgerWriter } from "../../ledger/reader.js";
 import { LIMIT_MODES, LIMIT_WINDOWS, type Limit, parseLimit, usdToMicros } from "../../limits/definition.js";
 import type { LimitStatus } from "../../limits/status.js";
 import { limitStatuses } from "../../limits/statuses.js";
@@ -100,8 +100,12 @@ function describeLimit(limit: Limit): string {
  */
 function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database) => T): T {
   if (isPostgresUrl(path)) {
-    if (!create) openLedgerReader(path).close();
-  } else if (existsSync(path)) openLedgerReadonly(path).close();
+    // The fleet gate keeps Postgres definitions in its own tables (src/limits/postgres); the CLI writes only files.
+    throw new CliError(
+      "limits set|reset|delete write SQLite ledgers only; on Postgres, define limits in instrument({ limits }) (docs/fleet.md)",
+    );
+  }
+  if (existsSync(path)) openLedgerReadonly(path).close();
   else if (!create) throw new LedgerNotFoundError(path, `no ledger at ${path}`);
   const db = openLedgerWriter(path);
   try {
