@@ -1,3 +1,4 @@
+import { scopeGrowth } from "../src/annotations/merge.js";
 import { openNode, runInNode, type ScopeNode } from "../src/context/scope-tree.js";
 import type { ScopeAnnotations } from "../src/types.js";
 
@@ -13,16 +14,17 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
  */
 export function wrapInScope<F extends AnyFunction>(fn: F, scope: ScopeAnnotations): F {
   const isGenerator = fn instanceof GeneratorFunction || fn instanceof AsyncGeneratorFunction;
+  const growth = scopeGrowth(scope);
   const wrapped = isGenerator
     ? function (this: unknown) {
-        const node = openNode(scope);
+        const node = openNode(scope, growth);
         // biome-ignore lint/complexity/noArguments: forwarded as-is, no rest array on the hot path
         const iterator = runInNode(node, Reflect.apply, fn, this, arguments) as Iterator<unknown>;
         return bindIterator(iterator, node);
       }
     : function (this: unknown) {
         // biome-ignore lint/complexity/noArguments: `arguments` + Reflect.apply: no closure, no rest array
-        return runInNode(openNode(scope), Reflect.apply, fn, this, arguments);
+        return runInNode(openNode(scope, growth), Reflect.apply, fn, this, arguments);
       };
   copyIdentity(fn, wrapped);
   return wrapped as unknown as F;

@@ -117,6 +117,12 @@ export interface UsageEvent {
   costSource: CostSource;
   annotations: Annotations;
   limitsExceeded: string[];
+  /**
+   * Counts the provider sent that costtrail could not trust (negative, fractional, not finite, above the
+   * ceiling), each with its value and why: they are left out of `usage` (docs/providers.md). Absent when all
+   * could be trusted; not stored by the ledger.
+   */
+  usageIssues?: string[];
 }
 
 export type LimitWindow = "day" | "week" | "month" | "total";
@@ -208,7 +214,10 @@ export interface InstrumentConfig {
   globalInstrumentation?: boolean;
   /** Annotations of the root scope. */
   defaults?: ScopeAnnotations;
-  /** SQLite ledger path; `":memory:"`; `false` for none. Default `.costtrail/ledger.db`. */
+  /**
+   * Where events are kept: a SQLite file path, `":memory:"`, a `postgres://` URL (the fleet ledger, docs/fleet.md),
+   * or `false` for none. Default: the `COSTTRAIL_LEDGER` environment variable, else `.costtrail/ledger.db`.
+   */
   ledger?: string | false;
   onEvent?: (event: UsageEvent) => void;
   onLimitAlert?: (alert: LimitAlert) => void;
@@ -225,6 +234,18 @@ export interface InstrumentConfig {
    * Default 600000 (10 minutes, the OpenAI and Anthropic SDKs' default request timeout); at least 1000.
    */
   abandonedCallTimeoutMs?: number;
+  /**
+   * When the ledger holding the limits cannot be reached in time as a call is checked (a Postgres server is down,
+   * another process holds a SQLite file's write lock): `"allow"` lets the call through and counts its cost once
+   * the ledger is back; `"block"` refuses calls under a block limit with `LimitExceededError`. Said once per
+   * outage. Default `"allow"` (docs/limits.md).
+   */
+  limitsWhenLedgerDown?: "allow" | "block";
+  /**
+   * The longest a spending-limit reservation counts, however long its call runs: past it, the reservation
+   * lapses (the call's real cost is still added when it ends). Default 300000 (5 minutes); at least 1000.
+   */
+  reservationMaxAgeMs?: number;
   logger?: Logger;
 }
 

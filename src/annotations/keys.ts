@@ -7,6 +7,9 @@ import type { Annotations } from "../types.js";
 export const MAX_STRING = 512;
 export const MAX_LIST = 64;
 export const MAX_MAP_KEYS = 64;
+/** Caps on what nested scopes merge into (docs/concepts.md "Caps and cost of nesting"): past them, `AnnotationError`. */
+export const MAX_MERGED_LIST = 256;
+export const MAX_MERGED_MAP_KEYS = 256;
 export const HEADER_PREFIX = "x-costtrail-";
 
 /**

@@ -16,11 +16,13 @@ import { isLimitExceeded } from "./outcome.js";
 export function admit(call: Call, gate: LimitGate): void {
   let answer: LimitHold | undefined | Promise<LimitHold | undefined>;
   try {
+    const worst = worstCase(call);
     answer = gate.reserve({
       annotations: call.annotations,
       provider: call.start.provider,
       requestModel: call.start.requestModel,
-      reserveMicros: worstCaseMicros(call),
+      reserveMicros: worst.costMicros ?? 0,
+      reserveNanos: worst.costNanos ?? undefined,
     });
   } catch (error) {
     refuse(call, error);
@@ -69,12 +71,15 @@ function refuse(call: Call, error: unknown): void {
   call.admission = rejection;
 }
 
-function worstCaseMicros(call: Call): number {
+/** The call's worst-case cost, priced like its event will be (micro-USD rounded up, and exact nano-USD). */
+function worstCase(call: Call): { costMicros: number | null; costNanos?: number | null | undefined } {
   const { start } = call;
+  const at = new Date(call.startedAt);
+  // Priced at `at`: the probe's `ts` is never formatted (a Date is what the pricer reads).
   const probe = {
     provider: start.provider,
     requestModel: start.requestModel,
-    ts: new Date(call.startedAt).toISOString(),
+    ts: "",
     annotations: call.annotations,
     usage: {
       ...zeroUsage(),
@@ -82,5 +87,5 @@ function worstCaseMicros(call: Call): number {
       outputTokens: start.maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
     },
   } as UsageEvent;
-  return call.runtime.price?.(probe).costMicros ?? 0;
+  return call.runtime.price?.(probe, at) ?? { costMicros: 0 };
 }

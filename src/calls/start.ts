@@ -1,8 +1,9 @@
 import { parseAnnotationHeaders } from "../annotations/headers.js";
 import { resolveWith } from "../context/scope-tree.js";
+import { AnnotationError } from "../errors.js";
 import { log } from "../log.js";
 import { getRuntime } from "../runtime.js";
-import type { ScopeAnnotations } from "../types.js";
+import type { Annotations, ScopeAnnotations } from "../types.js";
 import { admit } from "./admission.js";
 import { Call, type CallStart } from "./call.js";
 import { inflight } from "./inflight.js";
@@ -28,7 +29,7 @@ export function startCall(start: CallStart): Call | undefined {
       scopes.push(parsed.scope);
     }
   }
-  const annotations = resolveWith(scopes ?? NO_SCOPES);
+  const annotations = resolveAt(scopes);
   if (annotations.priceAsCategory !== undefined && annotations.priceAsResource === undefined) {
     log.warnOnce(
       `category-without-resource:${annotations.priceAsCategory}`,
@@ -43,3 +44,18 @@ export function startCall(start: CallStart): Call | undefined {
 }
 
 const NO_SCOPES: readonly ScopeAnnotations[] = [];
+
+/**
+ * The call's annotations: the active scopes, then its header scopes. Headers that would push a merged list or
+ * map past its cap are ignored, with a warning, like any unreadable header: the call must go through.
+ */
+function resolveAt(scopes: ScopeAnnotations[] | undefined): Annotations {
+  if (!scopes) return resolveWith(NO_SCOPES);
+  try {
+    return resolveWith(scopes);
+  } catch (error) {
+    if (!(error instanceof AnnotationError)) throw error;
+    log.warnOnce(`headers:${error.field}`, `ignored the costtrail headers of a call: ${error.message}`);
+    return resolveWith(NO_SCOPES);
+  }
+}

@@ -1,6 +1,7 @@
+import { scopeGrowth } from "../annotations/merge.js";
 import { isEmptyScope, parseScopeAnnotations } from "../annotations/schema.js";
 import type { ScopeAnnotations } from "../types.js";
-import { openNode, runInNode } from "./scope-tree.js";
+import { openNode, runInEmptyScope, runInNode } from "./scope-tree.js";
 
 /**
  * Runs `fn` inside a new scope carrying runtime annotations (a user id from the request, a document id as the
@@ -11,6 +12,6 @@ export function trackContext<R>(annotations: ScopeAnnotations, fn: () => R): R {
   const scope = parseScopeAnnotations(annotations, "trackContext()");
   if (typeof fn !== "function")
     throw new TypeError("costtrail: trackContext(annotations, fn) needs a function");
-  if (isEmptyScope(scope)) return fn();
-  return runInNode(openNode(scope), fn);
+  if (isEmptyScope(scope)) return runInEmptyScope(fn);
+  return runInNode(openNode(scope, scopeGrowth(scope)), fn);
 }

@@ -323,7 +323,7 @@ export function instanceDetail(
     exact(
       db.prepare(
         `SELECT e.use_case_step, NULL, ${MEASURES}, min(e.ts_ms) AS started FROM events e ${where}
-         GROUP BY e.use_case_step ORDER BY started, e.use_case_step`,
+         GROUP BY e.use_case_step ORDER BY started, e.use_case_step NULLS FIRST`,
       ),
     )
       .raw()

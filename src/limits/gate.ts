@@ -9,6 +9,8 @@ export interface ReserveRequest {
   requestModel: string;
   /** Worst-case cost of the call: estimated input + max output tokens, priced. Integer micro-USD. */
   reserveMicros: number;
+  /** The same worst case in exact integer nano-USD, when the pricer gave it (gates that count nano-USD use it). */
+  reserveNanos?: number | undefined;
 }
 
 /**
@@ -24,8 +26,8 @@ export interface LimitGate {
 
 /** A reservation held for one call until it settles or is released. */
 export interface LimitHold {
-  /** Replaces the reservation with the real cost; returns ids of allow limits now exceeded (from the gate's latest known state; store I/O is the gate's own async business). */
-  settle(costMicros: number | null): string[];
+  /** Replaces the reservation with the real cost (micro-USD, and the exact nano-USD when known); returns ids of allow limits now exceeded (from the gate's latest known state; store I/O is the gate's own async business). */
+  settle(costMicros: number | null, costNanos?: number | null): string[];
   /** Gives the reservation back without cost (call failed before billing, abandoned, reaped). Idempotent. */
   release(): void;
 }

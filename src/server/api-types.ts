@@ -1,5 +1,9 @@
 // The JSON API's contract: what each endpoint answers and which query parameters it takes, as types only.
 // The page (src/server/ui) imports these with `import type`, so the UI and the API cannot drift apart.
+
+import type { ForecastResult, LimitForecast } from "../kpis/forecast.js";
+import type { KpiGroupBy } from "../kpis/ledger-queries.js";
+import type { KpiReportResult, KpiReportRow, KpiUseCaseRow } from "../kpis/report.js";
 import type { InstanceDetail, SpendOverTimeResult, TotalsResult } from "../ledger/dashboard-queries.js";
 import type { ReportBy, ReportResult } from "../ledger/queries.js";
 import type { LimitStatus } from "../limits/status.js";
@@ -9,7 +13,12 @@ export type { ReportRow } from "../ledger/queries.js";
 export type { UsageEvent } from "../types.js";
 export type {
   CoverageDay,
+  ForecastResult,
   InstanceDetail,
+  KpiReportResult,
+  KpiReportRow,
+  KpiUseCaseRow,
+  LimitForecast,
   LimitStatus,
   ReconciliationsResult,
   ReportBy,
@@ -43,6 +52,8 @@ export interface ApiEndpoints {
   };
   "/api/instance": { params: { limit?: number }; result: InstanceDetail };
   "/api/limits": { params: Record<string, never>; result: LimitsResult };
+  "/api/kpis": { params: PeriodParams & { by?: KpiGroupBy }; result: KpiReportResult };
+  "/api/forecast": { params: { useCase?: string }; result: ForecastResult };
   "/api/reconciliations": { params: Record<string, never>; result: ReconciliationsResult };
 }
 

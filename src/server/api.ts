@@ -2,6 +2,8 @@
 // Query parameters are checked here for shape (known names, given once) and by the query layer's schemas for
 // values; both answer 400 with a message naming the parameter. Nothing from SQLite reaches a response.
 import type { Database } from "better-sqlite3";
+import { forecast } from "../kpis/forecast.js";
+import { kpiReport } from "../kpis/report.js";
 import {
   instanceDetail,
   parseInstanceOptions,
@@ -52,6 +54,8 @@ const REPORT_PARAMS = ["by", "since", "until", "useCase", "limit", "order"] as c
 const PERIOD_PARAMS = ["since", "until", "useCase"] as const;
 const TIMESERIES_PARAMS = [...PERIOD_PARAMS, "bucket", "series"] as const;
 const INSTANCE_PARAMS = ["limit"] as const;
+const KPI_PARAMS = [...PERIOD_PARAMS, "by"] as const;
+const FORECAST_PARAMS = ["useCase"] as const;
 
 type Handler = (ctx: ApiContext, params: URLSearchParams, rest: string) => unknown;
 
@@ -84,6 +88,19 @@ const ROUTES: Record<string, Handler> = {
   limits: (ctx, params) => {
     queryObject(params, []);
     return { limits: limitStatuses(ctx.db, ctx.now?.() ?? Date.now()) };
+  },
+  // Exactly `costtrail kpis --format json`: cost per unit, ROI, and (by=version) each version's outcomes.
+  kpis: (ctx, params) =>
+    kpiReport(ctx.db, { ...queryObject(params, KPI_PARAMS), now: ctx.now?.() ?? Date.now() }),
+  // Exactly `costtrail report --forecast --format json`: burn rates, and when each limit is reached.
+  forecast: (ctx, params) => {
+    const { useCase } = queryObject(params, FORECAST_PARAMS);
+    if (useCase !== undefined && (useCase === "" || useCase.length > 512))
+      throw new ApiError(400, "useCase: expected a use-case name of 1 to 512 characters");
+    return forecast(ctx.db, {
+      now: ctx.now?.() ?? Date.now(),
+      ...(useCase !== undefined ? { useCase } : {}),
+    });
   },
   // The latest `costtrail reconcile` coverage per provider and day; [] before the first run.
   reconciliations: (ctx, params) => {

@@ -11,6 +11,8 @@ const CONTRACT: Record<keyof ApiEndpoints, true> = {
   "/api/timeseries": true,
   "/api/instance": true,
   "/api/limits": true,
+  "/api/kpis": true,
+  "/api/forecast": true,
   "/api/reconciliations": true,
 };
 

@@ -1,6 +1,8 @@
 import { request as httpRequest } from "node:http";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forecast } from "../../src/kpis/forecast.js";
+import { kpiReport } from "../../src/kpis/report.js";
 import { instanceDetail, periodTotals, spendOverTime } from "../../src/ledger/dashboard-queries.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import { REPORT_KEYS, report } from "../../src/ledger/queries.js";
@@ -107,6 +109,33 @@ describe("the JSON API", () => {
     expect(limits.limits[0]).toMatchObject({ id: "daily", maxUsd: 10, window: "day", mode: "block" });
     expect(limits.limits[0]).toHaveProperty("remainingUsd");
     expect(limits.limits[0]).toHaveProperty("state");
+  });
+
+  it("answers /api/kpis as `costtrail kpis --format json` and /api/forecast as `report --forecast`", async () => {
+    for (const query of [
+      "",
+      "?by=version",
+      "?by=account&since=7d&useCase=summarize",
+      "?by=user&until=2026-01-01",
+    ]) {
+      const params = Object.fromEntries(new URLSearchParams(query));
+      expect((await get(`/api/kpis${query}`)).json()).toEqual(
+        roundTrip(kpiReport(ledger(), { ...params, now: NOW })),
+      );
+    }
+    const badBy = await get("/api/kpis?by=model");
+    expect(badBy.status).toBe(400);
+    expect(badBy.json().error).toMatch(/^by: /);
+    expect((await get("/api/kpis?colour=red")).status).toBe(400);
+
+    const answer = (await get("/api/forecast")).json();
+    expect(answer).toEqual(roundTrip(forecast(ledger(), { now: NOW })));
+    expect(answer.limits.map((l: { id: string }) => l.id)).toEqual(["daily"]);
+    expect((await get("/api/forecast?useCase=summarize")).json()).toEqual(
+      roundTrip(forecast(ledger(), { now: NOW, useCase: "summarize" })),
+    );
+    expect((await get("/api/forecast?useCase=")).status).toBe(400);
+    expect((await get("/api/forecast?since=7d")).status).toBe(400);
   });
 
   it("answers 400 with a message naming the parameter, never an SQL error", async () => {

@@ -1,6 +1,7 @@
 // `costtrail demo`: the whole product in half a minute, offline. A local mock of the provider APIs, the
 // seed's document-generator web server instrumented per request, simulated users hitting it concurrently
-// (one account on a trial budget that trips a block limit), then the cost report from the ledger.
+// (one account on a trial budget that trips a block limit), then the cost report from the ledger, a reconciliation
+// against the mock's admin API, and the KPI table.
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -8,13 +9,16 @@ import OpenAI from "openai";
 import { instrument } from "../../instrument.js";
 import { kpiReport } from "../../kpis/report.js";
 import { openLedgerReadonly, report } from "../../ledger/index.js";
+import { openDatabase } from "../../ledger/open-database.js";
 import { startMockProvider } from "../../testing.js";
 import type { KpiDefinition, LimitDefinition } from "../../types.js";
 import type { CliOutput } from "../context.js";
 import { renderKpiTable } from "../kpi-table.js";
+import { renderReconcileTable } from "../reconcile-output.js";
 import { renderReportTable } from "../report-table.js";
 import { startDocumentApp } from "./document-app.js";
 import { HISTORY_DAYS, VERSION_CHANGE_DAYS_AGO, writeHistory } from "./history.js";
+import { demoAdminOptions, reconcileDemo } from "./reconcile-demo.js";
 import { simulateUsers } from "./simulate-users.js";
 
 export interface DemoOptions {
@@ -61,7 +65,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       ? undefined
       : await writeHistory({ db, users: options.users, accounts: DEMO_ACCOUNTS, now: Date.now() });
 
-  const mock = await startMockProvider({ latencyMs: options.latencyMs, chunkDelayMs: 1 });
+  const mock = await startMockProvider({
+    latencyMs: options.latencyMs,
+    chunkDelayMs: 1,
+    admin: demoAdminOptions(options.requests),
+  });
   const alerts: string[] = [];
   const costtrail = instrument({
     globalInstrumentation: false, // a web server: every request gets its own context
@@ -101,7 +109,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
   await app.close();
   await costtrail.shutdown();
-  await mock.close();
+  // Every event is in the ledger now: compare it with what the mock provider bills, and store the run.
+  let reconciliation: Awaited<ReturnType<typeof reconcileDemo>> | undefined;
+  const writable = openDatabase(db);
+  try {
+    reconciliation = await reconcileDemo(writable, mock.url, Date.now());
+  } catch (error) {
+    err.write(`costtrail demo: reconciliation failed: ${(error as Error).message}\n`);
+  } finally {
+    writable.close();
+    await mock.close();
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const ok = (result.byStatus[200] ?? 0) + (result.byStatus[201] ?? 0);
   out.write(
@@ -121,6 +139,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     ] as const) {
       out.write(`\n${title}\n`);
       out.write(renderReportTable(report(ledger, { by, since: today, ...(limit ? { limit } : {}) })));
+    }
+    if (reconciliation) {
+      out.write(
+        "\nToday's ledger against the provider's bill (costtrail reconcile; the mock's admin API also bills a\n" +
+          "batch job that never called instrument())\n",
+      );
+      out.write(renderReconcileTable(reconciliation));
     }
     const rel = options.db;
     out.write(

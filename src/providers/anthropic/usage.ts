@@ -1,7 +1,8 @@
 import type { ServerToolCalls, TokenUsage } from "../../types.js";
 
+/** A count as sent: whether it can be trusted is the call's one check (src/calls/usage-check.ts). */
 function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return typeof value === "number" ? value : undefined;
 }
 
 function text(value: unknown): string | undefined {
@@ -28,6 +29,9 @@ export function anthropicUsage(u: any, previous?: TokenUsage): Partial<TokenUsag
   }
   const output = count(u?.output_tokens);
   if (output !== undefined) out.outputTokens = output;
+  // Extended thinking, where reported: part of output_tokens (billed as output), recorded as reasoning.
+  const thinking = count(u?.output_tokens_details?.thinking_tokens);
+  if (thinking !== undefined) out.reasoningTokens = thinking;
   // Only the 1-hour part is kept: the rest of the writes are 5-minute ones (TokenUsage's rule).
   const w1h = count(u?.cache_creation?.ephemeral_1h_input_tokens);
   if (w1h) out.cacheWrite1hTokens = w1h;

@@ -2,8 +2,9 @@
 // InvokeModel and InvokeModelWithResponseStream (operation "invoke": the body is model-specific, chat or
 // embeddings alike) — how each request is described and how its output is read.
 import { type Call, type CallStart, finishCall, observeIteratorMethod } from "../../calls/index.js";
-import { estimateInput, estimateTokensOfText, textLength } from "../toolkit/text.js";
+import { estimateTokensOfText } from "../toolkit/text.js";
 import { headerCounts } from "./headers.js";
+import { estimateConverseInput, estimateInvokeInput } from "./input-estimate.js";
 import { converseStreamObserver, invokeStreamObserver } from "./stream.js";
 import { converseUsage } from "./usage-converse.js";
 import { headerUsage } from "./usage-headers.js";
@@ -17,7 +18,7 @@ export function describeCommand(kind: Kind, input: any): Omit<CallStart, "header
     return {
       ...base,
       operation: "chat",
-      estimateInputTokens: () => estimateInput([input.messages, input.system], input.messages, 3),
+      estimateInputTokens: () => estimateConverseInput(input),
       maxOutputTokens: input.inferenceConfig?.maxTokens,
     };
   }
@@ -28,7 +29,7 @@ export function describeCommand(kind: Kind, input: any): Omit<CallStart, "header
     estimateInputTokens: () =>
       body === undefined
         ? estimateTokensOfText(typeof input?.body === "string" ? input.body.length : 0)
-        : estimateTokensOfText(textLength(body)),
+        : estimateInvokeInput(body),
     maxOutputTokens:
       body?.max_tokens ??
       body?.max_gen_len ??

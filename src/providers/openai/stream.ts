@@ -3,9 +3,16 @@ import type { ResultObserver } from "../toolkit/api-promise.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
 
-const chatChunkIsContent = (chunk: any) =>
-  Array.isArray(chunk?.choices) &&
-  chunk.choices.some((c: any) => c?.delta?.content || c?.delta?.tool_calls || c?.delta?.refusal);
+/** Runs per chunk: a plain loop (no callback allocated per chunk). */
+function chatChunkIsContent(chunk: any): boolean {
+  const choices = chunk?.choices;
+  if (!Array.isArray(choices)) return false;
+  for (let i = 0; i < choices.length; i++) {
+    const delta = choices[i]?.delta;
+    if (delta && (delta.content || delta.tool_calls || delta.refusal)) return true;
+  }
+  return false;
+}
 
 function readChatChunk(chunk: any, call: Call): StreamItem {
   if (chunk?.model) call.responseModel = chunk.model;
@@ -24,6 +31,7 @@ export const chatObserver: ResultObserver = {
 /** We asked for usage the user did not: hide the usage-only chunk and the `usage: null` on the others. */
 export const chatObserverHidingUsage: ResultObserver = {
   ...chatObserver,
+  rewritesItems: true,
   onItem(chunk, call) {
     const kind = readChatChunk(chunk, call);
     if (chunk && "usage" in chunk) {

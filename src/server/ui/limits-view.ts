@@ -1,6 +1,7 @@
 // Limits: every spending limit with its scope, window and mode, its current window's spend, reservations,
-// what is left, when it resets, and its state — the figures of `costtrail limits list`.
-import type { LimitStatus, LimitsResult } from "../api-types.js";
+// what is left, when it resets, its state — the figures of `costtrail limits list` — and when it will be reached
+// at the current spend rate (`costtrail report --forecast`).
+import type { ForecastResult, LimitForecast, LimitStatus, LimitsResult } from "../api-types.js";
 import { $, barFill, h } from "./dom.js";
 import { dateTime, fmtPct, fmtUsd } from "./format.js";
 
@@ -14,7 +15,28 @@ const SCOPE_NAMES: Record<string, string> = {
 /** Limits are defined in USD (floats from the definition); shown to the cent above $10. */
 const usd = (n: number) => fmtUsd(Math.round(n * 1e6), n >= 10 ? 2 : 4);
 
-function limitCard(l: LimitStatus): HTMLElement {
+/** When the limit is reached at one rate: "now", a time, or why not (no spend, or not before it resets). */
+function reached(at: string | null, perDayMicros: number): string {
+  if (at === "now") return "reached now";
+  if (at !== null) return `reached ${dateTime.format(new Date(at))}`;
+  return perDayMicros > 0 ? "not before it resets" : "no spend";
+}
+
+/** The forecast line (`costtrail report --forecast`): the spend rate and when it reaches the limit. */
+function forecastLine(f: LimitForecast): HTMLElement {
+  const rate = (micros: number) => `${fmtUsd(micros, micros >= 10_000_000 ? 2 : 4)}/day`;
+  return h(
+    "div",
+    {
+      class: "limit-forecast",
+      dataset: { reachedAt1d: f.reachedAt1d ?? "", reachedAt7d: f.reachedAt7d ?? "" },
+    },
+    h("span", null, `Last 24 h: ${rate(f.last1dMicros)}, ${reached(f.reachedAt1d, f.last1dMicros)}`),
+    h("span", null, `7-day average: ${rate(f.perDay7dMicros)}, ${reached(f.reachedAt7d, f.perDay7dMicros)}`),
+  );
+}
+
+function limitCard(l: LimitStatus, f: LimitForecast | undefined): HTMLElement {
   const scope = Object.entries(l.scope ?? {})
     .filter(([, v]) => v)
     .map(([k, v]) => `${SCOPE_NAMES[k] ?? k} ${v}`);
@@ -48,10 +70,12 @@ function limitCard(l: LimitStatus): HTMLElement {
     l.reservedUsd > 0
       ? h("div", { class: "limit-figures" }, `${usd(l.reservedUsd)} reserved by calls in flight`)
       : null,
+    f ? forecastLine(f) : null,
   );
 }
 
-export function renderLimits(result: LimitsResult): void {
+/** `forecast` may be missing (its request failed): the cards then show no forecast line. */
+export function renderLimits(result: LimitsResult, forecast?: ForecastResult): void {
   const box = $("#limits");
   if (!result.limits.length) {
     box.replaceChildren(
@@ -66,5 +90,12 @@ export function renderLimits(result: LimitsResult): void {
   const limits = [...result.limits].sort(
     (a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3) || b.pct - a.pct,
   );
-  box.replaceChildren(h("div", { class: "limits-list" }, limits.map(limitCard)));
+  const forecasts = new Map((forecast?.limits ?? []).map((f) => [f.id, f]));
+  box.replaceChildren(
+    h(
+      "div",
+      { class: "limits-list" },
+      limits.map((l) => limitCard(l, forecasts.get(l.id))),
+    ),
+  );
 }

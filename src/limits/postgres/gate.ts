@@ -1,0 +1,513 @@
+import { randomUUID } from "node:crypto";
+import type { Pool } from "pg";
+import { LimitExceededError } from "../../errors.js";
+import { maskSecrets } from "../../ledger/location.js";
+import { log } from "../../log.js";
+import type { LimitAlert } from "../../types.js";
+import { fireAlert, reached, thresholdsOf } from "../alerts.js";
+import { applicableLimits } from "../applicable.js";
+import { type Limit, microsToUsd } from "../definition.js";
+import type { LimitGate, LimitHold, ReserveRequest } from "../gate.js";
+import { windowStart } from "../windows.js";
+import { maskedError, openLimitPool } from "./pool.js";
+import { ensureLimitSchema } from "./schema.js";
+import { maxNanosOf, postgresLimitsVersion, readPostgresLimits, upsertPostgresLimits } from "./store.js";
+
+/** What a limit check does when Postgres cannot be reached (docs/limits.md, "When the ledger is down"). */
+export type WhenLedgerDown = "allow" | "block";
+
+export interface PostgresLimitGateOptions {
+  /** The ledger's Postgres URL (`postgres://user@host:5432/db?sslmode=…`). */
+  url: string;
+  /** `instrument({ limits })`: written to Postgres (source "config") and winning over stored ones by id. */
+  limits?: readonly Limit[];
+  onLimitAlert?: ((alert: LimitAlert) => void) | undefined;
+  whenDown?: WhenLedgerDown;
+  /** How long a reservation counts without being renewed (a process that dies stops renewing). */
+  reservationTtlMs?: number;
+  /** The longest a reservation counts, renewed or not. */
+  reservationMaxAgeMs?: number;
+  /** How often stored definitions are re-checked (one tiny query). */
+  refreshMs?: number;
+  /** The clock for windows (ms since the epoch). Expiry uses the database's clock. */
+  now?: () => number;
+}
+
+interface Entry {
+  readonly limit: Limit;
+  readonly windowStart: number;
+}
+
+interface Hold {
+  readonly seq: number;
+  readonly entries: readonly Entry[];
+  /** False when the call went through without a reservation (Postgres was down, policy "allow"). */
+  readonly reserved: boolean;
+  readonly createdAt: number;
+  done: boolean;
+}
+
+interface Settlement {
+  hold: Hold;
+  nanos: bigint;
+}
+
+/** A settled or released row is kept this long, so that a retried settlement finds its tombstone. */
+const TOMBSTONE_MS = 3_600_000;
+/** After a failed round trip, calls answer by `whenDown` without trying for this long. */
+const DOWN_BACKOFF_MS = 1_000;
+
+const RESERVE =
+  "SELECT blocked_index, spent_nanos FROM costtrail_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const SETTLE = "SELECT limit_id, window_start_ms, spent_nanos FROM costtrail_settle($1, $2, $3, $4, $5)";
+const RELEASE = `UPDATE costtrail_limit_reservations SET expires_ms = costtrail_now_ms(), settled_ms = costtrail_now_ms()
+  WHERE owner = $1 AND seq = $2 AND settled_ms IS NULL`;
+const RENEW = `UPDATE costtrail_limit_reservations
+  SET expires_ms = least(costtrail_now_ms() + $3::bigint, created_ms + $4::bigint)
+  WHERE owner = $1 AND seq = ANY($2::bigint[]) AND settled_ms IS NULL`;
+const RELEASE_OWNER = `UPDATE costtrail_limit_reservations SET expires_ms = costtrail_now_ms(), settled_ms = costtrail_now_ms()
+  WHERE owner = $1 AND settled_ms IS NULL`;
+const CLEANUP = "DELETE FROM costtrail_limit_reservations WHERE expires_ms < costtrail_now_ms() - $1::bigint";
+const ALERT = `INSERT INTO costtrail_limit_alerts (limit_id, window_start_ms, threshold_pct, fired_ms)
+  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`;
+
+const key = (id: string, ws: number) => `${id}\u0000${ws}`;
+
+/**
+ * The fleet-wide spending-limit gate: every process on one Postgres ledger reserves in the same tables, each
+ * reservation one statement (`costtrail_reserve`, src/limits/postgres/schema.ts) that locks the block limits'
+ * window rows, checks settled spend + live reservations + this call against the limit and inserts the
+ * reservation — so N processes together overshoot by at most their calls in flight's estimate errors
+ * (docs/limits.md, "The bound"). `reserve` returns a promise (the SDK awaits it before sending), or undefined
+ * at once for a call that no limit applies to. Settlements are sent off the call path and retried until
+ * Postgres takes them, once each.
+ */
+export class PostgresLimitGate implements LimitGate {
+  readonly #pool: Pool;
+  readonly #url: string;
+  readonly #config: ReadonlyMap<string, Limit>;
+  readonly #onLimitAlert: ((alert: LimitAlert) => void) | undefined;
+  readonly #whenDown: WhenLedgerDown;
+  readonly #ttlMs: number;
+  readonly #maxAgeMs: number;
+  readonly #refreshMs: number;
+  readonly #now: () => number;
+  /** Identifies this process's reservations in the shared table. */
+  readonly #owner = randomUUID();
+  #seq = 0;
+  #byId: Map<string, Limit>;
+  #scoped: Limit[];
+  #version = "";
+  /** Schema ready and definitions read (or given up on: config limits only). */
+  #loaded = false;
+  readonly #ready: Promise<void>;
+  readonly #holds = new Set<Hold>();
+  #pending: Settlement[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  /** The latest settled spend seen per (limit, window), nano-USD: answers `settle`'s allow-limit flags. */
+  readonly #spent = new Map<string, bigint>();
+  readonly #firedAlerts = new Set<string>();
+  readonly #warnedUnknown = new Set<string>();
+  #downUntil = 0;
+  #down = false;
+  #lastRenew = 0;
+  #lastCleanup = 0;
+  readonly #timer: NodeJS.Timeout;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: PostgresLimitGateOptions) {
+    this.#url = options.url;
+    this.#config = new Map((options.limits ?? []).map((l) => [l.id, l]));
+    this.#onLimitAlert = options.onLimitAlert;
+    this.#whenDown = options.whenDown ?? "allow";
+    this.#ttlMs = options.reservationTtlMs ?? 60_000;
+    this.#maxAgeMs = options.reservationMaxAgeMs ?? 300_000;
+    this.#refreshMs = options.refreshMs ?? 1_000;
+    this.#now = options.now ?? Date.now;
+    if (!(this.#ttlMs > 0) || !(this.#maxAgeMs > 0)) throw new RangeError("reservation times must be > 0");
+    this.#byId = new Map(this.#config);
+    this.#scoped = [...this.#byId.values()].filter((l) => l.scope !== undefined);
+    this.#pool = openLimitPool(options.url, (message, error) =>
+      log.errorOnce("limits-pg-idle", message, maskedError(error)),
+    );
+    this.#ready = this.#start();
+    const every = Math.max(
+      10,
+      Math.min(this.#refreshMs, Math.floor(Math.min(this.#ttlMs, this.#maxAgeMs) / 3)),
+    );
+    this.#timer = setInterval(() => void this.#tick(), every);
+    this.#timer.unref();
+  }
+
+  /** Resolves once the schema exists and stored definitions are read (or the attempt failed and was logged). */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** The definitions in force in this process (stored ones, overridden by config ones with the same id). */
+  get limits(): Limit[] {
+    return [...this.#byId.values()];
+  }
+
+  reserve(request: ReserveRequest): LimitHold | undefined | Promise<LimitHold | undefined> {
+    if (this.#closing) return undefined;
+    if (!this.#loaded) return this.#ready.then(() => this.#reserve(request));
+    return this.#reserve(request);
+  }
+
+  #reserve(request: ReserveRequest): LimitHold | undefined | Promise<LimitHold | undefined> {
+    const limits = applicableLimits(this.#byId, this.#scoped, request.annotations, (id) => this.#unknown(id));
+    if (limits.length === 0) return undefined;
+    const now = this.#now();
+    const entries = limits.map((limit) => ({ limit, windowStart: windowStart(limit.window, now) }));
+    const nanos = reserveNanosOf(request);
+    if (this.#down && performance.now() < this.#downUntil) return this.#answerDown(entries);
+    const seq = ++this.#seq;
+    return this.#pool
+      .query<{ blocked_index: number; spent_nanos: string }>(RESERVE, [
+        entries.map((e) => e.limit.id),
+        entries.map((e) => String(e.windowStart)),
+        entries.map((e) => maxNanosOf(e.limit).toString()),
+        entries.map((e) => e.limit.mode === "block"),
+        this.#owner,
+        String(seq),
+        nanos.toString(),
+        String(this.#ttlMs),
+        String(this.#maxAgeMs),
+      ])
+      .then(
+        (result) => {
+          this.#up();
+          const row = result.rows[0]!;
+          if (row.blocked_index > 0) {
+            const blocked = entries[row.blocked_index - 1]!;
+            const spent = BigInt(row.spent_nanos);
+            this.#spent.set(key(blocked.limit.id, blocked.windowStart), spent);
+            this.#alertRefused(blocked, spent);
+            throw exceeded(blocked.limit, spent);
+          }
+          return this.#hold(seq, entries, true);
+        },
+        (error: unknown) => {
+          if (error instanceof LimitExceededError) throw error;
+          this.#failed(error);
+          return this.#answerDown(entries);
+        },
+      );
+  }
+
+  /** Postgres cannot be reached: `limitsWhenLedgerDown` decides, said once per outage. */
+  #answerDown(entries: readonly Entry[]): LimitHold {
+    const block = this.#whenDown === "block" ? entries.find((e) => e.limit.mode === "block") : undefined;
+    if (block) {
+      throw exceeded(block.limit, this.#spent.get(key(block.limit.id, block.windowStart)) ?? 0n);
+    }
+    return this.#hold(++this.#seq, entries, false);
+  }
+
+  #hold(seq: number, entries: readonly Entry[], reserved: boolean): LimitHold {
+    const hold: Hold = { seq, entries, reserved, createdAt: performance.now(), done: false };
+    this.#holds.add(hold);
+    return {
+      settle: (costMicros, costNanos) => this.#settle(hold, costMicros, costNanos),
+      release: () => this.#release(hold),
+    };
+  }
+
+  #unknown(id: string): undefined {
+    if (!this.#warnedUnknown.has(id)) {
+      this.#warnedUnknown.add(id);
+      log.warn(
+        `limitIds names "${id}", which is not a defined limit (instrument({ limits }) or ` +
+          "`costtrail limits set`); it is ignored",
+      );
+    }
+    return undefined;
+  }
+
+  // ---- settle / release ----------------------------------------------------------------------------------
+
+  #settle(hold: Hold, costMicros: number | null, costNanos: number | null | undefined): string[] {
+    if (hold.done) return [];
+    hold.done = true;
+    this.#holds.delete(hold);
+    const nanos = costNanosOf(costMicros, costNanos);
+    // Flags from the latest spend this process knows (the exact figure arrives with the settlement's answer).
+    const flagged: string[] = [];
+    for (const { limit, windowStart: ws } of hold.entries) {
+      const k = key(limit.id, ws);
+      const spent = (this.#spent.get(k) ?? 0n) + nanos;
+      this.#spent.set(k, spent);
+      if (limit.mode === "allow" && spent > maxNanosOf(limit)) flagged.push(limit.id);
+    }
+    this.#pending.push({ hold, nanos });
+    this.#flush();
+    return flagged;
+  }
+
+  #release(hold: Hold): void {
+    if (hold.done) return;
+    hold.done = true;
+    this.#holds.delete(hold);
+    if (!hold.reserved) {
+      this.#closeIfIdle();
+      return;
+    }
+    this.#track(
+      this.#pool.query(RELEASE, [this.#owner, String(hold.seq)]).then(
+        () => this.#up(),
+        (error: unknown) => {
+          // Not renewed any more: it lapses after the TTL instead.
+          this.#failed(error);
+        },
+      ),
+    );
+    this.#closeIfIdle();
+  }
+
+  /** Sends every pending settlement; one that fails stays pending for the next tick. */
+  #flush(): void {
+    const batch = this.#pending;
+    if (batch.length === 0) {
+      this.#closeIfIdle();
+      return;
+    }
+    this.#pending = [];
+    for (const settlement of batch) this.#track(this.#send(settlement));
+  }
+
+  async #send(settlement: Settlement): Promise<void> {
+    const { hold, nanos } = settlement;
+    let rows: { limit_id: string; window_start_ms: string; spent_nanos: string }[];
+    try {
+      const result = await this.#pool.query(SETTLE, [
+        hold.entries.map((e) => e.limit.id),
+        hold.entries.map((e) => String(e.windowStart)),
+        this.#owner,
+        String(hold.seq),
+        nanos.toString(),
+      ]);
+      rows = result.rows;
+      this.#up();
+    } catch (error) {
+      this.#pending.push(settlement);
+      this.#failed(error);
+      return;
+    }
+    for (const row of rows) {
+      const ws = Number(row.window_start_ms);
+      const spent = BigInt(row.spent_nanos);
+      const entry = hold.entries.find((e) => e.limit.id === row.limit_id && e.windowStart === ws);
+      if (!entry) continue;
+      this.#spent.set(key(entry.limit.id, ws), spent);
+      for (const pct of thresholdsOf(entry.limit)) {
+        if (reached(entry.limit, nanosToMicros(spent), pct)) await this.#alert(entry, pct, spent, false);
+      }
+    }
+  }
+
+  // ---- alerts -----------------------------------------------------------------------------------------------
+
+  /** Whoever inserts the alert row fires it: once per (limit, window, threshold) across the fleet. */
+  async #alert(entry: Entry, pct: number, spent: bigint, refused: boolean): Promise<void> {
+    const alertKey = `${key(entry.limit.id, entry.windowStart)}\u0000${pct}`;
+    if (this.#firedAlerts.has(alertKey)) return;
+    try {
+      const result = await this.#pool.query(ALERT, [
+        entry.limit.id,
+        String(entry.windowStart),
+        pct,
+        String(this.#now()),
+      ]);
+      this.#firedAlerts.add(alertKey);
+      if (result.rowCount === 0) return;
+    } catch (error) {
+      log.errorOnce("limits-alert", "could not record a spending-limit alert", maskedError(error));
+      return;
+    }
+    const alert: LimitAlert = {
+      limitId: entry.limit.id,
+      window: entry.limit.window,
+      thresholdPct: pct,
+      spentUsd: nanosToUsd(spent),
+      maxUsd: microsToUsd(entry.limit.maxMicros),
+      windowStart: new Date(entry.windowStart).toISOString(),
+    };
+    fireAlert(alert, this.#onLimitAlert, refused);
+  }
+
+  /** A block limit refusing its first call in a window is that limit reaching 100 %: alert once. */
+  #alertRefused(entry: Entry, spent: bigint): void {
+    this.#track(this.#alert(entry, 100, spent, true));
+  }
+
+  // ---- definitions, leases, health --------------------------------------------------------------------------
+
+  async #start(): Promise<void> {
+    try {
+      await ensureLimitSchema(this.#pool);
+      await upsertPostgresLimits(this.#pool, [...this.#config.values()], "config", this.#now());
+      await this.#load();
+      this.#up();
+    } catch (error) {
+      this.#failed(error);
+    } finally {
+      this.#loaded = true;
+    }
+  }
+
+  async #load(): Promise<void> {
+    const { version, limits } = await readPostgresLimits(this.#pool);
+    const byId = new Map<string, Limit>();
+    for (const stored of limits) {
+      const { source: _source, updatedMs: _updated, ...limit } = stored;
+      byId.set(limit.id, limit);
+    }
+    for (const [id, limit] of this.#config) byId.set(id, limit);
+    this.#byId = byId;
+    this.#scoped = [...byId.values()].filter((l) => l.scope !== undefined);
+    this.#version = version;
+  }
+
+  /** Renews live reservations younger than the max age, re-reads changed definitions, retries settlements. */
+  async #tick(): Promise<void> {
+    if (this.#closing || !this.#loaded) return;
+    const t = performance.now();
+    try {
+      if (this.#version === "" || (await postgresLimitsVersion(this.#pool)) !== this.#version) {
+        if (this.#version === "") await ensureLimitSchema(this.#pool);
+        if (this.#version === "")
+          await upsertPostgresLimits(this.#pool, [...this.#config.values()], "config", this.#now());
+        await this.#load();
+      }
+      this.#up();
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    this.#flush();
+    if (t - this.#lastRenew >= Math.min(this.#ttlMs, this.#maxAgeMs) / 3) {
+      this.#lastRenew = t;
+      const live = [...this.#holds]
+        .filter((h) => h.reserved && t - h.createdAt < this.#maxAgeMs)
+        .map((h) => String(h.seq));
+      if (live.length > 0) {
+        this.#track(
+          this.#pool.query(RENEW, [this.#owner, live, String(this.#ttlMs), String(this.#maxAgeMs)]).then(
+            () => {},
+            (error: unknown) => this.#failed(error),
+          ),
+        );
+      }
+    }
+    if (t - this.#lastCleanup >= 60_000) {
+      this.#lastCleanup = t;
+      this.#track(
+        this.#pool.query(CLEANUP, [String(TOMBSTONE_MS)]).then(
+          () => {},
+          () => {},
+        ),
+      );
+    }
+  }
+
+  #failed(error: unknown): void {
+    this.#downUntil = performance.now() + DOWN_BACKOFF_MS;
+    if (this.#down) return;
+    this.#down = true;
+    const what =
+      this.#whenDown === "allow"
+        ? 'limitsWhenLedgerDown is "allow": calls go through unlimited meanwhile, and their cost is counted once it is back'
+        : 'limitsWhenLedgerDown is "block": calls under a block limit are refused meanwhile';
+    log.error(
+      `cannot reach the spending-limit store at ${maskSecrets(this.#url)}; ${what}`,
+      maskedError(error),
+    );
+  }
+
+  #up(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    log.warn(`the spending-limit store at ${maskSecrets(this.#url)} is reachable again`);
+  }
+
+  #track(promise: Promise<void>): void {
+    this.#inFlight.add(promise);
+    void promise.finally(() => {
+      this.#inFlight.delete(promise);
+      this.#closeIfIdle();
+    });
+  }
+
+  // ---- shutdown ---------------------------------------------------------------------------------------------
+
+  /**
+   * Stops taking reservations. Resolves once every call in flight has settled and every settlement is written
+   * (or, for settlements Postgres keeps refusing, given up on after one more try), then closes the pool.
+   */
+  close(): Promise<void> {
+    this.#closing = true;
+    return this.#closedPromise();
+  }
+
+  #closeResolve: (() => void) | undefined;
+
+  #closedPromise(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#closeResolve = resolve;
+    });
+    this.#closeIfIdle();
+    return this.#closed;
+  }
+
+  #closeIfIdle(): void {
+    if (!this.#closing || !this.#closeResolve || this.#holds.size > 0 || this.#inFlight.size > 0) return;
+    const resolve = this.#closeResolve;
+    this.#closeResolve = undefined;
+    clearInterval(this.#timer);
+    void (async () => {
+      await this.#ready;
+      // One last try for settlements that failed, then release whatever this process still holds.
+      const last = this.#pending;
+      this.#pending = [];
+      await Promise.all(last.map((s) => this.#send(s)));
+      if (this.#pending.length > 0) {
+        log.error(
+          `${this.#pending.length} call cost(s) could not be counted against their spending limits: ` +
+            `${maskSecrets(this.#url)} stayed unreachable until shutdown`,
+        );
+      }
+      await this.#pool.query(RELEASE_OWNER, [this.#owner]).catch(() => {});
+      await this.#pool.end().catch(() => {});
+      resolve();
+    })();
+  }
+}
+
+function exceeded(limit: Limit, spent: bigint): LimitExceededError {
+  return new LimitExceededError({
+    limitId: limit.id,
+    spentUsd: nanosToUsd(spent),
+    maxUsd: microsToUsd(limit.maxMicros),
+    window: limit.window,
+  });
+}
+
+function reserveNanosOf(request: ReserveRequest): bigint {
+  const nanos = request.reserveNanos ?? request.reserveMicros * 1000;
+  return Number.isFinite(nanos) && nanos > 0 ? BigInt(Math.round(nanos)) : 0n;
+}
+
+function costNanosOf(costMicros: number | null, costNanos: number | null | undefined): bigint {
+  const nanos = costNanos ?? (costMicros === null ? 0 : costMicros * 1000);
+  return Number.isFinite(nanos) && nanos > 0 ? BigInt(Math.round(nanos)) : 0n;
+}
+
+function nanosToMicros(nanos: bigint): number {
+  return Number(nanos) / 1000;
+}
+
+function nanosToUsd(nanos: bigint): number {
+  return Number(nanos) / 1e9;
+}
