@@ -6,7 +6,10 @@ import { costPerInstance } from "./ledger-queries.js";
 export interface InstanceCostDistribution {
   useCase: string;
   instances: number;
-  /** Integer micro-USD per instance; nearest-rank percentiles (an actual instance's cost, never interpolated). */
+  /**
+   * Integer micro-USD per instance, each rounded up from the instance's exact nano-USD sum; nearest-rank
+   * percentiles (an actual instance's cost, never interpolated). totalMicros is the exact total, rounded up.
+   */
   p50Micros: number;
   p95Micros: number;
   maxMicros: number;
@@ -14,19 +17,21 @@ export interface InstanceCostDistribution {
 }
 
 /** Nearest rank: the smallest value with at least p % of the values at or below it. `sorted` ascending. */
-export function nearestRank(sorted: readonly number[], p: number): number {
+export function nearestRank<T>(sorted: readonly T[], p: number): T {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
 }
+
+const ceilMicros = (nanos: bigint) => Number((nanos + 999n) / 1000n);
 
 /** Per use case, the distribution of cost per instance over the events of a range. */
 export function instanceCostDistribution(db: Database, opts: EventFilterOptions): InstanceCostDistribution[] {
   return costPerInstance(db, eventFilter(opts)).map(({ useCase, costs }) => ({
     useCase,
     instances: costs.length,
-    p50Micros: nearestRank(costs, 50),
-    p95Micros: nearestRank(costs, 95),
-    maxMicros: costs.at(-1)!,
-    totalMicros: costs.reduce((a, b) => a + b, 0),
+    p50Micros: ceilMicros(nearestRank(costs, 50)),
+    p95Micros: ceilMicros(nearestRank(costs, 95)),
+    maxMicros: ceilMicros(costs.at(-1)!),
+    totalMicros: ceilMicros(costs.reduce((a, b) => a + b, 0n)),
   }));
 }

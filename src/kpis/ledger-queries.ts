@@ -176,18 +176,19 @@ export function hasKpiTables(db: Database): boolean {
   return hasTable(db, "kpis");
 }
 
-/** Each instance's cost in the range, per use case, cheapest first (for percentiles). */
+/** Each instance's exact cost in nano-USD in the range, per use case, cheapest first (for percentiles). */
 export function costPerInstance(
   db: Database,
   filter: EventConditions,
-): { useCase: string; costs: number[] }[] {
+): { useCase: string; costs: bigint[] }[] {
   const and = filter.where.map((w) => ` AND ${w}`).join("");
-  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_micros), 0) AS cost
+  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_nanos), 0) AS cost
     FROM events e WHERE e.use_case_name IS NOT NULL AND e.use_case_id IS NOT NULL${and}
     GROUP BY e.use_case_name, e.use_case_id
     ORDER BY e.use_case_name, cost`;
-  const out: { useCase: string; costs: number[] }[] = [];
-  for (const [useCase, cost] of db.prepare(sql).raw().all(filter.params) as [string, number][]) {
+  const out: { useCase: string; costs: bigint[] }[] = [];
+  const rows = db.prepare(sql).safeIntegers(true).raw().all(filter.params) as [string, bigint][];
+  for (const [useCase, cost] of rows) {
     const last = out.at(-1);
     if (last?.useCase === useCase) last.costs.push(cost);
     else out.push({ useCase, costs: [cost] });
@@ -204,16 +205,18 @@ export function useCaseSpendSince(
   useCase: string | undefined,
 ): { useCase: string; last7dMicros: number; last1dMicros: number }[] {
   const only = useCase === undefined ? "" : " AND e.use_case_name = ?";
-  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_micros), 0),
-      coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_micros ELSE 0 END), 0)
+  const sql = `SELECT e.use_case_name, coalesce(sum(e.cost_nanos), 0),
+      coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_nanos ELSE 0 END), 0)
     FROM events e WHERE e.ts_ms >= ? AND e.ts_ms < ? AND e.use_case_name IS NOT NULL${only}
     GROUP BY e.use_case_name ORDER BY e.use_case_name`;
   const params = [since1dMs, since7dMs, nowMs, ...(useCase === undefined ? [] : [useCase])];
-  return (db.prepare(sql).raw().all(params) as [string, number, number][]).map(([u, w, d]) => ({
-    useCase: u,
-    last7dMicros: w,
-    last1dMicros: d,
-  }));
+  const rows = db.prepare(sql).safeIntegers(true).raw().all(params) as [string, bigint, bigint][];
+  return rows.map(([u, w, d]) => ({ useCase: u, last7dMicros: ceilMicros(w), last1dMicros: ceilMicros(d) }));
+}
+
+/** An exact nano-USD sum in whole micro-USD, rounded up once, at the edge (docs/pricing.md "Exact money"). */
+function ceilMicros(nanos: bigint): number {
+  return Number((nanos + 999n) / 1000n);
 }
 
 /** Who a limit covers: its scope (every key must match), or the calls naming it in limitIds when unscoped. */
@@ -230,8 +233,8 @@ export function limitSpendSince(
   since1dMs: number,
   nowMs: number,
 ): { last7dMicros: number; last1dMicros: number } {
-  const measures = `coalesce(sum(e.cost_micros), 0),
-    coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_micros ELSE 0 END), 0)`;
+  const measures = `coalesce(sum(e.cost_nanos), 0),
+    coalesce(sum(CASE WHEN e.ts_ms >= ? THEN e.cost_nanos ELSE 0 END), 0)`;
   let sql: string;
   const params: (string | number)[] = [since1dMs];
   const scope = limit.scope ?? {};
@@ -244,8 +247,8 @@ export function limitSpendSince(
     sql = `SELECT ${measures} FROM events e WHERE e.ts_ms >= ? AND e.ts_ms < ?${keys.map((k) => ` AND ${column[k]} = ?`).join("")}`;
     params.push(since7dMs, nowMs, ...keys.map((k) => scope[k]!));
   }
-  const [week, day] = db.prepare(sql).raw().get(params) as [number, number];
-  return { last7dMicros: week, last1dMicros: day };
+  const [week, day] = db.prepare(sql).safeIntegers(true).raw().get(params) as [bigint, bigint];
+  return { last7dMicros: ceilMicros(week), last1dMicros: ceilMicros(day) };
 }
 
 /** One event's tokens and cost, as `whatif` re-prices them. */
@@ -258,14 +261,15 @@ export interface PricedCall {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
-  costMicros: number | null;
+  /** Exact nano-USD as stored; null when unpriced. */
+  costNanos: number | null;
 }
 
 /** The calls of one use case in a range (every event, blocked ones included: they carry no tokens). */
 export function useCaseCalls(db: Database, useCase: string, filter: EventConditions): PricedCall[] {
   const and = filter.where.map((w) => ` AND ${w}`).join("");
   const sql = `SELECT e.provider, e.request_model, e.ts, e.input_tokens, e.output_tokens, e.cache_read_tokens,
-      e.cache_write_tokens, e.reasoning_tokens, e.cost_micros
+      e.cache_write_tokens, e.reasoning_tokens, e.cost_nanos
     FROM events e WHERE e.use_case_name = ?${and}`;
   return (
     db
@@ -281,6 +285,6 @@ export function useCaseCalls(db: Database, useCase: string, filter: EventConditi
     cacheReadTokens: r[5] as number,
     cacheWriteTokens: r[6] as number,
     reasoningTokens: r[7] as number,
-    costMicros: r[8] as number | null,
+    costNanos: r[8] as number | null,
   }));
 }

@@ -16,6 +16,9 @@ export interface WhatifOptions extends Omit<EventFilterOptions, "useCase"> {
 export interface WhatifModelRow {
   requestModel: string;
   calls: number;
+  /** Exact nano-USD sums, as decimal strings; the micro-USD figures are them rounded up. */
+  currentNanos: string;
+  whatifNanos: string;
   currentMicros: number;
   whatifMicros: number;
 }
@@ -28,7 +31,10 @@ export interface WhatifResult {
   since: string | null;
   until: string | null;
   calls: number;
-  /** Integer micro-USD: what the calls cost, and what the same tokens would cost on `model`. */
+  /** Exact nano-USD (decimal strings): what the calls cost, and what the same tokens would cost on `model`. */
+  currentNanos: string;
+  whatifNanos: string;
+  /** The same in integer micro-USD, each rounded up from the exact sum. */
   currentMicros: number;
   whatifMicros: number;
   /** current − what-if (positive: the other model is cheaper). Over calls priced both ways. */
@@ -46,7 +52,7 @@ export function whatif(db: Database, opts: WhatifOptions): WhatifResult {
   const pricer = new Pricer({ logger: { warn: () => {}, error: () => {} } });
   let pricedProvider: string | null = null;
   let unpriced = 0;
-  const byModel = new Map<string, WhatifModelRow>();
+  const byModel = new Map<string, { requestModel: string; calls: number; current: bigint; whatif: bigint }>();
   const calls = useCaseCalls(db, opts.useCase, filter);
   for (const call of calls) {
     const usage = {
@@ -57,15 +63,15 @@ export function whatif(db: Database, opts: WhatifOptions): WhatifResult {
       reasoningTokens: call.reasoningTokens,
     };
     const candidates = opts.provider ? [opts.provider] : [call.provider, ...FALLBACK_PROVIDERS];
-    let priced: { costMicros: number; provider: string } | undefined;
+    let priced: { costNanos: number; provider: string } | undefined;
     for (const provider of candidates) {
       const r = pricer.price({ provider, requestModel: opts.model, usage, ts: call.ts });
-      if (r.costMicros !== null) {
-        priced = { costMicros: r.costMicros, provider: r.pricedProvider ?? provider };
+      if (r.costNanos !== null) {
+        priced = { costNanos: r.costNanos, provider: r.pricedProvider ?? provider };
         break;
       }
     }
-    if (!priced || call.costMicros === null) {
+    if (!priced || call.costNanos === null) {
       unpriced++;
       continue;
     }
@@ -73,17 +79,31 @@ export function whatif(db: Database, opts: WhatifOptions): WhatifResult {
     const row = byModel.get(call.requestModel) ?? {
       requestModel: call.requestModel,
       calls: 0,
-      currentMicros: 0,
-      whatifMicros: 0,
+      current: 0n,
+      whatif: 0n,
     };
     row.calls++;
-    row.currentMicros += call.costMicros;
-    row.whatifMicros += priced.costMicros;
+    row.current += BigInt(call.costNanos);
+    row.whatif += BigInt(priced.costNanos);
     byModel.set(call.requestModel, row);
   }
-  const rows = [...byModel.values()].sort((a, b) => b.currentMicros - a.currentMicros);
-  const currentMicros = rows.reduce((s, r) => s + r.currentMicros, 0);
-  const whatifMicros = rows.reduce((s, r) => s + r.whatifMicros, 0);
+  // Summed exactly in nano-USD; rounded to micro-USD once per figure (docs/pricing.md "Exact money").
+  const micros = (n: bigint) => Number((n + 999n) / 1000n);
+  const sorted = [...byModel.values()].sort((a, b) =>
+    a.current === b.current ? 0 : a.current < b.current ? 1 : -1,
+  );
+  const rows: WhatifModelRow[] = sorted.map((r) => ({
+    requestModel: r.requestModel,
+    calls: r.calls,
+    currentNanos: r.current.toString(),
+    whatifNanos: r.whatif.toString(),
+    currentMicros: micros(r.current),
+    whatifMicros: micros(r.whatif),
+  }));
+  const current = sorted.reduce((s, r) => s + r.current, 0n);
+  const whatifTotal = sorted.reduce((s, r) => s + r.whatif, 0n);
+  const currentMicros = micros(current);
+  const whatifMicros = micros(whatifTotal);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     useCase: opts.useCase,
@@ -92,10 +112,12 @@ export function whatif(db: Database, opts: WhatifOptions): WhatifResult {
     since: iso(filter.since),
     until: iso(filter.until),
     calls: calls.length,
+    currentNanos: current.toString(),
+    whatifNanos: whatifTotal.toString(),
     currentMicros,
     whatifMicros,
     savingMicros: currentMicros - whatifMicros,
-    savingRatio: currentMicros === 0 ? null : (currentMicros - whatifMicros) / currentMicros,
+    savingRatio: current === 0n ? null : Number(current - whatifTotal) / Number(current),
     unpriced,
     byModel: rows,
   };

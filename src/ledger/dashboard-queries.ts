@@ -9,6 +9,7 @@ import {
   EMPTY_TO_UNDEFINED,
   type EventFilter,
   eventFilter,
+  exact,
   MEASURES,
   RAW_WIDTH,
   type RawRow,
@@ -115,12 +116,16 @@ export interface SpendSeries {
   useCase: string | null;
   /** True for the sum of the use cases beyond `series` (useCase is then null). */
   other?: boolean;
-  /** One value per bucket, integer micro-USD. */
+  /** One value per bucket: the bucket's exact nano-USD sum in whole micro-USD, rounded up (for the chart). */
   costMicros: number[];
   requests: number[];
-  /** Over the whole range: the series' order (most expensive first). */
+  /** Over the whole range, exact nano-USD as a decimal string: the series' order (most expensive first). */
+  totalNanos: string;
+  /** totalNanos in micro-USD, rounded up. */
   totalMicros: number;
 }
+
+const ceilMicros = (nanos: bigint) => Number((nanos + 999n) / 1000n);
 
 export interface SpendOverTimeResult {
   bucket: Bucket;
@@ -143,13 +148,16 @@ export function spendOverTime(db: Database, options: SpendOverTimeOptions = {}):
   const filter = eventFilter(opts);
   const now = opts.now === undefined ? Date.now() : new Date(opts.now).getTime();
   // events_by_time covers ts_ms, use_case_name and the measures: a range scan, grouped in a small temp b-tree.
-  const rows = db
-    .prepare(
-      `SELECT e.ts_ms / ${size} AS b, e.use_case_name, count(*), coalesce(sum(e.cost_micros), 0)
+  const rows = (
+    exact(
+      db.prepare(
+        `SELECT e.ts_ms / ${size} AS b, e.use_case_name, count(*), coalesce(sum(e.cost_nanos), 0)
        FROM events e ${whereClause(filter)} GROUP BY b, e.use_case_name`,
+      ),
     )
-    .raw()
-    .all(filter.params) as [number, string | null, number, number][];
+      .raw()
+      .all(filter.params) as [bigint, string | null, bigint, bigint][]
+  ).map(([b, useCase, n, cost]) => [Number(b), useCase, Number(n), cost] as const);
 
   const bucketOf = (ms: number) => Math.floor(ms / size);
   let first = filter.since !== undefined ? bucketOf(filter.since) : undefined;
@@ -181,46 +189,56 @@ export function spendOverTime(db: Database, options: SpendOverTimeOptions = {}):
     ]);
   }
 
-  const byUseCase = new Map<string | null, SpendSeries>();
+  // Summed in exact nano-USD; each figure is rounded to micro-USD once, at the end (docs/pricing.md).
+  interface Acc {
+    useCase: string | null;
+    nanos: bigint[];
+    requests: number[];
+    total: bigint;
+  }
+  const newAcc = (useCase: string | null): Acc => ({
+    useCase,
+    nanos: new Array<bigint>(count).fill(0n),
+    requests: new Array<number>(count).fill(0),
+    total: 0n,
+  });
+  const byUseCase = new Map<string | null, Acc>();
   for (const [b, useCase, requests, cost] of rows) {
     let s = byUseCase.get(useCase);
     if (!s) {
-      s = {
-        useCase,
-        costMicros: new Array(count).fill(0),
-        requests: new Array(count).fill(0),
-        totalMicros: 0,
-      };
+      s = newAcc(useCase);
       byUseCase.set(useCase, s);
     }
-    s.costMicros[b - first] = cost;
+    s.nanos[b - first] = cost;
     s.requests[b - first] = requests;
-    s.totalMicros += cost;
+    s.total += cost;
   }
   const all = [...byUseCase.values()].sort(
     (a, b) =>
-      b.totalMicros - a.totalMicros ||
+      (a.total === b.total ? 0 : a.total < b.total ? 1 : -1) ||
       sum(b.requests) - sum(a.requests) ||
       String(a.useCase).localeCompare(String(b.useCase)),
   );
-  const series = all.slice(0, maxSeries);
+  const toSeries = (a: Acc, other = false): SpendSeries => ({
+    useCase: a.useCase,
+    ...(other ? { other: true } : {}),
+    costMicros: a.nanos.map(ceilMicros),
+    requests: a.requests,
+    totalNanos: a.total.toString(),
+    totalMicros: ceilMicros(a.total),
+  });
+  const series = all.slice(0, maxSeries).map((a) => toSeries(a));
   const rest = all.slice(maxSeries);
   if (rest.length) {
-    const other: SpendSeries = {
-      useCase: null,
-      other: true,
-      costMicros: new Array(count).fill(0),
-      requests: new Array(count).fill(0),
-      totalMicros: 0,
-    };
+    const other = newAcc(null);
     for (const s of rest) {
       for (let i = 0; i < count; i++) {
-        other.costMicros[i]! += s.costMicros[i]!;
+        other.nanos[i]! += s.nanos[i]!;
         other.requests[i]! += s.requests[i]!;
       }
-      other.totalMicros += s.totalMicros;
+      other.total += s.total;
     }
-    series.push(other);
+    series.push(toSeries(other, true));
   }
   return {
     bucket,
@@ -302,20 +320,22 @@ export function instanceDetail(
         .all(filter.params) as string[]
     ).slice(0, 100);
   const steps = (
-    db
-      .prepare(
+    exact(
+      db.prepare(
         `SELECT e.use_case_step, NULL, ${MEASURES}, min(e.ts_ms) AS started FROM events e ${where}
          GROUP BY e.use_case_step ORDER BY started, e.use_case_step NULLS FIRST`,
-      )
+      ),
+    )
       .raw()
       .all(filter.params) as [...RawRow, number][]
   ).map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, "step"));
   const models = (
-    db
-      .prepare(
+    exact(
+      db.prepare(
         `SELECT e.request_model AS key, NULL, ${MEASURES} FROM events e ${where}
-         GROUP BY e.request_model ORDER BY cost_micros DESC, requests DESC, key`,
-      )
+         GROUP BY e.request_model ORDER BY cost_nanos DESC, requests DESC, key`,
+      ),
+    )
       .raw()
       .all(filter.params) as RawRow[]
   ).map((r) => toReportRow(r, "model"));

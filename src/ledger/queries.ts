@@ -31,10 +31,16 @@ export interface ReportRow {
   blocked: number;
   inputTokens: number;
   outputTokens: number;
-  /** Integer micro-USD over priced events. */
+  /**
+   * The exact sum of the events' nano-USD (`cost_nanos`), as a decimal string: exact beyond 2^53
+   * (docs/pricing.md "Exact money"). Every figure below is derived from it, for display.
+   */
+  costNanos: string;
+  /** costNanos in whole micro-USD, rounded up (a non-zero total never shows as 0). */
   costMicros: number;
+  /** costNanos as a float USD, for display and charts only. */
   costUsd: number;
-  /** Events whose cost is unknown (costMicros null); they add nothing to costMicros. */
+  /** Events whose cost is unknown (cost null); they add nothing to the cost. */
   unpriced: number;
 }
 
@@ -202,12 +208,12 @@ const MEASURE_EXPRS = [
   "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
   "coalesce(sum(e.input_tokens), 0)",
   "coalesce(sum(e.output_tokens), 0)",
-  "coalesce(sum(e.cost_micros), 0)",
-  "count(*) - count(e.cost_micros)",
+  "coalesce(sum(e.cost_nanos), 0)",
+  "count(*) - count(e.cost_nanos)",
   "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
 ] as const;
 export const MEASURES = MEASURE_EXPRS.map((m, i) =>
-  i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_micros` : m,
+  i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_nanos` : m,
 ).join(",\n  ");
 /**
  * Over the groups of a grouped query, before LIMIT: how many groups, then each measure summed (the totals,
@@ -215,39 +221,58 @@ export const MEASURES = MEASURE_EXPRS.map((m, i) =>
  */
 const OVER_ALL_GROUPS = ["count(*) OVER ()", ...MEASURE_EXPRS.map((m) => `sum(${m}) OVER ()`)].join(", ");
 
-/** A row of `SELECT key, use-case name, ${MEASURES}`, fetched with `.raw()`. */
+type Int = number | bigint;
+
+/**
+ * A row of `SELECT key, use-case name, ${MEASURES}`, fetched with `.raw()`; statements that sum money run with
+ * `safeIntegers()` (see `exact`), so integers may arrive as bigint.
+ */
 export type RawRow = [
-  key: string | number | null,
+  key: string | Int | null,
   useCaseName: string | null,
-  requests: number,
-  errors: number,
-  inputTokens: number,
-  outputTokens: number,
-  costMicros: number,
-  unpriced: number,
-  blocked: number,
+  requests: Int,
+  errors: Int,
+  inputTokens: Int,
+  outputTokens: Int,
+  costNanos: Int,
+  unpriced: Int,
+  blocked: Int,
 ];
+
+/** A statement whose integers come back as bigint: nano-USD sums stay exact past 2^53. */
+export function exact<T extends { safeIntegers(on?: boolean): T }>(statement: T): T {
+  return statement.safeIntegers(true);
+}
+
+const ZERO_ROW = (): RawRow => [null, null, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+
+/** Adds measure columns of `r` into `into` (bigint, exact). */
+function addMeasures(into: RawRow, r: readonly unknown[]): void {
+  for (let i = 2; i < RAW_WIDTH; i++) into[i] = BigInt(into[i] as Int) + BigInt(r[i] as Int);
+}
 
 /** Key, use case name, then one column per measure. */
 export const RAW_WIDTH = 2 + MEASURE_EXPRS.length;
 
 export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
-  const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costMicros, unpriced, blocked] =
+  const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costNanos, unpriced, blocked] =
     raw;
   let key: string | null;
   if (rawKey === null) key = null;
   else if (by === "day") key = new Date(Number(rawKey) * DAY_MS).toISOString().slice(0, 10);
   else key = String(rawKey);
+  const nanos = BigInt(costNanos);
   const row: ReportRow = {
     key,
-    requests,
-    errors,
-    blocked,
-    inputTokens,
-    outputTokens,
-    costMicros,
-    costUsd: costMicros / 1e6,
-    unpriced,
+    requests: Number(requests),
+    errors: Number(errors),
+    blocked: Number(blocked),
+    inputTokens: Number(inputTokens),
+    outputTokens: Number(outputTokens),
+    costNanos: nanos.toString(),
+    costMicros: Number((nanos + 999n) / 1000n),
+    costUsd: Number(nanos) / 1e9,
+    unpriced: Number(unpriced),
   };
   if (by === "instance") row.useCaseName = useCaseName;
   return row;
@@ -262,7 +287,9 @@ function byKey(a: ReportRow, b: ReportRow): number {
 }
 
 function byCost(a: ReportRow, b: ReportRow): number {
-  return b.costMicros - a.costMicros || b.requests - a.requests || byKey(a, b);
+  const x = BigInt(a.costNanos);
+  const y = BigInt(b.costNanos);
+  return (x === y ? 0 : x < y ? 1 : -1) || b.requests - a.requests || byKey(a, b);
 }
 
 /** Cost per key over an optional time range and use case. One query layer for the CLI and the dashboard. */
@@ -282,18 +309,20 @@ export function report(db: Database, options: ReportOptions): ReportResult {
   let totals: ReportRow;
   if (kind) {
     // Labelled events, grouped per value, straight from the clustered labels table …
-    const labelled = db
-      .prepare(
+    const labelled = exact(
+      db.prepare(
         `SELECT ${group}, NULL, ${MEASURES} FROM event_labels e WHERE e.kind = ?${and} GROUP BY ${group}`,
-      )
+      ),
+    )
       .raw()
       .all([kind, ...params]) as RawRow[];
     // … plus one row (key null) for events without any value of this kind, so every event is in some row.
-    const none = db
-      .prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e WHERE e.${kind}_count = 0${and}`)
+    const none = exact(
+      db.prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e WHERE e.${kind}_count = 0${and}`),
+    )
       .raw()
       .get(params) as RawRow;
-    rows = [...labelled, ...(none[2] > 0 ? [none] : [])].map((r) => toReportRow(r, by));
+    rows = [...labelled, ...(BigInt(none[2]) > 0n ? [none] : [])].map((r) => toReportRow(r, by));
     rows.sort(opts.order === "key" ? byKey : byCost);
     groupCount = rows.length;
     if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
@@ -304,32 +333,29 @@ export function report(db: Database, options: ReportOptions): ReportResult {
     const useCaseName = by === "instance" ? "max(e.use_case_name)" : "NULL";
     // The group expression, not its alias: Postgres takes an output name only as a whole ORDER BY item.
     const keyOrder = `${group} IS NULL, ${group}`;
-    const order = opts.order === "key" ? keyOrder : `cost_micros DESC, requests DESC, ${keyOrder}`;
+    const order = opts.order === "key" ? keyOrder : `cost_nanos DESC, requests DESC, ${keyOrder}`;
     // Every event is in exactly one group, so the totals are the groups' sums: no second scan of the range.
     if (opts.limit === undefined) {
       const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES} FROM events e ${whereSql}
         GROUP BY ${group} ORDER BY ${order}`;
-      const raw = db.prepare(sql).raw().all(params) as RawRow[];
+      const raw = exact(db.prepare(sql)).raw().all(params) as RawRow[];
       rows = raw.map((r) => toReportRow(r, by));
       groupCount = rows.length;
-      const sums: RawRow = [null, null, 0, 0, 0, 0, 0, 0, 0];
-      for (const r of raw) for (let i = 2; i < RAW_WIDTH; i++) (sums[i] as number) += r[i] as number;
+      const sums = ZERO_ROW();
+      for (const r of raw) addMeasures(sums, r);
       totals = toReportRow(sums, null);
     } else {
       // Window functions run over every group before LIMIT: the group count and the totals, from one query.
       const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES}, ${OVER_ALL_GROUPS} FROM events e ${whereSql}
         GROUP BY ${group} ORDER BY ${order} LIMIT ?`;
-      const raw = db
-        .prepare(sql)
+      const raw = exact(db.prepare(sql))
         .raw()
-        .all([...params, opts.limit]) as (string | number | null)[][];
+        .all([...params, opts.limit]) as (string | Int | null)[][];
       rows = raw.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by));
       const first = raw[0];
-      groupCount = (first?.[RAW_WIDTH] as number | undefined) ?? 0;
+      groupCount = first ? Number(first[RAW_WIDTH]) : 0;
       totals = toReportRow(
-        first
-          ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow)
-          : [null, null, 0, 0, 0, 0, 0, 0, 0],
+        first ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow) : ZERO_ROW(),
         null,
       );
     }
@@ -348,8 +374,7 @@ export function report(db: Database, options: ReportOptions): ReportResult {
 /** Every matching event counted once: the `totals` of a report, and of the dashboard's period. */
 export function totalsRow(db: Database, filter: EventFilter): ReportRow {
   return toReportRow(
-    db
-      .prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e ${whereClause(filter)}`)
+    exact(db.prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e ${whereClause(filter)}`))
       .raw()
       .get(filter.params) as RawRow,
     null,

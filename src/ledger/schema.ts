@@ -228,6 +228,24 @@ ALTER TABLE events ADD COLUMN usage_detail TEXT;
 UPDATE events SET cost_nanos = cost_micros * 1000 WHERE cost_micros IS NOT NULL;
 `;
 
+// Reports sum exact nano-USD (docs/pricing.md "Exact money"): event_labels gets its copy of cost_nanos, and
+// the covering report indices carry cost_nanos instead of the rounded cost_micros. Portable SQL (the
+// correlated UPDATE and plain CREATE/DROP INDEX run on PostgreSQL as they are).
+const V6_NANO_REPORTS = `
+ALTER TABLE event_labels ADD COLUMN cost_nanos INTEGER;
+UPDATE event_labels SET cost_nanos = (SELECT e.cost_nanos FROM events e WHERE e.id = event_labels.event_id);
+DROP INDEX events_by_user;
+DROP INDEX events_by_instance;
+DROP INDEX events_by_time;
+CREATE INDEX events_by_user ON events
+  (user_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_nanos);
+CREATE INDEX events_by_instance ON events
+  (use_case_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_nanos);
+CREATE INDEX events_by_time ON events
+  (ts_ms, use_case_name, account_name, use_case_step, request_model, provider,
+   status, input_tokens, output_tokens, cost_nanos, limit_count, tag_count);
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -264,6 +282,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "exact money: cost_nanos, cost_breakdown, price_source, usage_detail",
     up(db) {
       db.exec(V5_EXACT_MONEY);
+    },
+  },
+  {
+    version: 6,
+    description: "reports in exact nano-USD: event_labels.cost_nanos, report indices on cost_nanos",
+    up(db) {
+      db.exec(V6_NANO_REPORTS);
     },
   },
 ];

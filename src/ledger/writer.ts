@@ -10,8 +10,9 @@ export function createEventWriter(db: Database): EventWriter {
   );
   const insertLabel = db.prepare(
     `INSERT OR IGNORE INTO event_labels
-       (kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros,
+        cost_nanos)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
     let inserted = 0;
@@ -28,6 +29,7 @@ export function createEventWriter(db: Database): EventWriter {
         v[C.input_tokens],
         v[C.output_tokens],
         v[C.cost_micros],
+        v[C.cost_nanos],
       ];
       for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
       for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);

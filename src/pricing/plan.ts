@@ -1,6 +1,5 @@
 import { calcPrice, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import type { CostBreakdown, CostDimension } from "../types.js";
-import { picosToNanos } from "./money.js";
 import { covers, UNIT_BY_PRICE_KEY, type UnitDef } from "./units.js";
 import { type PricedUsage, pricedUsage, toGenaiUsage } from "./usage.js";
 
@@ -30,6 +29,7 @@ interface TieredRate {
 }
 
 const PICOS_PER_USD = 1e12;
+const PICOS_PER_NANO_N = 1000n;
 
 /** An exact plan for `prices`, or null when a key or value cannot be replayed exactly. */
 export function compileExact(prices: ModelPrice): ExactPlan | null {
@@ -85,19 +85,39 @@ export function exactPicos(plan: ExactPlan, u: PricedUsage): Map<CostDimension, 
   return out;
 }
 
-/** Lines in whole nano-USD (each rounded up, so none vanishes) and their sum. */
+/**
+ * Whole nano-USD: the total is the exact pico-USD sum rounded up ONCE (so a non-zero cost never vanishes, and
+ * it equals genai-prices' total rounded up, with no per-line drift); the lines are apportioned by largest
+ * remainder (ties: the order given), so they sum to the total exactly. A line worth less than its share of
+ * the rounding may show 0 and is then left out. See docs/pricing.md "Exact money".
+ */
 export function toNanos(picos: Map<CostDimension, number | bigint>): {
   costNanos: number;
   breakdown: CostBreakdown;
 } {
-  const breakdown: CostBreakdown = {};
-  let costNanos = 0;
+  const lines: { dim: CostDimension; nanos: bigint; rem: bigint }[] = [];
+  let total = 0n;
+  let floors = 0n;
   for (const [dim, p] of picos) {
-    const nanos = picosToNanos(p);
-    breakdown[dim] = nanos;
-    costNanos += nanos;
+    const b = BigInt(p);
+    const nanos = b / PICOS_PER_NANO_N;
+    total += b;
+    floors += nanos;
+    lines.push({ dim, nanos, rem: b % PICOS_PER_NANO_N });
   }
-  return { costNanos, breakdown };
+  const costNanos = (total + PICOS_PER_NANO_N - 1n) / PICOS_PER_NANO_N;
+  let residual = costNanos - floors;
+  if (residual > 0n) {
+    const order = lines.map((_, i) => i).sort((a, b) => Number(lines[b]!.rem - lines[a]!.rem) || a - b);
+    for (const i of order) {
+      if (residual === 0n) break;
+      lines[i]!.nanos += 1n;
+      residual--;
+    }
+  }
+  const breakdown: CostBreakdown = {};
+  for (const line of lines) if (line.nanos > 0n) breakdown[line.dim] = Number(line.nanos);
+  return { costNanos: Number(costNanos), breakdown };
 }
 
 /** The same plan's total as genai-prices would compute it, in USD, for the compile-time check. */

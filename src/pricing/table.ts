@@ -1,7 +1,6 @@
 import { calcPrice, type ModelInfo, type ModelPrice, type Provider } from "@pydantic/genai-prices";
-import type { CostBreakdown } from "../types.js";
+import type { CostBreakdown, CostDimension } from "../types.js";
 import { applyExtraRates, EXTRA_RATES_DATE, type ServedTier } from "./extra-rates.js";
-import { picosToNanos } from "./money.js";
 import { agreesWithCalcPrice, compileExact, type ExactPlan, exactPicos, toNanos } from "./plan.js";
 import { genaiPriceSource, priceDataGeneration } from "./price-data.js";
 import { toPriceModelName } from "./provider-map.js";
@@ -165,14 +164,15 @@ function calcPriceCost(
     timestamp: date,
   });
   if (!result) throw new Error("unpriced");
-  const input = picosToNanos(Math.round(result.input_price * 1e12));
-  const output = picosToNanos(Math.round(result.output_price * 1e12));
-  const other = Math.max(0, picosToNanos(Math.round(result.total_price * 1e12)) - input - output);
-  const breakdown: CostBreakdown = {};
-  if (input) breakdown.input = input;
-  if (output) breakdown.output = output;
-  if (other) breakdown.other = other;
-  return { costNanos: input + output + other, breakdown };
+  // calcPrice's floats, to whole pico-USD; the total rounded up once and split as the exact path splits it.
+  const input = Math.round(result.input_price * 1e12);
+  const output = Math.round(result.output_price * 1e12);
+  const other = Math.max(0, Math.round(result.total_price * 1e12) - input - output);
+  const picos = new Map<CostDimension, number>();
+  if (input) picos.set("input", input);
+  if (output) picos.set("output", output);
+  if (other) picos.set("other", other);
+  return toNanos(picos);
 }
 
 /** Index of the price variant in force at `date`, as genai-prices chooses it (last whose start has passed). */

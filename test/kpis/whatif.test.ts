@@ -76,8 +76,22 @@ describe("costtrail whatif", () => {
       unpriced: 1,
     });
     expect(result.byModel).toEqual([
-      { requestModel: "gpt-4o", calls: 2, currentMicros: 7_000_000, whatifMicros: 420_000 },
-      { requestModel: "claude-haiku-4-5", calls: 1, currentMicros: 1_500_000, whatifMicros: 210_000 },
+      {
+        requestModel: "gpt-4o",
+        calls: 2,
+        currentNanos: "7000000000",
+        whatifNanos: "420000000",
+        currentMicros: 7_000_000,
+        whatifMicros: 420_000,
+      },
+      {
+        requestModel: "claude-haiku-4-5",
+        calls: 1,
+        currentNanos: "1500000000",
+        whatifNanos: "210000000",
+        currentMicros: 1_500_000,
+        whatifMicros: 210_000,
+      },
     ]);
   });
 

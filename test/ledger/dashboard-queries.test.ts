@@ -15,6 +15,7 @@ describe("periodTotals", () => {
       blocked: 1,
       inputTokens: 3_660,
       outputTokens: 416,
+      costNanos: "11250000000",
       costMicros: 11_250_000,
       costUsd: 11.25,
       unpriced: 1,

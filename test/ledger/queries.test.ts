@@ -143,6 +143,7 @@ describe("report", () => {
       blocked: 1,
       inputTokens: 3_650,
       outputTokens: 415,
+      costNanos: "12000000000",
       costMicros: 12_000_000,
       costUsd: 12,
       unpriced: 1,

@@ -34,6 +34,7 @@ function renderReportCsv(result: ReportResult): string {
     "output_tokens",
     "cost_usd",
     "cost_micros",
+    "cost_nanos",
     "unpriced",
   ];
   const records = result.rows.map((r) => [
@@ -46,6 +47,8 @@ function renderReportCsv(result: ReportResult): string {
     r.outputTokens,
     formatUsd(r.costMicros),
     r.costMicros,
+    // Exact: the other cost columns are it rounded up to the micro-USD (docs/pricing.md "Exact money").
+    r.costNanos,
     r.unpriced,
   ]);
   return toCsv([header, ...records]);

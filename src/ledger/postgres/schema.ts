@@ -156,6 +156,13 @@ ALTER TABLE events ADD COLUMN price_source ${T};
 ALTER TABLE events ADD COLUMN usage_detail ${T};
 `;
 
+// Reports sum exact nano-USD (docs/pricing.md "Exact money"): event_labels gets its copy of cost_nanos.
+// (SQLite's version 6 also moves its covering indices to cost_nanos; these indices carry no measures.)
+const V6_NANO_REPORTS = `
+ALTER TABLE event_labels ADD COLUMN cost_nanos BIGINT;
+UPDATE event_labels SET cost_nanos = (SELECT e.cost_nanos FROM events e WHERE e.id = event_labels.event_id);
+`;
+
 /** The ordered list, version for version the SQLite ledger's MIGRATIONS. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: "events, event_labels and the report indices", sql: V1_EVENTS },
@@ -178,6 +185,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 5,
     description: "exact money: cost_nanos, cost_breakdown, price_source, usage_detail",
     sql: V5_EXACT_MONEY,
+  },
+  {
+    version: 6,
+    description: "reports in exact nano-USD: event_labels.cost_nanos",
+    sql: V6_NANO_REPORTS,
   },
 ];
 

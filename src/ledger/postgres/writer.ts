@@ -73,8 +73,20 @@ const LABEL_COLUMNS = [
   "input_tokens",
   "output_tokens",
   "cost_micros",
+  "cost_nanos",
 ] as const;
-const LABEL_TYPES: PgType[] = ["text", "text", "text", "int8", "text", "text", "int8", "int8", "int8"];
+const LABEL_TYPES: PgType[] = [
+  "text",
+  "text",
+  "text",
+  "int8",
+  "text",
+  "text",
+  "int8",
+  "int8",
+  "int8",
+  "int8",
+];
 const LABEL_SOURCES = [
   "ts_ms",
   "use_case_name",
@@ -82,6 +94,7 @@ const LABEL_SOURCES = [
   "input_tokens",
   "output_tokens",
   "cost_micros",
+  "cost_nanos",
 ].map((c) => EVENT_COLUMNS.indexOf(c as EventColumn));
 
 /**
