@@ -4,7 +4,7 @@ import { maskSecrets } from "../../ledger/location.js";
 /** Connections the limit gate keeps: reservations are one short statement each, so a few go a long way. */
 export const LIMIT_POOL_SIZE = 4;
 /** How long a reservation waits for a connection to an unreachable server before `limitsWhenLedgerDown` applies. */
-export const LIMIT_CONNECT_TIMEOUT_MS = 2_000;
+export const LIMIT_CONNECT_TIMEOUT_MS = 5_000;
 /** A statement that takes longer is treated as the store being down (docs/limits.md, "When Postgres is down"). */
 export const LIMIT_QUERY_TIMEOUT_MS = 5_000;
 
