@@ -111,8 +111,9 @@ export class PostgresLimitGate implements LimitGate {
   #pending: Settlement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /**
-   * This process's settlements and releases on their way to Postgres. A reservation waits for them, so that a
-   * call made after another one ended never sees that call's reservation still counting (no false block).
+   * This process's settlements and releases on their way to Postgres. A reservation refused while some are in
+   * flight waits for them and asks once more, so that a call made after another one ended is never refused
+   * because that call's reservation still counted (no false block), at no cost to the calls that fit.
    */
   readonly #writes = new Set<Promise<void>>();
   /** The latest settled spend seen per (limit, window), nano-USD: answers `settle`'s allow-limit flags. */
@@ -187,7 +188,12 @@ export class PostgresLimitGate implements LimitGate {
       String(this.#maxAgeMs),
     ];
     const send = () => this.#pool.query<{ blocked_index: number; spent_nanos: string }>(RESERVE, params);
-    return (this.#writes.size > 0 ? Promise.all([...this.#writes]).then(send) : send()).then(
+    const ask = () =>
+      send().then((result) => {
+        if (result.rows[0]!.blocked_index === 0 || this.#writes.size === 0) return result;
+        return Promise.all([...this.#writes]).then(send);
+      });
+    return ask().then(
       (result) => {
         this.#up();
         const row = result.rows[0]!;
