@@ -19,6 +19,7 @@ import OpenAI from "openai";
 import pg from "pg";
 import { instrument, type LimitDefinition } from "../src/index.js";
 import { openDatabase } from "../src/ledger/open-database.js";
+import type { LimitHold } from "../src/limits/gate.js";
 import { LimitEngine, PostgresLimitGate, parseLimits } from "../src/limits/index.js";
 
 const argv = process.argv.slice(2);
@@ -65,7 +66,7 @@ function gateBench(): string[] {
       reserveMicros: 2_000,
     };
     const run = (n: number) => {
-      for (let i = 0; i < n; i++) engine.reserve(request)?.settle(1_000);
+      for (let i = 0; i < n; i++) (engine.reserve(request) as LimitHold | undefined)?.settle(1_000);
     };
     run(2_000); // warm-up
     const rounds: number[] = [];

@@ -18,6 +18,7 @@ const detailed = [
   "limits.ts",
   "otel-sink.ts",
   "dashboard-api.ts",
+  "fleet.ts",
 ];
 const dir = mkdtempSync(join(tmpdir(), "costtrail-bench-run-"));
 const peersJson = join(dir, "peers.json");

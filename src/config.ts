@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isEmptyScope, parseScopeAnnotations } from "./annotations/schema.js";
 import { ConfigError } from "./errors.js";
 import { parseKpiDefinitions } from "./kpis/definitions.js";
+import { isPostgresUrl, LEDGER_ENV, maskSecrets } from "./ledger/location.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
 import { DEFAULT_RESERVATION_MAX_AGE_MS } from "./limits/gate.js";
 import type {
@@ -23,7 +24,11 @@ const configSchema = z.strictObject(
     defaults: z.unknown().optional(),
     ledger: z
       .union([z.string().min(1, "must not be empty"), z.literal(false)], {
-        error: 'must be a file path, ":memory:" or false',
+        error: 'must be a file path, a postgres:// URL, ":memory:" or false',
+      })
+      .superRefine((value, ctx) => {
+        const problem = typeof value === "string" ? postgresUrlProblem(value) : undefined;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional(),
     onEvent: z.custom<(event: UsageEvent) => void>(isFunction, "must be a function").optional(),
@@ -88,6 +93,30 @@ export interface ResolvedConfig {
 
 export const DEFAULT_LEDGER_PATH = ".costtrail/ledger.db";
 
+/** Why a Postgres URL cannot be used (it does not parse, or names no host), masked; undefined when fine. */
+function postgresUrlProblem(value: string): string | undefined {
+  if (!isPostgresUrl(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${maskSecrets(value)} is not a valid Postgres URL (postgres://user[:password]@host[:port]/database)`;
+  }
+  if (url.hostname === "" && !url.searchParams.has("host")) {
+    return `${maskSecrets(value)} names no host (postgres://user[:password]@host[:port]/database)`;
+  }
+  return undefined;
+}
+
+/** `COSTTRAIL_LEDGER` (a file path or a Postgres URL), used when `instrument({ ledger })` is not given. */
+function ledgerFromEnv(): string | undefined {
+  const value = process.env[LEDGER_ENV]?.trim();
+  if (!value) return undefined;
+  const problem = postgresUrlProblem(value);
+  if (problem) throw new ConfigError(LEDGER_ENV, `costtrail: invalid ${LEDGER_ENV}: ${problem}`);
+  return value;
+}
+
 /**
  * How long a call may stay idle — no response, no stream item — before it is taken as abandoned: 10 minutes,
  * the OpenAI and Anthropic SDKs' own default request timeout, so a request the SDK still waits on is never
@@ -116,7 +145,7 @@ export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConf
   return {
     globalInstrumentation: c.globalInstrumentation ?? true,
     defaults: parseScopeAnnotations(c.defaults, "instrument({ defaults })", "defaults"),
-    ledger: c.ledger ?? DEFAULT_LEDGER_PATH,
+    ledger: c.ledger ?? ledgerFromEnv() ?? DEFAULT_LEDGER_PATH,
     onEvent: c.onEvent,
     onLimitAlert: c.onLimitAlert,
     sinks: c.sinks ?? [],

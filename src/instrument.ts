@@ -1,10 +1,11 @@
-import { startReaper, stopReaper } from "./calls/index.js";
+import { finishCallsAtExit, startReaper, stopReaper } from "./calls/index.js";
 import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
-import { type LedgerSink, openLedger } from "./ledger/index.js";
-import { isPostgresUrl } from "./ledger/location.js";
+import { type LedgerSink, openLedger, registerExitHooks } from "./ledger/index.js";
+import { ledgerLocation } from "./ledger/location.js";
+import { PostgresLedgerSink } from "./ledger/postgres/sink.js";
 import type { LimitGate } from "./limits/gate.js";
 import { startLimits } from "./limits/start.js";
 import { log } from "./log.js";
@@ -36,19 +37,19 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   // Everything that validates comes before anything that opens files.
   const logger = loggerOf(resolved);
   const pricer = new Pricer({ overrides: resolved.prices as PriceOverride[], logger });
-  // A Postgres URL is the fleet ledger (src/ledger/postgres, its own branch): never a SQLite file named after it.
   const ledger =
-    resolved.ledger === false || isPostgresUrl(resolved.ledger)
-      ? undefined
-      : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
+    resolved.ledger === false ? undefined : ledgerFor(resolved.ledger, previous?.ownedSinks, logger);
   const ownedSinks: Sink[] = ledger ? [ledger] : [];
-  storeKpiDefinitions(ledger?.db, resolved.kpis);
+  const sqlite = ledger instanceof PostgresLedgerSink ? undefined : ledger;
+  if (ledger instanceof PostgresLedgerSink) ledger.defineKpis(resolved.kpis);
+  else storeKpiDefinitions(sqlite?.db, resolved.kpis);
   const pipeline = new EventPipeline([...ownedSinks, ...resolved.sinks], resolved.onEvent);
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
     limits: resolved.limits,
+    // A Postgres URL gets the fleet-wide gate (src/limits/postgres), on its own pool.
     ledger: resolved.ledger,
-    ledgerDb: ledger?.db,
+    ledgerDb: sqlite?.db,
     onLimitAlert: resolved.onLimitAlert,
     whenLedgerDown: resolved.limitsWhenLedgerDown,
     reservationMaxAgeMs: resolved.reservationMaxAgeMs,
@@ -57,7 +58,7 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     config: resolved,
     pipeline,
     ownedSinks,
-    price: (event) => priceUsageEvent(pricer, event),
+    price: (event, at) => priceUsageEvent(pricer, event, at),
     ...(limits ? { limits } : {}),
   });
   // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
@@ -65,6 +66,13 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   if (resolved.globalInstrumentation) setRootScope(rootScope(resolved.defaults));
   else setRootScope(defaultsLayer(resolved.defaults), false);
   startReaper(resolved.abandonedCallTimeoutMs);
+  // Calls in flight when the process exits or is signalled are recorded (aborted, with their estimate) before
+  // the ledger drains: never silently dropped (docs/ledger.md, "Exit").
+  unregisterExit ??= registerExitHooks({
+    prepare: finishCallsAtExit,
+    drain: () => {},
+    finalReport: () => {},
+  });
   ready = patchProviders();
   // Reconfiguring: close what the previous setup opened and this one does not reuse.
   if (previous) void previous.pipeline.shutdown(previous.ownedSinks.filter((s) => !ownedSinks.includes(s)));
@@ -72,10 +80,26 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   return handle;
 }
 
-/** One ledger per path: a second `instrument()` with the same path keeps writing through the same sink. */
-function ledgerFor(path: string, previous: Sink[] | undefined, logger: Logger): LedgerSink {
-  const same = previous?.find((s): s is LedgerSink => s.name === "ledger" && (s as LedgerSink).path === path);
-  return same ?? openLedger(path, { logger });
+/**
+ * One ledger per location: a second `instrument()` with the same path or URL keeps writing through the same
+ * sink. A `postgres://` URL is the fleet ledger (docs/fleet.md); anything else is a SQLite file.
+ */
+function ledgerFor(
+  value: string,
+  previous: Sink[] | undefined,
+  logger: Logger,
+): LedgerSink | PostgresLedgerSink {
+  const location = ledgerLocation(value);
+  if (location.kind === "postgres") {
+    const same = previous?.find(
+      (s): s is PostgresLedgerSink => s instanceof PostgresLedgerSink && s.url === location.url,
+    );
+    return same ?? new PostgresLedgerSink(location.url, { logger });
+  }
+  const same = previous?.find(
+    (s): s is LedgerSink => s.name === "ledger" && (s as LedgerSink).path === location.path,
+  );
+  return same ?? openLedger(location.path, { logger });
 }
 
 /** Closes a limit gate (sync or async); its failure is logged, never thrown at the caller. */
@@ -96,6 +120,7 @@ function loggerOf(_config: ReturnType<typeof resolveConfig>): Logger {
 }
 
 let ready: Promise<void> = Promise.resolve();
+let unregisterExit: (() => void) | undefined;
 
 const handle: Instrumentation = {
   get ready() {
@@ -109,6 +134,8 @@ const handle: Instrumentation = {
     if (!runtime) return;
     unpatchProviders();
     stopReaper();
+    unregisterExit?.();
+    unregisterExit = undefined;
     setRuntime(undefined);
     await closeGate(runtime.limits);
     setRootScope(undefined);

@@ -10,8 +10,8 @@ export interface Runtime {
   pipeline: EventPipeline;
   /** Sinks costtrail created itself (the ledger), which it shuts down; the user's sinks are only flushed. */
   ownedSinks: Sink[];
-  /** Prices a finished event (set once pricing is configured). */
-  price?: (event: UsageEvent) => EventPrice;
+  /** Prices a finished event (set once pricing is configured); `at`: its start as a Date, not parsed back from `ts`. */
+  price?: (event: UsageEvent, at?: Date) => EventPrice;
   /** Spending limits, when any are defined (config or ledger). */
   limits?: LimitGate;
 }

@@ -43,7 +43,7 @@ export interface TokenUsage {
   imageInputTokens?: number;
   /** Server-side tool calls the provider bills per call, by kind. */
   serverToolCalls?: ServerToolCalls;
-  /** The service tier the provider says it served ("default", "flex", "priority", "batch", …), not the one asked for. */
+  /** The service tier the provider says it served ("flex", "priority", "batch", …), not the one asked for; absent = standard. */
   serviceTier?: string;
   /** Billed through a batch API (50% on most providers). */
   batch?: boolean;
@@ -117,6 +117,12 @@ export interface UsageEvent {
   costSource: CostSource;
   annotations: Annotations;
   limitsExceeded: string[];
+  /**
+   * Counts the provider sent that costtrail could not trust (negative, fractional, not finite, above the
+   * ceiling), each with its value and why: they are left out of `usage` (docs/providers.md). Absent when all
+   * could be trusted; not stored by the ledger.
+   */
+  usageIssues?: string[];
 }
 
 export type LimitWindow = "day" | "week" | "month" | "total";
@@ -208,7 +214,10 @@ export interface InstrumentConfig {
   globalInstrumentation?: boolean;
   /** Annotations of the root scope. */
   defaults?: ScopeAnnotations;
-  /** SQLite ledger path; `":memory:"`; `false` for none. Default `.costtrail/ledger.db`. */
+  /**
+   * Where events are kept: a SQLite file path, `":memory:"`, a `postgres://` URL (the fleet ledger, docs/fleet.md),
+   * or `false` for none. Default: the `COSTTRAIL_LEDGER` environment variable, else `.costtrail/ledger.db`.
+   */
   ledger?: string | false;
   onEvent?: (event: UsageEvent) => void;
   onLimitAlert?: (alert: LimitAlert) => void;
@@ -226,9 +235,10 @@ export interface InstrumentConfig {
    */
   abandonedCallTimeoutMs?: number;
   /**
-   * When the ledger holding the limits (a Postgres server) cannot be reached as a call is checked: `"allow"`
-   * lets the call through, unlimited, and counts its cost once the ledger is back; `"block"` refuses calls
-   * under a block limit with `LimitExceededError`. Said once per outage. Default `"allow"` (docs/limits.md).
+   * When the ledger holding the limits cannot be reached in time as a call is checked (a Postgres server is down,
+   * another process holds a SQLite file's write lock): `"allow"` lets the call through and counts its cost once
+   * the ledger is back; `"block"` refuses calls under a block limit with `LimitExceededError`. Said once per
+   * outage. Default `"allow"` (docs/limits.md).
    */
   limitsWhenLedgerDown?: "allow" | "block";
   /**

@@ -40,12 +40,18 @@ function startsInstance(enclosingName: string | undefined, scope: ScopeAnnotatio
  * bound passes the caps (src/context/scope-tree.ts), so entering a scope stays O(1).
  */
 export function scopeGrowth(scope: ScopeAnnotations): number {
+  // Named properties, not a loop over the key table: this runs on every `trackContext`.
+  return (
+    (scope.limitIds?.length ?? 0) +
+    (scope.requestTags?.length ?? 0) +
+    keyCount(scope.requestProperties) +
+    keyCount(scope.useCaseProperties)
+  );
+}
+
+function keyCount(map: Readonly<Record<string, string>> | null | undefined): number {
   let n = 0;
-  for (const key of LIST_KEYS) n += scope[key]?.length ?? 0;
-  for (const key of MAP_KEYS) {
-    const map = scope[key];
-    if (map) for (const _ in map) n++;
-  }
+  if (map) for (const _ in map) n++;
   return n;
 }
 

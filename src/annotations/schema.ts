@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AnnotationError } from "../errors.js";
 import type { ScopeAnnotations } from "../types.js";
 import { ANNOTATION_KEY_TABLE, ANNOTATION_KEYS, type AnnotationKey, MAP_KEYS } from "./keys.js";
+import { plainScope } from "./plain-scope.js";
 
 export { MAX_LIST, MAX_MAP_KEYS, MAX_STRING } from "./keys.js";
 
@@ -31,8 +32,14 @@ export function describeIssue(error: z.ZodError, prefix?: string): { field: stri
   return { field, message: `${field}: ${message}` };
 }
 
-/** Validates annotations where they are written; throws `AnnotationError` naming the bad field. */
+/**
+ * Validates annotations where they are written; throws `AnnotationError` naming the bad field. Plainly valid
+ * input (the common case: `trackContext` runs per request) is checked and copied by `plainScope`, without zod;
+ * anything else goes through the zod schema, which accepts or names the field exactly as before.
+ */
 export function parseScopeAnnotations(input: unknown, where: string, prefix?: string): ScopeAnnotations {
+  const plain = plainScope(input);
+  if (plain) return plain;
   refuseProtoKeys(input, where, prefix);
   const result = scopeAnnotationsSchema.safeParse(input ?? {});
   if (result.success) return stripUndefined(result.data as ScopeAnnotations);

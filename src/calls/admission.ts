@@ -74,10 +74,12 @@ function refuse(call: Call, error: unknown): void {
 /** The call's worst-case cost, priced like its event will be (micro-USD rounded up, and exact nano-USD). */
 function worstCase(call: Call): { costMicros: number | null; costNanos?: number | null | undefined } {
   const { start } = call;
+  const at = new Date(call.startedAt);
+  // Priced at `at`: the probe's `ts` is never formatted (a Date is what the pricer reads).
   const probe = {
     provider: start.provider,
     requestModel: start.requestModel,
-    ts: new Date(call.startedAt).toISOString(),
+    ts: "",
     annotations: call.annotations,
     usage: {
       ...zeroUsage(),
@@ -85,5 +87,5 @@ function worstCase(call: Call): { costMicros: number | null; costNanos?: number 
       outputTokens: start.maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
     },
   } as UsageEvent;
-  return call.runtime.price?.(probe) ?? { costMicros: 0 };
+  return call.runtime.price?.(probe, at) ?? { costMicros: 0 };
 }

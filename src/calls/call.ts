@@ -1,7 +1,9 @@
 import { newId } from "../context/ids.js";
 import type { LimitHold } from "../limits/gate.js";
+import { log } from "../log.js";
 import type { Runtime } from "../runtime.js";
 import type { Annotations, TokenUsage } from "../types.js";
+import { checkUsage } from "./usage-check.js";
 
 /** What an adapter says about a call before it is made (translated from the SDK's request). */
 export interface CallStart {
@@ -73,7 +75,21 @@ export class Call {
     if (contentBearing) this.streamedItems++;
   }
 
+  /** Counts the provider sent that could not be trusted (left out of `usage`; see usage-check.ts). */
+  usageIssues: string[] | undefined;
+
+  /** The provider's usage, as far as it can be trusted: an untrusted count is left out, flagged, said once. */
   reportUsage(usage: Partial<TokenUsage>): void {
+    const checked = checkUsage(usage);
+    if (checked) {
+      usage = checked.trusted;
+      this.usageIssues = [...(this.usageIssues ?? []), ...checked.issues];
+      log.warnOnce(
+        `usage-untrusted:${this.start.provider}`,
+        `${this.start.provider} reported usage costtrail cannot trust (${checked.issues.join("; ")}); the ` +
+          "event keeps the counts it can trust and lists the others in usageIssues (docs/providers.md)",
+      );
+    }
     Object.assign(this.usage, usage);
     this.usageReported = true;
     this.touched = true;

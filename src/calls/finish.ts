@@ -22,9 +22,10 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
   call.done = true;
   inflight.delete(call);
   try {
-    const event = buildEvent(call, status, errorType);
+    const at = new Date(call.startedAt);
+    const event = buildEvent(call, status, errorType, at);
     const price = call.runtime.price;
-    if (price) Object.assign(event, price(event));
+    if (price) Object.assign(event, price(event, at));
     if (call.hold) endReservation(call, event);
     call.runtime.pipeline.emit(event, call.contexts);
   } catch (error) {
@@ -52,23 +53,25 @@ function endReservation(call: Call, event: UsageEvent): void {
   }
 }
 
-function buildEvent(call: Call, status: EventStatus, errorType: string | undefined): UsageEvent {
+function buildEvent(call: Call, status: EventStatus, errorType: string | undefined, at: Date): UsageEvent {
   const { start } = call;
-  if (!call.usageReported && (status === "aborted" || status === "error") && call.streamedItems > 0) {
-    // The stream ended before the provider's usage arrived: estimate from what was sent and received.
-    call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
-    call.usage.outputTokens = call.streamedItems;
+  if ((status === "aborted" || status === "error") && call.streamedItems > 0) {
+    // The stream ended before the provider's usage arrived: estimate from what was sent and received. A
+    // provider that reports usage at the start (Anthropic's message_start: the input, and output_tokens 1)
+    // keeps its exact input; the output is at least what was streamed (docs/providers.md "Ending early").
+    if (!call.usageReported) call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
+    if (call.usage.outputTokens < call.streamedItems) call.usage.outputTokens = call.streamedItems;
   }
   const event: UsageEvent = {
     id: call.id,
-    ts: new Date(call.startedAt).toISOString(),
+    ts: at.toISOString(),
     durationMs: Math.round((performance.now() - call.t0) * 1000) / 1000,
     provider: start.provider,
     operation: start.operation,
     requestModel: start.requestModel,
     stream: start.stream,
     status,
-    attempts: Math.max(call.attempts, status === "blocked" ? 0 : 1),
+    attempts: attemptsOf(call, status, errorType),
     usage: call.usage,
     costMicros: null,
     currency: "USD",
@@ -80,5 +83,21 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
   if (call.responseModel) event.responseModel = call.responseModel;
   if (call.httpStatus !== undefined) event.httpStatus = call.httpStatus;
   if (errorType) event.errorType = errorType;
+  if (call.usageIssues) event.usageIssues = [...call.usageIssues];
   return event;
+}
+
+/**
+ * Requests sent. Adapters that count attempts (the Stainless SDKs' per-attempt hook, Bedrock's metadata) know
+ * it exactly: a blocked call and one aborted before it was sent made none. Otherwise a call that ran made one.
+ */
+function attemptsOf(call: Call, status: EventStatus, errorType: string | undefined): number {
+  if (status === "blocked") return call.attempts;
+  if (
+    status === "aborted" &&
+    call.attempts === 0 &&
+    (errorType === "APIUserAbortError" || errorType === "AbortError")
+  )
+    return 0;
+  return Math.max(call.attempts, 1);
 }

@@ -13,6 +13,7 @@ export {
 export { classifyError, isLimitExceeded } from "./outcome.js";
 export {
   finishAbandonedCalls,
+  finishCallsAtExit,
   startReaper,
   stopReaper,
 } from "./reaper.js";

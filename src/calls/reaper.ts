@@ -1,3 +1,4 @@
+import { safeEstimate } from "./estimate.js";
 import { finishCall } from "./finish.js";
 import { inflight } from "./inflight.js";
 
@@ -37,4 +38,19 @@ function sweep(): void {
 /** Calls still in flight at `shutdown()` (a stream never iterated, a promise never awaited) end here. */
 export function finishAbandonedCalls(): void {
   for (const call of [...inflight]) finishCall(call, "aborted", "Abandoned");
+}
+
+/**
+ * The process is ending (exit, SIGTERM, SIGINT) with calls still in flight: each is recorded as `aborted` /
+ * `ProcessExit` with its estimate — the input it sent (estimated) and the output streamed so far — since the
+ * provider may bill it (docs/ledger.md, "Exit").
+ */
+export function finishCallsAtExit(): void {
+  for (const call of [...inflight]) {
+    if (!call.usageReported) {
+      call.usage.inputTokens = safeEstimate(call.start.estimateInputTokens);
+      call.usage.outputTokens = call.streamedItems;
+    }
+    finishCall(call, "aborted", "ProcessExit");
+  }
 }

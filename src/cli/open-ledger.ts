@@ -1,9 +1,12 @@
 import type { Database } from "better-sqlite3";
-import { openLedgerReadonly } from "../ledger/open-database.js";
+import { openLedgerReader } from "../ledger/reader.js";
 
-/** Runs `fn` on a read-only connection; a missing or foreign file throws LedgerNotFoundError (exit 2). */
+/**
+ * Runs `fn` on a connection for queries: a SQLite file read-only, or a Postgres ledger (`--db postgres://…`).
+ * A missing or foreign ledger, or a server that cannot be reached, throws LedgerNotFoundError (exit 2).
+ */
 export function withLedger<T>(path: string, fn: (db: Database) => T): T {
-  const db = openLedgerReadonly(path);
+  const db = openLedgerReader(path);
   try {
     return fn(db);
   } finally {

@@ -1,10 +1,16 @@
 import { InvalidArgumentError, Option } from "commander";
 import { parseTimeBound } from "../ledger/durations.js";
+import { LEDGER_ENV } from "../ledger/location.js";
 import { DEFAULT_LEDGER_PATH } from "../ledger/open-database.js";
 
-/** Options shared by the commands that read the ledger. */
+/** The ledger a command reads: a SQLite file or a postgres:// URL; else COSTTRAIL_LEDGER; else the default file. */
 export function dbOption(): Option {
-  return new Option("--db <path>", "ledger file").default(DEFAULT_LEDGER_PATH);
+  return new Option(
+    "--db <file|postgres-url>",
+    `ledger: a SQLite file or a postgres:// URL (env ${LEDGER_ENV})`,
+  )
+    .env(LEDGER_ENV)
+    .default(DEFAULT_LEDGER_PATH);
 }
 
 /** A time bound validated at parse time (so a bad value is a usage error); resolved later against "now". */

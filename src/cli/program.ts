@@ -7,6 +7,7 @@ import { eventsCommand } from "./commands/events.js";
 import { exportCommand } from "./commands/export.js";
 import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { pricesCommand } from "./commands/prices.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   reconcileCommand,
   exportCommand,
   pricesCommand,
+  migrateCommand,
 ];
 
 /** The package version, found from src/cli (tsx) or dist/src/cli (built) alike. */

@@ -1,9 +1,10 @@
 // Every SQL statement of src/kpis, in plain portable SQL (no SQLite-only functions), so the Postgres ledger
 // can run the same text through its own connection.
 import type { Database } from "better-sqlite3";
+import { hasTable } from "../ledger/reader.js";
 import type { KpiDefinition, KpiGoalOp, KpiKind } from "../types.js";
 
-const UPSERT_DEFINITION = `
+export const UPSERT_KPI_DEFINITION = `
 INSERT INTO kpi_definitions (use_case_name, name, kind, goal_op, goal_value, roi, description, updated_ms)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (use_case_name, name) DO UPDATE SET
@@ -12,7 +13,7 @@ ON CONFLICT (use_case_name, name) DO UPDATE SET
 
 /** Stores (or replaces) definitions, so the CLI and dashboard know each KPI's kind, goal and ROI role. */
 export function upsertKpiDefinitions(db: Database, defs: readonly KpiDefinition[], nowMs: number): void {
-  const upsert = db.prepare(UPSERT_DEFINITION);
+  const upsert = db.prepare(UPSERT_KPI_DEFINITION);
   db.transaction(() => {
     for (const d of defs) {
       upsert.run(
@@ -172,10 +173,7 @@ function groupValue(v: unknown): string | number | null {
 
 /** Whether the ledger has the KPI tables (a file written before migration 3, opened read-only, has not). */
 export function hasKpiTables(db: Database): boolean {
-  return (
-    db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kpis'").pluck().get() ===
-    1
-  );
+  return hasTable(db, "kpis");
 }
 
 /** Each instance's cost in the range, per use case, cheapest first (for percentiles). */

@@ -305,7 +305,7 @@ export function instanceDetail(
     db
       .prepare(
         `SELECT e.use_case_step, NULL, ${MEASURES}, min(e.ts_ms) AS started FROM events e ${where}
-         GROUP BY e.use_case_step ORDER BY started, e.use_case_step`,
+         GROUP BY e.use_case_step ORDER BY started, e.use_case_step NULLS FIRST`,
       )
       .raw()
       .all(filter.params) as [...RawRow, number][]

@@ -1,5 +1,9 @@
 /** What a sink does at process exit. Both must be synchronous: `exit` and a re-raised signal allow no async work. */
 export interface ExitParticipant {
+  /** Before any participant drains: finish what is still in progress (calls in flight) so that it is drained. */
+  prepare?(): void;
+  /** When the event loop runs dry: asynchronous work may start (and keeps the process alive). Default: drain. */
+  beforeExit?(): void;
   /** Write what is buffered. */
   drain(): void;
   /** Last chance to report what could not be written (the process is going away). */
@@ -21,10 +25,10 @@ interface Registry {
 // else handles the signal" and nobody would re-raise it.
 const REGISTRY = Symbol.for("costtrail.ledger.exitHooks");
 
-function each(registry: Registry, step: keyof ExitParticipant): void {
+function each(registry: Registry, step: "prepare" | "drain" | "finalReport"): void {
   for (const p of registry.participants) {
     try {
-      p[step]();
+      p[step]?.();
     } catch {
       // Exit paths must never throw; the participant reports its own failures through its logger.
     }
@@ -34,8 +38,18 @@ function each(registry: Registry, step: keyof ExitParticipant): void {
 function createRegistry(): Registry {
   const registry: Registry = {
     participants: new Set(),
-    onBeforeExit: () => each(registry, "drain"),
+    onBeforeExit: () => {
+      for (const p of registry.participants) {
+        try {
+          if (p.beforeExit) p.beforeExit();
+          else p.drain();
+        } catch {
+          // As in each().
+        }
+      }
+    },
     onExit: () => {
+      each(registry, "prepare");
       each(registry, "drain");
       each(registry, "finalReport");
     },
@@ -43,6 +57,7 @@ function createRegistry(): Registry {
   };
   for (const signal of SIGNALS) {
     const handler = (): void => {
+      each(registry, "prepare");
       each(registry, "drain");
       // Someone else listens: they own the signal's outcome (graceful shutdown, ignoring it, …), so we
       // only drained. Otherwise our listener is what suppressed the default action: restore and re-raise it

@@ -5,7 +5,7 @@ import type { KpiRecord } from "../types.js";
 /** A KPI record as bind values, snapshotted at `writeKpis()` time (see event-row.ts for events). */
 export type PendingKpi = readonly (string | number | bigint | null)[];
 
-const KPI_COLUMNS = [
+export const KPI_COLUMNS = [
   "id",
   "ts",
   "ts_ms",

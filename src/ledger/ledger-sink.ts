@@ -1,39 +1,64 @@
+import type { Worker } from "node:worker_threads";
 import type { Database } from "better-sqlite3";
 import type { KpiRecord, Logger, Sink, SinkRecord, UsageEvent } from "../types.js";
 import { type PendingEvent, toPendingEvent } from "./event-row.js";
 import { registerExitHooks } from "./exit-hooks.js";
 import { createKpiWriter, type PendingKpi, toPendingKpi } from "./kpi-writer.js";
 import { isMemoryPath, openDatabase } from "./open-database.js";
-import { createEventWriter, type EventWriter } from "./writer.js";
+import { Spool, spoolDirFor } from "./spool.js";
+import { type Spooled, toSpooled } from "./spooled-record.js";
+import { SIGNAL, type ToWriter, type WriterProgress } from "./worker-protocol.js";
+import { createEventWriter } from "./writer.js";
+import { startWriterThread } from "./writer-thread.js";
 
 export interface OpenLedgerOptions {
   logger: Logger;
-  /** Events held in memory while the file is slow or unwritable; past it new events are dropped and counted. */
+  /**
+   * Events (and KPI records) held in memory — queued here or handed to the writer thread and not yet in the file
+   * or the spool. Past it new events are spilled to the spool (file ledgers) or, if that fails too, dropped and
+   * counted. Default 100,000.
+   */
   maxBuffered?: number;
   /** Drain on beforeExit/exit/SIGINT/SIGTERM. Default true for files, false for `":memory:"`. */
   installExitHooks?: boolean;
-  /** Events per transaction in background drains (flush and exit write everything, chunk by chunk). */
+  /** Events per message to the writer thread (a full batch is handed over at once). Default 512. */
   batchSize?: number;
-  /** How long a write may wait so that events arriving together share one transaction. */
+  /** The flush interval: how long an event may wait before it is handed to the writer. Default 20 ms. */
   drainDelayMs?: number;
+  /** A batch the file cannot take (locked, unwritable) for this long is spilled to the spool. Default 1000 ms. */
+  spillAfterMs?: number;
 }
 
 export interface LedgerStats {
-  /** Events made durable (including re-sent duplicates, which the ledger ignores by id). */
+  /** Events made durable in the file (including replayed and re-sent ones, which the ledger ignores by id). */
   written: number;
+  /** Held in memory: queued, or with the writer thread and not yet durable. */
   buffered: number;
-  /** Events (and KPI records) lost: buffer full, invalid, written after shutdown, or still buffered at exit. */
+  /** Spilled to the spool and not replayed yet (docs/ledger.md). */
+  spooled: number;
+  /** Events (and KPI records) lost: invalid, written after shutdown, or neither writable nor spillable. */
   dropped: number;
   lastError?: string;
 }
 
 export const DEFAULT_MAX_BUFFERED = 100_000;
-/** Per background transaction: ~50 ms of work, short enough not to stall the application. */
-const DEFAULT_BATCH_SIZE = 5_000;
-const FLUSH_BATCH_SIZE = 50_000;
+/** ~0.2 ms of structured clone per message on the app's thread: well under the 1 ms the ledger may take. */
+const DEFAULT_BATCH_SIZE = 512;
 const DEFAULT_DRAIN_DELAY_MS = 20;
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 30_000;
+const DEFAULT_SPILL_AFTER_MS = 1_000;
+/** Events per background transaction in the writer thread. */
+const TX_EVENTS = 5_000;
+/** How long exit waits for the writer thread before spooling from this thread instead. */
+const EXIT_WAIT_MS = 5_000;
+/** Overflow events are spilled from this thread in chunks of this many (one appendFileSync each). */
+const OVERFLOW_CHUNK = 1_000;
+const MAX_THREAD_RESTARTS = 3;
+
+interface Posted {
+  seq: number;
+  events: PendingEvent[];
+  kpis: PendingKpi[];
+}
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
@@ -52,9 +77,11 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 }
 
 /**
- * The SQLite ledger as a Sink. `write` only snapshots and enqueues; a timer drains the queue in batched
- * transactions off the call path. Nothing here throws into the caller: failures become buffering, retries
- * with backoff, counted drops and logger warnings.
+ * The SQLite ledger as a Sink. `write` only snapshots and enqueues; every flush interval (or full batch) the queue
+ * is handed to a writer thread that owns the write connection and commits one transaction per batch, so neither a
+ * big backlog nor another process holding the write lock ever blocks the application. What the file cannot take
+ * is spilled to a spool beside it and replayed later (docs/ledger.md). A `":memory:"` ledger is written on this
+ * thread (it has no other connection and no lock to wait for). Nothing here throws into the caller.
  */
 export class LedgerSink implements Sink {
   readonly name = "ledger";
@@ -63,46 +90,85 @@ export class LedgerSink implements Sink {
   readonly #maxBuffered: number;
   readonly #batchSize: number;
   readonly #drainDelayMs: number;
+  readonly #spillAfterMs: number;
+  readonly #memory: boolean;
+  /** A connection on this thread: the whole ledger for `":memory:"`; for files, startup work (migrations, KPI
+   * and limit definitions) and same-process readers. Events never go through it for files. */
   #db: Database | null = null;
-  #writer: EventWriter | null = null;
-  #kpiWriter: ((batch: readonly PendingKpi[]) => void) | null = null;
-  /** KPI records wait here and are written first in every drain (they are few); they share the buffer cap. */
-  #kpis: PendingKpi[] = [];
-  /** Pending events are queue[head..]; the head index avoids shifting the array on every batch. */
+  #inlineWrite: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
+  #thread: Worker | null = null;
+  #threadRestarts = 0;
+  #spool: Spool<Spooled> | null = null;
+  #seq = 0;
   #queue: PendingEvent[] = [];
-  #head = 0;
-  #written = 0;
+  #kpis: PendingKpi[] = [];
+  /** Handed to the writer thread, not acknowledged yet: kept so that exit can spool them if the thread is gone. */
+  #posted: Posted[] = [];
+  #postedCount = 0;
+  /** Past the bound: waiting to be spilled from this thread. */
+  #overflow: Spooled[] = [];
+  #progress: WriterProgress = {
+    t: "progress",
+    acked: 0,
+    written: 0,
+    spilled: 0,
+    replayed: 0,
+    held: 0,
+    failing: false,
+  };
+  #inlineWritten = 0;
+  #mainSpilled = 0;
   #dropped = 0;
   #reportedDropped = 0;
   #lastError: string | undefined;
   #failing = false;
-  #retryDelayMs = 0;
-  #retryAt = 0;
   #warnedFull = false;
   #warnedClosed = false;
   #warnedInvalid = false;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
+  #flushWaiters: { seq: number; resolve: () => void }[] = [];
   #closed = false;
+  /** The sequence number of the last exit drain: nothing posted since means nothing to drain again. */
+  #drainedAt = -1;
   #unregisterExitHooks: (() => void) | undefined;
 
   constructor(path: string, options: OpenLedgerOptions) {
     this.path = path;
     this.#logger = options.logger;
+    this.#memory = isMemoryPath(path);
     this.#maxBuffered = positiveInt(options.maxBuffered, DEFAULT_MAX_BUFFERED, "maxBuffered");
     this.#batchSize = positiveInt(options.batchSize, DEFAULT_BATCH_SIZE, "batchSize");
     this.#drainDelayMs = options.drainDelayMs ?? DEFAULT_DRAIN_DELAY_MS;
-    // Open now so a bad path is reported at startup rather than at the first event.
-    this.#open();
-    if (options.installExitHooks ?? !isMemoryPath(path)) {
+    this.#spillAfterMs = options.spillAfterMs ?? DEFAULT_SPILL_AFTER_MS;
+    // Open now so a bad path is reported at startup rather than at the first event (and migrations run once,
+    // here, before the writer thread opens its own connection).
+    try {
+      this.#db = openDatabase(path);
+      if (this.#memory) {
+        const events = createEventWriter(this.#db);
+        const kpis = createKpiWriter(this.#db);
+        this.#inlineWrite = (e, k) => {
+          if (k.length > 0) kpis(k);
+          if (e.length > 0) events(e);
+        };
+      }
+    } catch (error) {
+      this.#fail(describe(error));
+    }
+    if (!this.#memory) {
+      this.#spool = new Spool(spoolDirFor(path), { idOf: (r) => r.id, segmentBytes: 0 });
+      this.#startThread();
+    }
+    if (options.installExitHooks ?? !this.#memory) {
       this.#unregisterExitHooks = registerExitHooks({
-        drain: () => this.#drainAll(),
+        drain: () => this.#drainSync(),
         finalReport: () => this.#finalReport(),
       });
     }
   }
 
-  /** The open connection, for same-process readers (queries on a `":memory:"` ledger); null while failing. */
+  /** The connection on this thread (for `":memory:"` queries and startup work); null when closed or failing. */
   get db(): Database | null {
     return this.#db;
   }
@@ -116,20 +182,24 @@ export class LedgerSink implements Sink {
     }
   }
 
-  /** KPI records (recordKpi): buffered, retried and drained at exit exactly like events. */
+  /** KPI records (recordKpi): buffered, spilled and drained at exit exactly like events. */
   writeKpis(batch: readonly KpiRecord[]): void {
     try {
       for (const record of batch) {
-        if (this.#closed || this.#buffered() >= this.#maxBuffered) {
-          this.#drop();
+        if (this.#closed) {
+          this.#dropped++;
           continue;
         }
+        let pending: PendingKpi;
         try {
-          this.#kpis.push(toPendingKpi(record));
+          pending = toPendingKpi(record);
         } catch (error) {
-          this.#drop();
+          this.#dropped++;
           this.#warn(`costtrail: ledger dropped an invalid KPI record: ${describe(error)}`);
+          continue;
         }
+        if (this.#buffered() >= this.#maxBuffered) this.#overflowAdd(toSpooled.kpi(pending));
+        else this.#kpis.push(pending);
       }
       this.#schedule();
     } catch (error) {
@@ -137,56 +207,49 @@ export class LedgerSink implements Sink {
     }
   }
 
-  /** Writes everything buffered now (synchronously), then resolves. Never rejects. */
+  /** Makes everything written so far durable (in the file, or else in the spool), then resolves. Never rejects. */
   async flush(): Promise<void> {
-    this.#cancelScheduled();
-    this.#drainAll();
-    this.#schedule();
+    await this.#flush(false);
   }
 
-  /** Flushes, reports anything that could not be written, removes exit hooks and closes the file. */
+  /** Flushes, replays the spool if it can, reports anything that could not be kept, closes. Never rejects. */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
-    this.#cancelScheduled();
-    this.#drainAll();
-    this.#finalReport();
     this.#closed = true;
     this.#unregisterExitHooks?.();
     this.#unregisterExitHooks = undefined;
+    await this.#flush(true);
+    this.#finalReport();
+    const thread = this.#thread;
+    this.#thread = null;
+    if (thread) await thread.terminate().catch(() => {});
     this.#closeDb();
   }
 
   stats(): LedgerStats {
-    const stats: LedgerStats = { written: this.#written, buffered: this.#buffered(), dropped: this.#dropped };
+    const p = this.#progress;
+    const stats: LedgerStats = {
+      written: this.#inlineWritten + p.written + p.replayed,
+      buffered: this.#buffered(),
+      spooled: Math.max(0, p.spilled + this.#mainSpilled - p.replayed),
+      dropped: this.#dropped,
+    };
     if (this.#lastError !== undefined) stats.lastError = this.#lastError;
     return stats;
   }
 
-  #buffered(): number {
-    return this.#queue.length - this.#head + this.#kpis.length;
-  }
+  // ---- queue ----------------------------------------------------------------------------------------------
 
-  #bufferedEvents(): number {
-    return this.#queue.length - this.#head;
+  #buffered(): number {
+    return this.#queue.length + this.#kpis.length + this.#postedCount + this.#overflow.length;
   }
 
   #enqueue(event: UsageEvent): void {
     if (this.#closed) {
-      this.#drop();
+      this.#dropped++;
       if (!this.#warnedClosed) {
         this.#warnedClosed = true;
         this.#warn(`costtrail: ledger ${this.path} is shut down; later events are dropped and counted`);
-      }
-      return;
-    }
-    if (this.#buffered() >= this.#maxBuffered) {
-      this.#drop();
-      if (!this.#warnedFull) {
-        this.#warnedFull = true;
-        const why = this.#failing ? ` while ${this.path} cannot be written` : "";
-        this.#warn(
-          `costtrail: ledger buffer is full (${this.#maxBuffered} events)${why}; new events are dropped and counted`,
-        );
       }
       return;
     }
@@ -194,44 +257,70 @@ export class LedgerSink implements Sink {
     try {
       pending = toPendingEvent(event);
     } catch (error) {
-      this.#drop();
+      this.#dropped++;
       if (!this.#warnedInvalid) {
         this.#warnedInvalid = true;
         this.#warn(`costtrail: ledger dropped an invalid usage event: ${describe(error)}`);
       }
       return;
     }
-    this.#queue.push(pending);
+    if (this.#buffered() >= this.#maxBuffered) this.#overflowAdd(toSpooled.event(pending));
+    else this.#queue.push(pending);
   }
 
-  #drop(): void {
-    this.#dropped++;
+  /** Past the bound: spill (in chunks) instead of growing; drop and count only if the spool fails too. */
+  #overflowAdd(record: Spooled): void {
+    this.#overflow.push(record);
+    if (this.#overflow.length >= OVERFLOW_CHUNK) this.#spillOverflow();
+  }
+
+  #spillOverflow(): void {
+    if (this.#overflow.length === 0) return;
+    const records = this.#overflow;
+    this.#overflow = [];
+    if (this.#spool) {
+      try {
+        this.#spool.append(records);
+        this.#mainSpilled += records.length;
+        this.#post({ t: "spooled", seq: ++this.#seq });
+        return;
+      } catch (error) {
+        this.#warnFull(` and its spool cannot be written (${describe(error)})`);
+      }
+    } else this.#warnFull("");
+    this.#dropped += records.length;
+  }
+
+  #warnFull(why: string): void {
+    if (this.#warnedFull) return;
+    this.#warnedFull = true;
+    const where = this.#failing ? ` while ${this.path} cannot be written` : "";
+    this.#warn(
+      `costtrail: ledger buffer is full (${this.#maxBuffered} events)${where}${why}; new events are dropped and counted`,
+    );
   }
 
   #schedule(): void {
-    if (this.#closed || this.#buffered() === 0 || this.#immediate) return;
-    const now = Date.now();
-    if (this.#failing && now < this.#retryAt) {
-      this.#startTimer(this.#retryAt - now);
-    } else if (this.#bufferedEvents() >= this.#batchSize) {
-      // A full batch is waiting: no reason to delay, but still yield to the caller first.
+    if (this.#closed || this.#immediate) return;
+    if (this.#queue.length + this.#kpis.length + this.#overflow.length === 0) return;
+    if (this.#queue.length >= this.#batchSize) {
+      // A full batch is waiting: hand it over after the caller's turn, without waiting for the interval.
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
-        this.#backgroundDrain();
+        this.#handOver();
+        this.#schedule();
       });
-    } else {
-      this.#startTimer(this.#drainDelayMs);
+    } else if (!this.#timer) {
+      // Unref'd: a pending hand-over must not keep the process alive; the exit hooks write what is left.
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#handOver();
+        this.#schedule();
+      }, this.#drainDelayMs);
+      this.#timer.unref();
     }
-  }
-
-  #startTimer(delayMs: number): void {
-    if (this.#timer) return;
-    // Unref'd: a pending drain must not keep the process alive; beforeExit/exit hooks write what is left.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#backgroundDrain();
-    }, delayMs);
-    this.#timer.unref();
   }
 
   #cancelScheduled(): void {
@@ -241,96 +330,179 @@ export class LedgerSink implements Sink {
     this.#immediate = undefined;
   }
 
-  /** One batch per turn of the event loop, so a large backlog never blocks the application for long. */
-  #backgroundDrain(): void {
-    if (this.#closed) return;
-    if (!this.#failing || Date.now() >= this.#retryAt) this.#drain(1, this.#batchSize);
-    this.#schedule();
+  /** Hands the queue to the writer (thread, or the in-memory connection), batch by batch. */
+  #handOver(): void {
+    this.#spillOverflow();
+    while (this.#queue.length > 0 || this.#kpis.length > 0) {
+      const events =
+        this.#queue.length <= this.#batchSize ? this.#queue : this.#queue.slice(0, this.#batchSize);
+      this.#queue = events === this.#queue ? [] : this.#queue.slice(this.#batchSize);
+      const kpis = this.#kpis;
+      this.#kpis = [];
+      if (this.#inlineWrite || this.#memory) this.#writeInline(events, kpis);
+      else this.#postBatch(events, kpis);
+    }
+  }
+
+  #writeInline(events: PendingEvent[], kpis: PendingKpi[]): void {
+    try {
+      if (!this.#inlineWrite) throw new Error(this.#lastError ?? "the in-memory ledger is closed");
+      this.#inlineWrite(events, kpis);
+      this.#inlineWritten += events.length + kpis.length;
+    } catch (error) {
+      this.#fail(describe(error));
+      this.#dropped += events.length + kpis.length;
+    }
+  }
+
+  #postBatch(events: PendingEvent[], kpis: PendingKpi[]): void {
+    const seq = ++this.#seq;
+    this.#posted.push({ seq, events, kpis });
+    this.#postedCount += events.length + kpis.length;
+    this.#post({ t: "write", seq, events, kpis });
+  }
+
+  #post(message: ToWriter): void {
+    try {
+      this.#thread?.postMessage(message);
+    } catch (error) {
+      this.#fail(describe(error));
+    }
+  }
+
+  // ---- flush ------------------------------------------------------------------------------------------------
+
+  async #flush(close: boolean): Promise<void> {
+    this.#cancelScheduled();
+    this.#handOver();
+    if (!this.#thread) return;
+    const seq = ++this.#seq;
+    const done = new Promise<void>((resolve) => this.#flushWaiters.push({ seq, resolve }));
+    // Someone awaits this flush: the thread's answer must keep the process alive until it comes.
+    const thread = this.#thread;
+    thread.ref();
+    this.#post({ t: "flush", seq, close });
+    await done;
+    if (this.#flushWaiters.length === 0) thread.unref();
+    if (!close) this.#schedule();
   }
 
   /**
-   * flush(), shutdown() and exit write everything now, so the event loop is blocked either way: bigger
-   * transactions then cost less in total (each index page touched is written to the WAL once per commit).
+   * Process exit: no async work is possible, so hand everything over and block (Atomics.wait) until the writer
+   * thread has written or spilled it. If the thread does not answer in time, spool it all from this thread.
    */
-  #drainAll(): void {
-    this.#drain(Number.POSITIVE_INFINITY, Math.max(this.#batchSize, FLUSH_BATCH_SIZE));
+  #drainSync(): void {
+    this.#cancelScheduled();
+    if (this.#closed) return;
+    this.#handOver();
+    // Nothing new since the last drain: beforeExit fires again after every message the thread sends back.
+    if (!this.#thread || this.#seq === this.#drainedAt) return;
+    if (this.#posted.length === 0 && this.#progress.held === 0) return;
+    const signal = new Int32Array(new SharedArrayBuffer(SIGNAL.length * 4));
+    this.#post({ t: "flush", seq: ++this.#seq, signal });
+    this.#drainedAt = this.#seq;
+    const answer = Atomics.wait(signal, SIGNAL.done, 0, EXIT_WAIT_MS);
+    if (answer !== "timed-out") {
+      const held = Atomics.load(signal, SIGNAL.held);
+      this.#progress = {
+        ...this.#progress,
+        held,
+        written: Atomics.load(signal, SIGNAL.written),
+        spilled: Atomics.load(signal, SIGNAL.spilled),
+      };
+      if (held === 0) this.#clearPosted();
+      return;
+    }
+    // The writer thread is stuck or gone: keep the events in the spool (duplicates are ignored on replay).
+    const records: Spooled[] = [];
+    for (const p of this.#posted) {
+      for (const k of p.kpis) records.push(toSpooled.kpi(k));
+      for (const e of p.events) records.push(toSpooled.event(e));
+    }
+    this.#overflow.push(...records);
+    this.#clearPosted();
+    this.#spillOverflow();
+    this.#progress = { ...this.#progress, held: 0 };
   }
 
-  #drain(maxBatches: number, batchSize: number): void {
-    if (this.#kpis.length > 0) {
-      if (!this.#open()) return;
-      try {
-        this.#kpiWriter!(this.#kpis);
-      } catch (error) {
-        this.#fail(error);
-        return;
-      }
-      this.#kpis = [];
-      if (this.#failing) this.#recovered();
-    }
-    for (let i = 0; i < maxBatches && this.#bufferedEvents() > 0; i++) {
-      if (!this.#open()) return;
-      const end = Math.min(this.#queue.length, this.#head + batchSize);
-      const batch =
-        this.#head === 0 && end === this.#queue.length ? this.#queue : this.#queue.slice(this.#head, end);
-      try {
-        this.#writer!(batch);
-      } catch (error) {
-        this.#fail(error);
-        return;
-      }
-      this.#written += end - this.#head;
-      this.#head = end;
-      this.#compact();
-      if (this.#failing) this.#recovered();
-    }
+  #clearPosted(): void {
+    this.#posted = [];
+    this.#postedCount = 0;
   }
 
-  #compact(): void {
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head >= 4 * this.#batchSize && 2 * this.#head >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
+  // ---- the writer thread -------------------------------------------------------------------------------
 
-  #open(): boolean {
-    if (this.#writer) return true;
+  #startThread(): void {
+    let thread: Worker;
     try {
-      this.#db = openDatabase(this.path);
-      this.#writer = createEventWriter(this.#db);
-      this.#kpiWriter = createKpiWriter(this.#db);
-      // Recovery is declared after a successful write, not here: a read-only file opens fine, then fails.
-      return true;
+      thread = startWriterThread({
+        path: this.path,
+        spoolDir: spoolDirFor(this.path),
+        spillAfterMs: this.#spillAfterMs,
+        txEvents: TX_EVENTS,
+      });
     } catch (error) {
-      this.#fail(error);
-      return false;
+      this.#fail(describe(error));
+      return;
+    }
+    thread.on("message", (p: WriterProgress) => this.#onProgress(p));
+    thread.on("error", (error) => this.#onThreadGone(thread, error));
+    thread.on("exit", () => this.#onThreadGone(thread, undefined));
+    // After the listeners (adding one re-refs the port): the thread must never keep the process alive.
+    thread.unref();
+    this.#thread = thread;
+  }
+
+  #onProgress(p: WriterProgress): void {
+    this.#progress = p;
+    while (this.#posted.length > 0 && this.#posted[0]!.seq <= p.acked) {
+      this.#postedCount -= this.#posted.shift()!.events.length;
+    }
+    if (this.#posted.length === 0) this.#postedCount = 0;
+    else this.#postedCount = this.#posted.reduce((n, b) => n + b.events.length + b.kpis.length, 0);
+    if (p.failing) this.#fail(p.error ?? "unknown error");
+    else if (this.#failing && p.held === 0) this.#recovered();
+    if (p.flushed !== undefined) {
+      const waiters = this.#flushWaiters.filter((w) => w.seq <= p.flushed!);
+      this.#flushWaiters = this.#flushWaiters.filter((w) => w.seq > p.flushed!);
+      for (const w of waiters) w.resolve();
     }
   }
 
-  #fail(error: unknown): void {
-    this.#lastError = describe(error);
-    // Start from a fresh connection next time: a handle that hit READONLY/CANTOPEN/IOERR may stay broken
-    // after the cause is fixed. An in-memory ledger is kept (closing it would lose its contents).
-    if (!isMemoryPath(this.path)) this.#closeDb();
-    if (!this.#failing) {
-      this.#failing = true;
-      this.#retryDelayMs = RETRY_MIN_MS;
-      this.#warn(
-        `costtrail: cannot write ledger ${this.path} (${this.#lastError}); ` +
-          `keeping up to ${this.#maxBuffered} events in memory and retrying`,
-      );
-    } else {
-      this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
+  /** The thread died (a bug, or the process is ending): spool what it held, start a new one, wake waiters. */
+  #onThreadGone(thread: Worker, error: unknown): void {
+    if (this.#thread !== thread) return;
+    this.#thread = null;
+    for (const w of this.#flushWaiters.splice(0)) w.resolve();
+    if (this.#closed) return;
+    if (error !== undefined) this.#fail(`ledger writer thread failed: ${describe(error)}`);
+    const records: Spooled[] = [];
+    for (const p of this.#posted) {
+      for (const k of p.kpis) records.push(toSpooled.kpi(k));
+      for (const e of p.events) records.push(toSpooled.event(e));
     }
-    this.#retryAt = Date.now() + this.#retryDelayMs;
+    this.#clearPosted();
+    this.#overflow.push(...records);
+    this.#spillOverflow();
+    if (this.#threadRestarts++ < MAX_THREAD_RESTARTS) this.#startThread();
+  }
+
+  // ---- failure reporting --------------------------------------------------------------------------------
+
+  #fail(error: string): void {
+    this.#lastError = error;
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#warn(
+      `costtrail: cannot write ledger ${this.path} (${error}); ` +
+        (this.#memory
+          ? "events are dropped and counted"
+          : `keeping up to ${this.#maxBuffered} events in memory, then in its spool, and retrying`),
+    );
   }
 
   #recovered(): void {
     this.#failing = false;
-    this.#retryDelayMs = 0;
     this.#warnedFull = false;
     const lost = this.#dropped - this.#reportedDropped;
     this.#reportedDropped = this.#dropped;
@@ -341,14 +513,16 @@ export class LedgerSink implements Sink {
     else this.#info(message);
   }
 
-  /** The process (or the sink) is ending: whatever is still buffered is lost. Say so, with the count. */
+  /** The process (or the sink) is ending: whatever is still held in memory is lost. Say so, with the count. */
   #finalReport(): void {
-    const lost = this.#buffered();
+    const lost = this.#queue.length + this.#kpis.length + this.#overflow.length + this.#progress.held;
     if (lost > 0) {
       this.#dropped += lost;
       this.#queue = [];
-      this.#head = 0;
       this.#kpis = [];
+      this.#overflow = [];
+      this.#clearPosted();
+      this.#progress = { ...this.#progress, held: 0 };
     }
     const unreported = this.#dropped - this.#reportedDropped;
     if (unreported > 0) {
@@ -361,8 +535,7 @@ export class LedgerSink implements Sink {
   #closeDb(): void {
     const db = this.#db;
     this.#db = null;
-    this.#writer = null;
-    this.#kpiWriter = null;
+    this.#inlineWrite = null;
     try {
       db?.close();
     } catch {

@@ -31,11 +31,11 @@ function createDirectory(dir: string): void {
  * Opens (creating the directory and file if needed) a ledger for writing and migrates it to the current
  * schema. Throws on any failure; the sink turns that into buffering and retries.
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string, options: { migrate?: boolean } = {}): Database.Database {
   if (!isMemoryPath(path)) createDirectory(dirname(path));
   const db = new Database(path);
   try {
-    retryWhileBusy(() => configure(db, path));
+    retryWhileBusy(() => configure(db, path, options.migrate ?? true));
     return db;
   } catch (error) {
     db.close();
@@ -43,7 +43,7 @@ export function openDatabase(path: string): Database.Database {
   }
 }
 
-function configure(db: Database.Database, path: string): void {
+function configure(db: Database.Database, path: string, migrateNow: boolean): void {
   // busy_timeout first: switching to WAL needs a lock another process may hold.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // Only takes effect on a new, empty file. 8 KiB pages suit ~500-byte rows and wide covering indices:
@@ -60,7 +60,7 @@ function configure(db: Database.Database, path: string): void {
   // ingest), and the size limit truncates the WAL back after a checkpoint so it does not stay large.
   db.pragma("wal_autocheckpoint = 8192");
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  migrate(db);
+  if (migrateNow) migrate(db);
 }
 
 /**

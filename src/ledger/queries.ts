@@ -199,7 +199,7 @@ const LABEL_KIND: Partial<Record<ReportBy, "limit" | "tag">> = { limit: "limit",
 // intermediate objects costs as much as the aggregation itself.
 const MEASURE_EXPRS = [
   "count(*)",
-  "coalesce(sum(e.status = 'error'), 0)",
+  "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
   "coalesce(sum(e.input_tokens), 0)",
   "coalesce(sum(e.output_tokens), 0)",
   "coalesce(sum(e.cost_micros), 0)",
@@ -302,8 +302,9 @@ export function report(db: Database, options: ReportOptions): ReportResult {
   } else {
     // max(): any row's name would do (an instance has one use case); max() makes the choice explicit.
     const useCaseName = by === "instance" ? "max(e.use_case_name)" : "NULL";
-    const order =
-      opts.order === "key" ? "key IS NULL, key" : "cost_micros DESC, requests DESC, key IS NULL, key";
+    // The group expression, not its alias: Postgres takes an output name only as a whole ORDER BY item.
+    const keyOrder = `${group} IS NULL, ${group}`;
+    const order = opts.order === "key" ? keyOrder : `cost_micros DESC, requests DESC, ${keyOrder}`;
     // Every event is in exactly one group, so the totals are the groups' sums: no second scan of the range.
     if (opts.limit === undefined) {
       const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES} FROM events e ${whereSql}
@@ -361,7 +362,7 @@ export function recentEvents(db: Database, n: number): UsageEvent[] {
   const cols = EVENT_COLUMNS.join(", ");
   const rows = db
     .prepare(
-      `SELECT ${cols} FROM (SELECT ${cols} FROM events ORDER BY ts_ms DESC, id DESC LIMIT ?) ORDER BY ts_ms, id`,
+      `SELECT ${cols} FROM (SELECT ${cols} FROM events ORDER BY ts_ms DESC, id DESC LIMIT ?) AS recent ORDER BY ts_ms, id`,
     )
     .all(n);
   return rows.map((row) => fromEventRow(row as Parameters<typeof fromEventRow>[0]));

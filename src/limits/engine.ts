@@ -21,6 +21,20 @@ import { windowStart } from "./windows.js";
 export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 /** How stale the cached definitions may get before a call that matches none re-checks the ledger. */
 export const DEFAULT_REFRESH_MS = 1_000;
+/**
+ * How long a limit check keeps retrying a ledger whose write lock another process holds before it follows
+ * `limitsWhenLedgerDown` (docs/limits.md). The retries are timers, never a wait on the event loop.
+ */
+export const LEDGER_WAIT_MS = 2_000;
+/** Settlements that could not reach the ledger are retried this often until it is back. */
+const RETRY_SETTLE_MS = 100;
+/** At exit, the last settlements may wait this long for the lock (the process is ending; nothing else runs). */
+const EXIT_BUSY_TIMEOUT_MS = 2_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
 
 export interface LimitEngineOptions {
   /** The connection holding the limit tables (migrated ledger, file or `:memory:`); the engine owns it. */
@@ -36,6 +50,8 @@ export interface LimitEngineOptions {
   refreshMs?: number;
   /** On exit / SIGINT / SIGTERM, release this process's reservations at once instead of letting them expire. */
   releaseOnExit?: boolean;
+  /** A check that cannot reach the ledger within LEDGER_WAIT_MS: let the call through, or refuse it. Default allow. */
+  whenLedgerDown?: "allow" | "block";
 }
 
 interface Entry {
@@ -124,6 +140,14 @@ export class LimitEngine implements LimitGate {
   #unregisterExit: (() => void) | undefined;
   #closing = false;
   #closed = false;
+  readonly #whenDown: "allow" | "block";
+  /** A check waited LEDGER_WAIT_MS in vain: later checks try once, and follow `whenDown` at once while it lasts. */
+  #ledgerDown = false;
+  /** Holds given back while the ledger was unreachable: their rows are deleted once it is back. */
+  #pendingReleases: Hold[] = [];
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** Last spend seen per (limit, window): what a refusal under `limitsWhenLedgerDown: "block"` reports. */
+  readonly #lastSpent = new Map<string, number>();
   readonly #reserveTx: (annotations: Annotations, micros: number, now: number) => Reserved;
   readonly #settleTx: (hold: Hold, cost: number, now: number) => SettleResult;
   readonly #sql: { [K in keyof typeof SQL]: Statement };
@@ -138,6 +162,7 @@ export class LimitEngine implements LimitGate {
     if (!(this.#maxAgeMs > 0)) throw new RangeError("reservationMaxAgeMs must be > 0");
     this.#refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
     this.#onLimitAlert = options.onLimitAlert;
+    this.#whenDown = options.whenLedgerDown ?? "allow";
     this.#config = new Map((options.limits ?? []).map((l) => [l.id, l]));
     this.#sql = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as {
       [K in keyof typeof SQL]: Statement;
@@ -155,6 +180,9 @@ export class LimitEngine implements LimitGate {
     upsertLimits(db, [...this.#config.values()], "config", this.#now());
     this.#load(this.#sql.version.get() as number);
     this.#checkedAt = performance.now();
+    // From here on no statement waits for another process's lock on this thread: a busy ledger answers
+    // SQLITE_BUSY at once, and the engine retries on timers (docs/limits.md, "When the ledger is locked").
+    db.pragma("busy_timeout = 0");
 
     const lease = Math.min(this.#ttlMs, this.#maxAgeMs);
     this.#timer = setInterval(() => this.#tick(), Math.max(10, Math.floor(lease / 3)));
@@ -174,13 +202,26 @@ export class LimitEngine implements LimitGate {
     return this.#closed ? [] : limitStatuses(this.#db, now);
   }
 
-  reserve(request: ReserveRequest): LimitHold | undefined {
+  reserve(request: ReserveRequest): LimitHold | undefined | Promise<LimitHold | undefined> {
     if (this.#closing) return undefined;
     this.#refreshIfStale(false);
     if (this.#applicable(request.annotations).length === 0) return undefined;
     const micros = Math.max(0, Math.round(request.reserveMicros)) || 0;
     const now = this.#now();
-    const result = this.#reserveTx(request.annotations, micros, now);
+    let result: Reserved;
+    try {
+      result = this.#reserveTx(request.annotations, micros, now);
+    } catch (error) {
+      // Known down (a wait already ran out, or not a lock at all): no call waits again until it answers.
+      if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(request.annotations, now, error);
+      // Another connection holds the write lock: retry on timers, so the app's event loop never waits on it.
+      return this.#reserveLater(request.annotations, micros, now + LEDGER_WAIT_MS);
+    }
+    this.#ledgerDown = false;
+    return this.#admit(result, now);
+  }
+
+  #admit(result: Reserved, now: number): LimitHold {
     if ("blocked" in result) {
       const { blocked, spent } = result;
       this.#alertBlocked(blocked, spent, result.windowStart, now);
@@ -191,12 +232,70 @@ export class LimitEngine implements LimitGate {
         window: blocked.window,
       });
     }
-    const hold: Hold = { seq: result.seq, entries: result.entries, createdAt: now, settled: false };
+    return this.#holdFor({ seq: result.seq, entries: result.entries, createdAt: now, settled: false });
+  }
+
+  #holdFor(hold: Hold): LimitHold {
     this.#holds.add(hold);
     return {
       settle: (costMicros) => this.#settle(hold, costMicros),
       release: () => this.#release(hold),
     };
+  }
+
+  async #reserveLater(
+    annotations: Annotations,
+    micros: number,
+    deadline: number,
+  ): Promise<LimitHold | undefined> {
+    let delay = 1;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10);
+      if (this.#closed) return undefined;
+      const now = this.#now();
+      let result: Reserved;
+      try {
+        result = this.#reserveTx(annotations, micros, now);
+      } catch (error) {
+        if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(annotations, now, error);
+        if (now >= deadline) {
+          this.#ledgerDown = true;
+          return this.#whenLedgerDown(annotations, now, error);
+        }
+        continue;
+      }
+      this.#ledgerDown = false;
+      return this.#admit(result, now);
+    }
+  }
+
+  /**
+   * The ledger could not be reached in time. "allow": the call goes on under a hold that exists only in this
+   * process, and its cost is added to the spend once the ledger is back (settle retries). "block": a call under
+   * a block limit is refused, reporting the spend last seen.
+   */
+  #whenLedgerDown(annotations: Annotations, now: number, error: unknown): LimitHold | undefined {
+    const limits = this.#applicable(annotations);
+    if (limits.length === 0) return undefined;
+    const entries = limits.map((limit) => ({ limit, windowStart: windowStart(limit.window, now) }));
+    log.errorOnce(
+      "limits-ledger-down",
+      `could not reach the ledger for a spending-limit check; following limitsWhenLedgerDown: "${this.#whenDown}"`,
+      error,
+    );
+    if (this.#whenDown === "block") {
+      const blocked = entries.find((e) => e.limit.mode === "block");
+      if (blocked) {
+        throw new LimitExceededError({
+          limitId: blocked.limit.id,
+          spentUsd: microsToUsd(this.#lastSpent.get(`${blocked.limit.id}\u0000${blocked.windowStart}`) ?? 0),
+          maxUsd: microsToUsd(blocked.limit.maxMicros),
+          window: blocked.limit.window,
+        });
+      }
+    }
+    return this.#holdFor({ seq: ++this.#seq, entries, createdAt: this.#now(), settled: false });
   }
 
   /**
@@ -220,6 +319,7 @@ export class LimitEngine implements LimitGate {
     for (const limit of limits) {
       const ws = windowStart(limit.window, now);
       const [spent, reserved] = this.#sql.state.get({ id: limit.id, ws, now }) as [number | null, number];
+      this.#lastSpent.set(`${limit.id}\u0000${ws}`, spent ?? 0);
       if (limit.mode === "block" && (spent ?? 0) + reserved + micros > limit.maxMicros) {
         return { blocked: limit, spent: spent ?? 0, windowStart: ws };
       }
@@ -244,11 +344,14 @@ export class LimitEngine implements LimitGate {
       result = this.#settleTx(hold, cost, this.#now());
     } catch (error) {
       this.#pending.push({ hold, cost });
-      log.errorOnce(
-        "limits-settle",
-        "could not record a call's cost against its spending limits; retrying in the background",
-        error,
-      );
+      if (!isBusy(error)) {
+        log.errorOnce(
+          "limits-settle",
+          "could not record a call's cost against its spending limits; retrying in the background",
+          error,
+        );
+      }
+      this.#armRetry();
       this.#closeIfIdle();
       return [];
     }
@@ -270,12 +373,12 @@ export class LimitEngine implements LimitGate {
         })
         .immediate();
     } catch (error) {
-      // Not renewed any more: the reservation lapses after the TTL instead.
-      log.errorOnce(
-        "limits-release",
-        "could not release a spending-limit reservation; it lapses after its TTL",
-        error,
-      );
+      // Retried in the background; not renewed any more meanwhile, so it lapses after its TTL at the latest.
+      this.#pendingReleases.push(hold);
+      this.#armRetry();
+      if (!isBusy(error)) {
+        log.errorOnce("limits-release", "could not release a spending-limit reservation; retrying", error);
+      }
     }
     this.#closeIfIdle();
   }
@@ -410,22 +513,56 @@ export class LimitEngine implements LimitGate {
         })
         .immediate();
     } catch (error) {
-      log.errorOnce("limits-renew", "could not renew spending-limit reservations", error);
+      if (!isBusy(error)) log.errorOnce("limits-renew", "could not renew spending-limit reservations", error);
+      this.#armRetry();
       return;
     }
     for (const r of results) this.#afterSettle(r);
   }
 
+  /** Settlements and releases the ledger could not take: retried on a short timer until it is back. */
+  #armRetry(): void {
+    if (this.#retryTimer || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#closed || (this.#pending.length === 0 && this.#pendingReleases.length === 0)) return;
+      let results: SettleResult[] = [];
+      try {
+        results = this.#db.transaction(() => this.#retryPendingIn(this.#now())).immediate();
+      } catch {
+        this.#armRetry();
+        return;
+      }
+      this.#ledgerDown = false;
+      for (const r of results) this.#afterSettle(r);
+    }, RETRY_SETTLE_MS);
+    this.#retryTimer.unref();
+  }
+
+  /** Inside a transaction: the pending settlements and releases. If it rolls back they are pending again. */
   #retryPendingIn(now: number): SettleResult[] {
     const pending = this.#pending;
+    const releases = this.#pendingReleases;
     this.#pending = [];
-    return pending.map(({ hold, cost }) => this.#settleIn(hold, cost, now));
+    this.#pendingReleases = [];
+    try {
+      for (const hold of releases) {
+        for (const { limit, windowStart: ws } of hold.entries)
+          this.#sql.release.run(limit.id, ws, this.#owner, hold.seq);
+      }
+      return pending.map(({ hold, cost }) => this.#settleIn(hold, cost, now));
+    } catch (error) {
+      this.#pending = pending.concat(this.#pending);
+      this.#pendingReleases = releases.concat(this.#pendingReleases);
+      throw error;
+    }
   }
 
   #closeIfIdle(): void {
     if (!this.#closing || this.#closed || this.#holds.size > 0) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;
     this.#releaseAll();
@@ -439,6 +576,8 @@ export class LimitEngine implements LimitGate {
   /** Process exit (or close): settle what can be, and release this process's reservations at once. */
   #releaseAll(): void {
     try {
+      // Exit or close: nothing runs after this on the thread, so the last settlements may wait for the lock.
+      this.#db.pragma(`busy_timeout = ${EXIT_BUSY_TIMEOUT_MS}`);
       const now = this.#now();
       const results = this.#db
         .transaction(() => {

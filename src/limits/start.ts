@@ -1,11 +1,12 @@
 import type { Database } from "better-sqlite3";
 import { isPostgresUrl } from "../ledger/location.js";
-import { isMemoryPath, MEMORY_PATH, openDatabase } from "../ledger/open-database.js";
+import { isMemoryPath, openDatabase } from "../ledger/open-database.js";
 import { log } from "../log.js";
 import type { LimitAlert } from "../types.js";
 import type { Limit } from "./definition.js";
 import { LimitEngine } from "./engine.js";
 import type { LimitGate } from "./gate.js";
+import { MemoryLimitGate } from "./memory-gate.js";
 import { PostgresLimitGate, type WhenLedgerDown } from "./postgres/gate.js";
 import { hasStoredLimits } from "./store.js";
 
@@ -42,8 +43,8 @@ function ttlFromEnv(): number | undefined {
  * The gate `instrument()` installs as `runtime.limits`, or undefined when there is nothing to enforce (no
  * config limits and none stored in the ledger file). A Postgres ledger gets the fleet-wide gate (always: limits
  * may be stored there by any process; it costs nothing until some are). A file ledger gets the engine on its
- * own connection, shared with other processes; no ledger or `":memory:"` gets a private in-memory one (this
- * process only). If the file cannot be used, config limits are still enforced, in memory, with a warning.
+ * own connection, shared with other processes; no ledger or `":memory:"` gets the in-memory gate (this process
+ * only, no I/O). If the file cannot be used, config limits are still enforced, in memory, with a warning.
  * Never throws on I/O.
  */
 export function startLimits(options: StartLimitsOptions): LimitGate | undefined {
@@ -52,6 +53,7 @@ export function startLimits(options: StartLimitsOptions): LimitGate | undefined 
   const common = {
     limits,
     onLimitAlert: options.onLimitAlert,
+    whenLedgerDown: options.whenLedgerDown ?? "allow",
     ...(reservationTtlMs ? { reservationTtlMs } : {}),
     ...(options.reservationMaxAgeMs ? { reservationMaxAgeMs: options.reservationMaxAgeMs } : {}),
   };
@@ -78,7 +80,12 @@ export function startLimits(options: StartLimitsOptions): LimitGate | undefined 
     }
   }
   if (limits.length === 0) return undefined;
-  return new LimitEngine({ ...common, db: openDatabase(MEMORY_PATH) });
+  // Nobody else can see these limits: spend and reservations live in this process's memory (memory-gate.ts).
+  return new MemoryLimitGate({
+    limits,
+    onLimitAlert: options.onLimitAlert,
+    ...(options.reservationMaxAgeMs ? { reservationMaxAgeMs: options.reservationMaxAgeMs } : {}),
+  });
 }
 
 function storedLimitsIn(db: Database | null | undefined): boolean {

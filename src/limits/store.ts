@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { hasTable } from "../ledger/reader.js";
 import type { LimitMode, LimitWindow } from "../types.js";
 import type { Limit } from "./definition.js";
 import { windowStart } from "./windows.js";
@@ -63,9 +64,7 @@ function fromRow(row: LimitRow): StoredLimit {
 
 /** True when the ledger has the limit tables (migration 2); a read-only connection on an older file has not. */
 export function hasLimitTables(db: Database): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'limits'").pluck().get() === 1
-  );
+  return hasTable(db, "limits");
 }
 
 /** Every stored definition, by id; [] on a ledger without limit tables. */

@@ -1,5 +1,7 @@
 import { answerAnthropicAdmin } from "./admin-anthropic.js";
+import { answerAnthropicAnalytics } from "./admin-anthropic-analytics.js";
 import { answerOpenAIAdmin } from "./admin-openai.js";
+import { isAnthropicAnalyticsPath } from "./admin-routes.js";
 import { AdminSpend } from "./admin-spend.js";
 import type { MockError } from "./errors.js";
 import type { MockAdminOptions, MockProviderName, RecordedRequest } from "./types.js";
@@ -44,6 +46,8 @@ export class AdminEndpoints {
     if (provider === "openai") {
       return answerOpenAIAdmin(path, params, this.#spend.items("openai", requests), now, forced);
     }
-    return answerAnthropicAdmin(path, params, this.#spend.items("anthropic", requests), now, forced);
+    const items = this.#spend.items("anthropic", requests);
+    if (isAnthropicAnalyticsPath(path)) return answerAnthropicAnalytics(path, params, items, now, forced);
+    return answerAnthropicAdmin(path, params, items, now, forced);
   }
 }

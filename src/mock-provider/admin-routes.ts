@@ -9,11 +9,20 @@ const OPENAI_ADMIN_PATHS: Record<string, AdminOperation> = {
   "/v1/organization/usage/embeddings": "admin_usage",
 };
 
-/** Anthropic's Usage and Cost Admin API paths the mock serves (see admin-anthropic.ts). */
+/**
+ * Anthropic's Usage and Cost Admin API paths (see admin-anthropic.ts) and its Usage and Cost Analytics API
+ * paths (admin-anthropic-analytics.ts) the mock serves.
+ */
 const ANTHROPIC_ADMIN_PATHS: Record<string, AdminOperation> = {
   "/v1/organizations/cost_report": "admin_costs",
   "/v1/organizations/usage_report/messages": "admin_usage",
+  "/v1/organizations/analytics/cost_report": "admin_costs",
+  "/v1/organizations/analytics/usage_report": "admin_usage",
 };
+
+/** Whether an Anthropic admin path is one of the Analytics API's. */
+export const isAnthropicAnalyticsPath = (path: string): boolean =>
+  path.startsWith("/v1/organizations/analytics/");
 
 export function isAdminOperation(operation: MockOperation): boolean {
   return operation === "admin_costs" || operation === "admin_usage";

@@ -9,8 +9,9 @@ import {
 import { ids } from "./ids.js";
 import { sampleFromSchema } from "./json-schema.js";
 import { anthropicResponseModel } from "./models.js";
-import { type AnthropicCacheResult, type AnthropicSegment, segmentKey } from "./prompt-cache.js";
+import { type AnthropicSegment, segmentKey } from "./prompt-cache.js";
 import { replyFor, splitDeltas, splitFixed, truncateToTokens } from "./reply.js";
+import { declaredServerTools } from "./server-tools.js";
 import { type SseEvent, sseEvent } from "./sse.js";
 import {
   countTokens,
@@ -110,7 +111,48 @@ export const handleCountTokens: Handler = (ctx: HandlerContext) => {
 type Block =
   | { type: "thinking"; thinking: string; signature: string }
   | { type: "text"; text: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | { type: "server_tool_use"; id: string; name: string; input: unknown }
+  | { type: "server_tool_result"; block: Record<string, unknown> };
+
+/**
+ * The content blocks of the server tool calls in `usage` (each a `server_tool_use` block and its result), in
+ * the order web search, web fetch, code execution; they come before the answer, as the real API's do.
+ */
+function serverToolBlocks(usage: MockUsage): Block[] {
+  const out: Block[] = [];
+  const calls = usage.serverToolCalls ?? {};
+  const add = (n: number | undefined, name: string, input: unknown, result: (id: string) => unknown) => {
+    for (let i = 0; i < (n ?? 0); i++) {
+      const id = ids.serverToolUse();
+      out.push({ type: "server_tool_use", id, name, input });
+      out.push({ type: "server_tool_result", block: { tool_use_id: id, ...(result(id) as object) } });
+    }
+  };
+  add(calls.webSearch, "web_search", { query: "mock query" }, () => ({
+    type: "web_search_tool_result",
+    content: [],
+  }));
+  add(calls.webFetch, "web_fetch", { url: "https://example.com/" }, () => ({
+    type: "web_fetch_tool_result",
+    content: {
+      type: "web_fetch_result",
+      url: "https://example.com/",
+      retrieved_at: new Date().toISOString(),
+      content: { type: "document", source: { type: "text", media_type: "text/plain", data: "example" } },
+    },
+  }));
+  add(calls.codeExecution, "code_execution", { code: "print(1)" }, () => ({
+    type: "code_execution_tool_result",
+    content: { type: "code_execution_result", stdout: "1\n", stderr: "", return_code: 0, content: [] },
+  }));
+  return out;
+}
+
+/** A block as the API renders it. */
+function wire(block: Block): Record<string, unknown> {
+  return block.type === "server_tool_result" ? block.block : block;
+}
 
 export const handleMessages: Handler = (ctx: HandlerContext) => {
   const { body } = ctx;
@@ -154,12 +196,15 @@ export const handleMessages: Handler = (ctx: HandlerContext) => {
     visibleTokens = countTokens(cut.text);
   }
 
+  const serverTools = declaredServerTools(body["tools"]);
   const computed: MockUsage = {
     inputTokens,
     outputTokens: thinkingTokens + visibleTokens,
     cacheReadTokens: cache.read,
     cacheWriteTokens: cache.write5m + cache.write1h,
     reasoningTokens: thinkingTokens,
+    ...(cache.write1h > 0 ? { cacheWrite1hTokens: cache.write1h } : {}),
+    ...(serverTools ? { serverToolCalls: serverTools } : {}),
   };
   const message = {
     id: ids.anthropicMessage(),
@@ -175,11 +220,11 @@ export const handleMessages: Handler = (ctx: HandlerContext) => {
     computed,
     render: (usage) => ({
       ...message,
-      content: blocks,
+      content: [...serverToolBlocks(usage), ...blocks].map(wire),
       stop_reason: stopReason,
       stop_sequence: null,
       usage: {
-        ...inputUsage(usage, computed, cache),
+        ...inputUsage(usage),
         output_tokens: usage.outputTokens,
         ...outputDetails(usage),
       },
@@ -194,17 +239,22 @@ export const handleMessages: Handler = (ctx: HandlerContext) => {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { ...inputUsage(usage, computed, cache), output_tokens: Math.min(1, usage.outputTokens) },
+          usage: { ...inputUsage(usage), output_tokens: Math.min(1, usage.outputTokens) },
         },
       });
-      blocks.forEach((block, index) => {
+      [...serverToolBlocks(usage), ...blocks].forEach((block, index) => {
         const delta = (d: Record<string, unknown>) => emit("content_block_delta", { index, delta: d });
         const start = (contentBlock: Record<string, unknown>) => {
           emit("content_block_start", { index, content_block: contentBlock });
           // The real API pings once, right after the first block opens.
           if (index === 0) emit("ping", {});
         };
-        if (block.type === "thinking") {
+        if (block.type === "server_tool_result") {
+          start(block.block);
+        } else if (block.type === "server_tool_use") {
+          start({ type: "server_tool_use", id: block.id, name: block.name, input: {} });
+          delta({ type: "input_json_delta", partial_json: JSON.stringify(block.input) });
+        } else if (block.type === "thinking") {
           start({ type: "thinking", thinking: "", signature: "" });
           for (const piece of splitDeltas(block.thinking)) delta({ type: "thinking_delta", thinking: piece });
           delta({ type: "signature_delta", signature: block.signature });
@@ -218,7 +268,7 @@ export const handleMessages: Handler = (ctx: HandlerContext) => {
         }
         emit("content_block_stop", { index });
       });
-      const { cache_creation: _split, service_tier: _tier, ...counts } = inputUsage(usage, computed, cache);
+      const { cache_creation: _split, service_tier: _tier, ...counts } = inputUsage(usage);
       emit("message_delta", {
         delta: { stop_reason: stopReason, stop_sequence: null },
         usage: { ...counts, output_tokens: usage.outputTokens, ...outputDetails(usage) },
@@ -229,22 +279,32 @@ export const handleMessages: Handler = (ctx: HandlerContext) => {
   };
 };
 
-/** Anthropic's wire input counts: `input_tokens` excludes cache reads and writes. */
-function inputUsage(usage: MockUsage, computed: MockUsage, cache: AnthropicCacheResult) {
-  let write5m = cache.write5m;
-  let write1h = cache.write1h;
-  if (usage.cacheWriteTokens !== computed.cacheWriteTokens) {
-    // An override changed the total: keep it in one TTL bucket, the 1h one only if that is all there was.
-    const only1h = cache.write1h > 0 && cache.write5m === 0;
-    write5m = only1h ? 0 : usage.cacheWriteTokens;
-    write1h = only1h ? usage.cacheWriteTokens : 0;
-  }
+/**
+ * Anthropic's wire input counts: `input_tokens` excludes cache reads and writes; the writes split by TTL
+ * (an override of the total keeps the computed 1-hour part, capped, and the rest is 5-minute); server tool
+ * requests (`server_tool_use`, only when there were some, as the API does); the tier that served.
+ */
+function inputUsage(usage: MockUsage) {
+  const write1h = usage.cacheWrite1hTokens ?? 0;
+  const tools = usage.serverToolCalls;
+  const searches = (tools?.webSearch ?? 0) + (tools?.webFetch ?? 0);
   return {
     input_tokens: usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens,
     cache_creation_input_tokens: usage.cacheWriteTokens,
     cache_read_input_tokens: usage.cacheReadTokens,
-    cache_creation: { ephemeral_5m_input_tokens: write5m, ephemeral_1h_input_tokens: write1h },
-    service_tier: "standard",
+    cache_creation: {
+      ephemeral_5m_input_tokens: usage.cacheWriteTokens - write1h,
+      ephemeral_1h_input_tokens: write1h,
+    },
+    ...(searches > 0
+      ? {
+          server_tool_use: {
+            web_search_requests: tools?.webSearch ?? 0,
+            web_fetch_requests: tools?.webFetch ?? 0,
+          },
+        }
+      : {}),
+    service_tier: usage.serviceTier ?? "standard",
   };
 }
 

@@ -131,17 +131,18 @@ export const handleChat: Handler = (ctx: HandlerContext) => {
     cacheReadTokens,
     cacheWriteTokens: 0,
     reasoningTokens,
+    ...requestedTier(body),
   };
   const id = ids.chatCompletion();
   const created = Math.floor(Date.now() / 1000);
   const fingerprint = ids.systemFingerprint();
-  const envelope = {
+  const envelopeOf = (usage: MockUsage) => ({
     id,
     created,
     model: responseModel,
-    ...(azure ? {} : { service_tier: "default" }),
+    ...(azure ? {} : { service_tier: usage.serviceTier ?? "default" }),
     system_fingerprint: fingerprint,
-  };
+  });
   const azureChoice = azure ? { content_filter_results: CLEAR_FILTERS } : {};
   const promptFilters = azure
     ? { prompt_filter_results: [{ prompt_index: 0, content_filter_results: CLEAR_FILTERS }] }
@@ -156,7 +157,7 @@ export const handleChat: Handler = (ctx: HandlerContext) => {
     stream,
     computed,
     render: (usage) => ({
-      ...envelope,
+      ...envelopeOf(usage),
       object: "chat.completion",
       choices: [
         {
@@ -187,6 +188,7 @@ export const handleChat: Handler = (ctx: HandlerContext) => {
       ...promptFilters,
     }),
     events: (usage) => {
+      const envelope = envelopeOf(usage);
       // With include_usage every chunk carries `usage: null` and one extra final chunk has the usage.
       const usageField = includeUsage ? { usage: null } : {};
       const chunk = (
@@ -246,15 +248,29 @@ export const handleChat: Handler = (ctx: HandlerContext) => {
   };
 };
 
+/**
+ * The tier a request is served in, as MockUsage records it: a requested "flex", "priority" or "scale"; none
+ * (the standard tier, reported as "default") for "auto" or no tier.
+ */
+export function requestedTier(body: Record<string, unknown>): { serviceTier?: string } {
+  const t = body["service_tier"];
+  return t === "flex" || t === "priority" || t === "scale" ? { serviceTier: t } : {};
+}
+
 function chatUsage(usage: MockUsage) {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.inputTokens + usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: usage.cacheReadTokens,
+      audio_tokens: usage.audioInputTokens ?? 0,
+      // Newer models bill cache writes and report them; the field is absent otherwise.
+      ...(usage.cacheWriteTokens > 0 ? { cache_write_tokens: usage.cacheWriteTokens } : {}),
+    },
     completion_tokens_details: {
       reasoning_tokens: usage.reasoningTokens,
-      audio_tokens: 0,
+      audio_tokens: usage.audioOutputTokens ?? 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },

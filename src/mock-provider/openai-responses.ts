@@ -2,6 +2,7 @@ import { type Handler, type HandlerContext, invalid, isRecord, optionalLimit } f
 import { ids } from "./ids.js";
 import { sampleFromSchema } from "./json-schema.js";
 import { azureResponseModel, openaiResponseModel } from "./models.js";
+import { requestedTier } from "./openai-chat.js";
 import { type PromptSegment, segmentKey } from "./prompt-cache.js";
 import {
   isReasoningModel,
@@ -11,6 +12,7 @@ import {
   splitFixed,
   truncateToTokens,
 } from "./reply.js";
+import { declaredServerTools } from "./server-tools.js";
 import { type SseEvent, sseEvent } from "./sse.js";
 import {
   countTokens,
@@ -113,12 +115,15 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
     truncated = cut.truncated;
     visibleTokens = countTokens(text);
   }
+  const serverTools = declaredServerTools(body["tools"]);
   const computed: MockUsage = {
     inputTokens,
     outputTokens: reasoningTokens + visibleTokens,
     cacheReadTokens,
     cacheWriteTokens: 0,
     reasoningTokens,
+    ...(serverTools ? { serverToolCalls: serverTools } : {}),
+    ...requestedTier(body),
   };
 
   const id = ids.response();
@@ -137,8 +142,13 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
         name: call.name,
       }
     : { id: messageId, type: "message", status: itemStatus, content: [outputPart], role: "assistant" };
-  const output = reasoningItem ? [reasoningItem, finalItem] : [finalItem];
-  const mainIndex = output.length - 1;
+  // Server tool call items come first (they are made before the answer), one per billed call.
+  const toolItems = (usage: MockUsage) => serverToolItems(usage);
+  const outputOf = (usage: MockUsage) => [
+    ...toolItems(usage),
+    ...(reasoningItem ? [reasoningItem] : []),
+    finalItem,
+  ];
 
   const responseObject = (
     status: "in_progress" | "completed" | "incomplete",
@@ -163,7 +173,7 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
     prompt_cache_key: body["prompt_cache_key"] ?? null,
     reasoning: { effort: reasoning ? (reasoningConfig?.["effort"] ?? "medium") : null, summary: null },
     safety_identifier: null,
-    service_tier: "default",
+    service_tier: usage ? (usage.serviceTier ?? "default") : (body["service_tier"] ?? "auto"),
     store: body["store"] ?? true,
     temperature: body["temperature"] ?? 1,
     text: { format: format ?? { type: "text" }, verbosity: "medium" },
@@ -183,8 +193,11 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
     model,
     stream: body["stream"] === true,
     computed,
-    render: (usage) => responseObject(finalStatus, usage, output),
+    render: (usage) => responseObject(finalStatus, usage, outputOf(usage)),
     events: (usage) => {
+      const output = outputOf(usage);
+      const mainIndex = output.length - 1;
+      const before = toolItems(usage);
       let sequence = 0;
       const events: SseEvent[] = [];
       const emit = (type: string, fields: Record<string, unknown>) => {
@@ -192,9 +205,13 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
       };
       emit("response.created", { response: responseObject("in_progress", null, []) });
       emit("response.in_progress", { response: responseObject("in_progress", null, []) });
+      before.forEach((item, i) => {
+        emit("response.output_item.added", { output_index: i, item: { ...item, status: "in_progress" } });
+        emit("response.output_item.done", { output_index: i, item });
+      });
       if (reasoningItem) {
-        emit("response.output_item.added", { output_index: 0, item: reasoningItem });
-        emit("response.output_item.done", { output_index: 0, item: reasoningItem });
+        emit("response.output_item.added", { output_index: before.length, item: reasoningItem });
+        emit("response.output_item.done", { output_index: before.length, item: reasoningItem });
       }
       if (call) {
         const base = { item_id: call.id, output_index: mainIndex };
@@ -228,10 +245,44 @@ export const handleResponses: Handler = (ctx: HandlerContext) => {
   };
 };
 
+/** `web_search_call`, `file_search_call` and `code_interpreter_call` items, one per billed call. */
+function serverToolItems(usage: MockUsage): Record<string, unknown>[] {
+  const calls = usage.serverToolCalls ?? {};
+  const items: Record<string, unknown>[] = [];
+  const times = (n: number | undefined, make: () => Record<string, unknown>) => {
+    for (let i = 0; i < (n ?? 0); i++) items.push(make());
+  };
+  times(calls.webSearch, () => ({
+    id: ids.webSearchItem(),
+    type: "web_search_call",
+    status: "completed",
+    action: { type: "search", query: "mock query" },
+  }));
+  times(calls.fileSearch, () => ({
+    id: ids.fileSearchItem(),
+    type: "file_search_call",
+    status: "completed",
+    queries: ["mock query"],
+    results: null,
+  }));
+  times(calls.codeExecution, () => ({
+    id: ids.codeInterpreterItem(),
+    type: "code_interpreter_call",
+    status: "completed",
+    code: "print(1)",
+    container_id: ids.container(),
+    outputs: null,
+  }));
+  return items;
+}
+
 function responsesUsage(usage: MockUsage) {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cacheReadTokens },
+    input_tokens_details: {
+      cached_tokens: usage.cacheReadTokens,
+      ...(usage.cacheWriteTokens > 0 ? { cache_write_tokens: usage.cacheWriteTokens } : {}),
+    },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     total_tokens: usage.inputTokens + usage.outputTokens,

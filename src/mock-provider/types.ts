@@ -31,6 +31,31 @@ export interface MockUsage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  // Billed extras, each on the provider's real wire field (docs/testing.md "Billed usage shapes"); absent = none.
+  /** Of cacheWriteTokens: written with a 1-hour TTL (Anthropic `cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1hTokens?: number;
+  /** Of inputTokens: audio (OpenAI chat `prompt_tokens_details.audio_tokens`). */
+  audioInputTokens?: number;
+  /** Of outputTokens: audio (OpenAI chat `completion_tokens_details.audio_tokens`). */
+  audioOutputTokens?: number;
+  /**
+   * Server tool calls: Anthropic `usage.server_tool_use` (web search / fetch) and `server_tool_use` content
+   * blocks (code execution); OpenAI Responses `web_search_call` / `file_search_call` / `code_interpreter_call`
+   * output items.
+   */
+  serverToolCalls?: MockServerToolCalls;
+  /**
+   * The tier the response says served the call (`service_tier`). Default: OpenAI echoes a requested "flex" or
+   * "priority" (or "scale") and says "default" otherwise; Anthropic says "standard".
+   */
+  serviceTier?: string;
+}
+
+export interface MockServerToolCalls {
+  webSearch?: number;
+  webFetch?: number;
+  codeExecution?: number;
+  fileSearch?: number;
 }
 
 export interface RecordedRequest {

@@ -1,5 +1,5 @@
 import type { UsageEvent } from "../types.js";
-import type { Pricer } from "./pricer.js";
+import type { PriceInput, Pricer } from "./pricer.js";
 
 /** The pricing fields of a usage event. */
 export type EventPrice = Pick<
@@ -11,19 +11,23 @@ export type EventPrice = Pick<
  * Prices a finished event. The call lifecycle marks usage it estimated (no usage came back) by setting
  * `costSource: "estimated"` before pricing; the estimate is then priced like measured usage and keeps the flag.
  */
-export function priceUsageEvent(pricer: Pricer, event: UsageEvent): EventPrice {
+export function priceUsageEvent(pricer: Pricer, event: UsageEvent, at?: Date): EventPrice {
   const a = event.annotations;
-  const r = pricer.price({
+  // Built by assignment, not conditional spreads: this runs once per call. `at` spares parsing `ts` back.
+  const input: PriceInput = {
     provider: event.provider,
     requestModel: event.requestModel,
-    ...(event.responseModel ? { responseModel: event.responseModel } : {}),
     usage: event.usage,
-    ts: event.ts,
-    ...(a.priceAsResource ? { priceAsResource: a.priceAsResource } : {}),
-    ...(a.priceAsResource && a.priceAsCategory ? { priceAsCategory: a.priceAsCategory } : {}),
-    ...(a.accountName ? { accountName: a.accountName } : {}),
-    ...(event.costSource === "estimated" ? { estimated: true } : {}),
-  });
+    ts: at ?? event.ts,
+  };
+  if (event.responseModel) input.responseModel = event.responseModel;
+  if (a.priceAsResource) {
+    input.priceAsResource = a.priceAsResource;
+    if (a.priceAsCategory) input.priceAsCategory = a.priceAsCategory;
+  }
+  if (a.accountName) input.accountName = a.accountName;
+  if (event.costSource === "estimated") input.estimated = true;
+  const r = pricer.price(input);
   const out: EventPrice = { costMicros: r.costMicros, costNanos: r.costNanos, costSource: r.costSource };
   if (r.costBreakdown) out.costBreakdown = r.costBreakdown;
   if (r.priceSource) out.priceSource = r.priceSource;

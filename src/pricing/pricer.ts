@@ -195,7 +195,11 @@ export class Pricer {
     if (this.#warned.has(key)) return;
     if (this.#warned.size >= MAX_WARNED) this.#warned.clear();
     this.#warned.add(key);
-    this.#logger.warn(message);
+    try {
+      this.#logger.warn(message);
+    } catch {
+      // The logger may be the user's: what it throws must never cost the event its price (issue 22, item 10).
+    }
   }
 
   #unpriced(provider: string, models: string[]): PriceResult {

@@ -132,19 +132,35 @@ function asPage(body: unknown, label: string): Page {
   };
 }
 
-/** Every bucket of a paged endpoint: follows `next_page` (sent back as `page`) while `has_more`. */
+/**
+ * Every bucket of a paged endpoint: follows `next_page` (sent back as `page`) while `has_more`. A cursor the
+ * provider has expired (HTTP 410: Anthropic's Analytics API, when its data refreshed mid-way) restarts the
+ * paging from the first page, once.
+ */
 export async function getAllBuckets(
   url: URL,
   headers: Record<string, string>,
   label: string,
   retry: RetryPolicy = DEFAULT_RETRY,
 ): Promise<unknown[]> {
-  const buckets: unknown[] = [];
+  let buckets: unknown[] = [];
   let next: string | null = null;
+  let restarted = false;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const pageUrl = new URL(url);
     if (next !== null) pageUrl.searchParams.set("page", next);
-    const page = asPage(await getJson(pageUrl, headers, label, retry), label);
+    let body: unknown;
+    try {
+      body = await getJson(pageUrl, headers, label, retry);
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.status === 410 && next !== null && !restarted))
+        throw error;
+      restarted = true;
+      buckets = [];
+      next = null;
+      continue;
+    }
+    const page = asPage(body, label);
     buckets.push(...page.data);
     if (!page.has_more) return buckets;
     if (page.next_page === null || page.next_page === next) {

@@ -1,8 +1,9 @@
-// Every ledger read and write of reconciliation and the FOCUS export, in one module so a second ledger
-// backend (Postgres) can port it: plain SQL (no SQLite date functions; days are computed from ts_ms), money as
+// Every ledger read and write of reconciliation and the FOCUS export, in one module, in SQL both ledgers run
+// (SQLite and Postgres, docs/fleet.md; nullable sort keys say NULLS FIRST, SQLite's default): plain SQL (no SQLite date functions; days are computed from ts_ms), money as
 // integer nano-USD. Ledger costs are integer micro-USD (`cost_micros`); a `cost_nanos` column, where a newer
 // ledger has one, is preferred.
 import type { Database } from "better-sqlite3";
+import { hasTable as hasLedgerTable } from "../ledger/reader.js";
 import type { ReconcileProvider } from "./provider-lines.js";
 
 const DAY_MS = 86_400_000;
@@ -144,7 +145,7 @@ export function attributedSpend(
          FROM events
         WHERE provider = ? AND ts_ms >= ? AND ts_ms < ? AND status <> 'blocked'
         GROUP BY day_index, use_case_name, account_name
-        ORDER BY day_index, use_case_name, account_name`,
+        ORDER BY day_index, use_case_name NULLS FIRST, account_name NULLS FIRST`,
     )
     .all(provider, startMs, endMs) as Record<string, number | string | null>[];
   return rows.map((r) => ({
@@ -198,7 +199,7 @@ export function storeRun(db: Database, run: StoredRun): void {
 }
 
 function hasTable(db: Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  return hasLedgerTable(db, name);
 }
 
 /** The latest run's figures for each provider and day (a ledger without reconciliations: []). */
@@ -237,7 +238,7 @@ export function latestAllocations(db: Database, startMs: number, endMs: number):
           AND r.run_ms = (SELECT MAX(r2.run_ms) FROM reconciliation_allocations a2
                             JOIN reconciliations r2 ON r2.id = a2.run_id
                            WHERE a2.provider = a.provider AND a2.day = a.day)
-        ORDER BY a.day, a.provider, a.use_case_name, a.account_name`,
+        ORDER BY a.day, a.provider, a.use_case_name NULLS FIRST, a.account_name NULLS FIRST`,
     )
     .all(
       dayOfIndex(Math.floor(startMs / DAY_MS)),
@@ -268,7 +269,7 @@ export function focusGroups(db: Database, startMs: number, endMs: number): Focus
          FROM events
         WHERE ts_ms >= ? AND ts_ms < ? AND status <> 'blocked'
         GROUP BY day_index, provider, COALESCE(response_model, request_model), use_case_name, account_name, user_id
-        ORDER BY day_index, provider, model, use_case_name, account_name, user_id`,
+        ORDER BY day_index, provider, model, use_case_name NULLS FIRST, account_name NULLS FIRST, user_id NULLS FIRST`,
     )
     .all(startMs, endMs) as Record<string, number | string | null>[];
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));

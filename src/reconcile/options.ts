@@ -21,7 +21,11 @@ export interface RawReconcileFlags {
   db: string;
   baseUrl?: string;
   allocate?: boolean;
+  anthropicApi?: string;
 }
+
+/** Which of Anthropic's APIs reconcile reads (docs/reconcile.md): the Admin API's reports, or the Analytics API. */
+export type AnthropicApi = "admin" | "analytics";
 
 export interface ReconcileFlags {
   providers: ReconcileProvider[] | "from-keys";
@@ -33,6 +37,7 @@ export interface ReconcileFlags {
   db: string;
   baseUrl?: string;
   allocate: boolean;
+  anthropicApi: AnthropicApi;
 }
 
 const timeBound = (flag: string) =>
@@ -97,9 +102,12 @@ const flagsSchema = z.object({
   groupBy,
   tolerance,
   format: z.enum(["table", "json", "csv"], { error: () => "--format: expected table, json or csv" }),
-  db: z.string().min(1, "--db: expected a ledger file"),
+  db: z.string().min(1, "--db: expected a ledger file or a postgres:// URL"),
   baseUrl,
   allocate: z.boolean().optional(),
+  anthropicApi: z
+    .enum(["admin", "analytics"], { error: () => "--anthropic-api: expected admin or analytics" })
+    .optional(),
 });
 
 /**
@@ -114,6 +122,10 @@ export function parseReconcileFlags(raw: RawReconcileFlags, now: number): Reconc
   const startMs = Math.floor(f.since / DAY_MS) * DAY_MS;
   const endMs = f.until === undefined ? now : Math.ceil(f.until / DAY_MS) * DAY_MS;
   if (endMs <= startMs) return "--until: must be after --since";
+  const anthropicApi = f.anthropicApi ?? "admin";
+  if (anthropicApi === "analytics" && f.groupBy.has("project") && f.provider !== "openai") {
+    return "--group-by project: Anthropic's Analytics API has no workspaces (use --anthropic-api admin, or --provider openai)";
+  }
   return {
     providers: f.provider ? [f.provider] : "from-keys",
     startMs,
@@ -124,6 +136,7 @@ export function parseReconcileFlags(raw: RawReconcileFlags, now: number): Reconc
     db: f.db,
     ...(f.baseUrl !== undefined ? { baseUrl: f.baseUrl } : {}),
     allocate: f.allocate === true,
+    anthropicApi,
   };
 }
 

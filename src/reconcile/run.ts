@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { allocateGap } from "./allocate.js";
+import { fetchAnthropicAnalyticsLines } from "./anthropic-analytics-source.js";
 import { ANTHROPIC_API, fetchAnthropicLines } from "./anthropic-source.js";
 import { compare, type GroupKey, type ReconcileRow, type ReconcileTotals, totalsOf } from "./compare.js";
 import type { RetryPolicy } from "./http.js";
 import { attributedSpend, ledgerLines, storeRun } from "./ledger-side.js";
 import { nanosToUsd } from "./money.js";
 import { fetchOpenAILines, OPENAI_API } from "./openai-source.js";
+import type { AnthropicApi } from "./options.js";
 import type { ProviderLine, ReconcileProvider } from "./provider-lines.js";
 
 export interface ReconcileOptions {
@@ -21,6 +23,8 @@ export interface ReconcileOptions {
   allocate: boolean;
   /** One origin for both providers (a proxy or the mock); default each provider's API. */
   baseUrl?: string;
+  /** Anthropic's Admin API reports (default) or its Usage and Cost Analytics API. */
+  anthropicApi?: AnthropicApi;
   retry?: RetryPolicy;
   now?: number;
 }
@@ -53,8 +57,9 @@ async function providerLines(provider: ReconcileProvider, opts: ReconcileOptions
   const key = opts.keys[provider];
   if (key === undefined) throw new Error(`no admin key for ${provider}`);
   const window = { startMs: opts.startMs, endMs: opts.endMs, byProject: opts.groups.has("project") };
-  return provider === "openai"
-    ? fetchOpenAILines(opts.baseUrl ?? OPENAI_API, key, window, opts.retry)
+  if (provider === "openai") return fetchOpenAILines(opts.baseUrl ?? OPENAI_API, key, window, opts.retry);
+  return opts.anthropicApi === "analytics"
+    ? fetchAnthropicAnalyticsLines(opts.baseUrl ?? ANTHROPIC_API, key, window, opts.retry)
     : fetchAnthropicLines(opts.baseUrl ?? ANTHROPIC_API, key, window, opts.retry);
 }
 

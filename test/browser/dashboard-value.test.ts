@@ -139,6 +139,24 @@ describe("the dashboard's KPI, forecast and coverage panels", () => {
       if (limit.reachedAt1d === null && limit.last1dMicros > 0)
         expect(text).toContain("not before it resets");
     }
+    // Under the chart, the use-case half of the forecast: each use case's rates, fastest first.
+    const burn = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>("#burn-rate tbody tr")].map((tr) => [
+        tr.dataset.useCase,
+        Number(tr.dataset.last1dMicros),
+        Number(tr.dataset.perDay7dMicros),
+      ]),
+    );
+    expect(burn).toEqual(
+      [...expected.useCases]
+        .sort((a, b) => b.perDay7dMicros - a.perDay7dMicros || b.last1dMicros - a.last1dMicros)
+        .map((u) => [u.useCase, u.last1dMicros, u.perDay7dMicros]),
+    );
+    expect(burn.map((r) => r[0]).sort()).toEqual(["answer_ticket", "append_document", "create_document"]);
+    for (const panel of ["#burn-rate", "#limits", "#kpis", "#coverage"]) {
+      expect(await page.locator(panel).textContent()).not.toMatch(/\bnull\b|\bNaN\b/);
+    }
+
     // From the top, so the sticky top bar does not cover the panel.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator(".panel-limits").screenshot({ path: join(ASSETS, "dashboard-limits.png") });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# SDK compatibility matrix: runs the provider adapter tests (test/providers) against SDK majors other than the
-# ones package.json installs (those are covered by the normal `npm test`).
+# SDK compatibility matrix: runs the provider adapter tests (test/providers) and the compatibility suite of
+# example programs (test/compat/examples.test.ts) against SDK versions other than the ones package.json installs
+# (those are covered by the normal `npm test`): the oldest supported and the latest of each major.
 #
 #   bash test/compat/run.sh                      # the whole matrix
 #   bash test/compat/run.sh openai@5 openai@7    # some entries; any `pkg@range` of openai or @anthropic-ai/sdk
@@ -8,7 +9,7 @@
 # Each entry gets a scratch copy of the working tree in a temp dir: the sources (git ls-files, untracked included)
 # plus node_modules hard-linked (cp -al, ~1 s) — the repo's own node_modules is never written to. The target SDK
 # is installed there with `npm install --no-save --ignore-scripts` (no install script runs, so nothing such as
-# better-sqlite3 is rebuilt), then `vitest run --project unit test/providers` runs with
+# better-sqlite3 is rebuilt), then `vitest run --project unit test/providers test/compat` runs with
 # COSTTRAIL_COMPAT_<SDK>_MAJOR set, which a test may read to skip what that major genuinely lacks.
 #
 # An entry whose package declares an `engines.node` this Node does not satisfy (openai 7: >= 22) runs on this Node
@@ -23,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-DEFAULT_ENTRIES=("openai@5" "openai@7" "@anthropic-ai/sdk@0")
+DEFAULT_ENTRIES=("openai@5.0.0" "openai@5" "openai@7" "@anthropic-ai/sdk@0.30.0" "@anthropic-ai/sdk@0")
 ENTRIES=("$@")
 [ ${#ENTRIES[@]} -gt 0 ] || ENTRIES=("${DEFAULT_ENTRIES[@]}")
 ENGINE_NODE="${COSTTRAIL_COMPAT_ENGINE_NODE:-fallback}"
@@ -52,7 +53,10 @@ pkg_of() {
 copy_sources() {
   local dest="$1"
   git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done |
+    while IFS= read -r -d '' f; do
+      [ "$f" = node_modules ] && continue # a worktree's node_modules symlink: linked below, never copied
+      [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+    done |
     tar --null -T - -cf - | tar -xf - -C "$dest"
 }
 
@@ -104,7 +108,7 @@ registry_node() {
 run_vitest() {
   local dir="$1" nodebin="$2" json="$3" log="$4"
   (cd "$dir" && NO_COLOR=1 FORCE_COLOR=0 CI=1 "$nodebin" node_modules/vitest/vitest.mjs run --project unit \
-    --reporter=default --reporter=json --outputFile.json="$json" test/providers) >"$log" 2>&1
+    --reporter=default --reporter=json --outputFile.json="$json" test/providers test/compat) >"$log" 2>&1
 }
 
 # "passed failed skipped" from a vitest JSON report (all zero if there is none).
@@ -175,7 +179,7 @@ for spec in "${ENTRIES[@]}"; do
     if [ -z "$nodebin" ]; then
       echo "no Node $need_major could be installed from the npm registry" | tee "$attempt_log"
     else
-      echo "running test/providers on Node $runtime"
+      echo "running test/providers test/compat on Node $runtime"
       if run_vitest "$dir" "$nodebin" "$dir.json" "$attempt_log"; then
         result=passed
       elif [ -n "$need_major" ] && [ "$ENGINE_NODE" = fallback ]; then

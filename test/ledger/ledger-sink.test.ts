@@ -30,11 +30,11 @@ describe("LedgerSink", () => {
     expect(sink.name).toBe("ledger");
     const result = sink.write(records([makeEvent("e1"), makeEvent("e2")]));
     expect(result).toBeUndefined();
-    expect(sink.stats()).toEqual({ written: 0, buffered: 2, dropped: 0 });
+    expect(sink.stats()).toEqual({ written: 0, buffered: 2, spooled: 0, dropped: 0 });
     expect(countRows(path)).toBe(0);
 
     await sink.flush();
-    expect(sink.stats()).toEqual({ written: 2, buffered: 0, dropped: 0 });
+    expect(sink.stats()).toEqual({ written: 2, buffered: 0, spooled: 0, dropped: 0 });
     expect(countRows(path)).toBe(2);
     await sink.shutdown();
     expect(logger.warnings).toEqual([]);

@@ -85,7 +85,7 @@ describe("two processes on one ledger", () => {
     for (const [i, c] of children.entries()) {
       expect(exits[i], c.stderr()).toEqual({ code: 0, signal: null });
       expect(c.stderr()).toBe("");
-      expect(JSON.parse(c.stdout())).toEqual({ written: 6_000, buffered: 0, dropped: 0 });
+      expect(JSON.parse(c.stdout())).toEqual({ written: 6_000, buffered: 0, spooled: 0, dropped: 0 });
     }
     const db = openLedgerReadonly(path);
     try {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/ledger/open-database.js";
 import { MIGRATIONS, migrate } from "../../src/ledger/schema.js";
 import { LimitEngine, parseLimits } from "../../src/limits/index.js";
-import { cli, tempDir } from "./helpers.js";
+import { cli, sync, tempDir } from "./helpers.js";
 
 const dir = tempDir("costtrail-limits-cli-");
 let n = 0;
@@ -72,9 +72,14 @@ describe("costtrail limits", () => {
     await cli("limits", "set", "d", "--max-usd", "1", "--window", "day", "--mode", "allow", "--db", db);
     await cli("limits", "set", "d", "--max-usd", "0.002", "--window", "total", "--mode", "allow", "--db", db);
     const engine = new LimitEngine({ db: openDatabase(db) });
-    engine
-      .reserve({ annotations: { limitIds: ["d"] }, provider: "p", requestModel: "m", reserveMicros: 0 })!
-      .settle(3_000);
+    sync(
+      engine.reserve({
+        annotations: { limitIds: ["d"] },
+        provider: "p",
+        requestModel: "m",
+        reserveMicros: 0,
+      }),
+    )!.settle(3_000);
     engine.close();
     const listed = JSON.parse((await cli("limits", "list", "--db", db, "--format", "json")).out);
     expect(listed[0]).toMatchObject({

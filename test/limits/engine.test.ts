@@ -14,7 +14,7 @@ import {
   upsertLimits,
 } from "../../src/limits/index.js";
 import type { Annotations, LimitAlert, LimitDefinition } from "../../src/types.js";
-import { limit, tempDir } from "./helpers.js";
+import { limit, sync, tempDir } from "./helpers.js";
 
 const dir = tempDir("costtrail-limits-engine-");
 let n = 0;
@@ -56,7 +56,7 @@ const req = (annotations: Annotations, reserveMicros: number) => ({
 
 /** Reserves and settles one call; returns the allow limits it exceeded. */
 function spend(e: LimitEngine, annotations: Annotations, reserve: number, cost: number): string[] {
-  const hold = e.reserve(req(annotations, reserve));
+  const hold = sync(e.reserve(req(annotations, reserve)));
   if (!hold) throw new Error("no limit applied");
   return hold.settle(cost);
 }
@@ -83,22 +83,22 @@ function status(path: string, id: string, now: number) {
 describe("block", () => {
   it("counts spend and live reservations: blocks the reservation that would cross max, by the strict >", () => {
     const e = engine({ limits: [def({ id: "b", maxUsd: 0.001 })] }); // 1000 µ$
-    const first = e.reserve(req(named("b"), 600))!;
+    const first = sync(e.reserve(req(named("b"), 600)))!;
     // 600 reserved + 500 > 1000: refused while the first is in flight.
-    const err = blockedBy(() => e.reserve(req(named("b"), 500)));
+    const err = blockedBy(() => sync(e.reserve(req(named("b"), 500))));
     expect(err).toMatchObject({ limitId: "b", spentUsd: 0, maxUsd: 0.001, window: "day" });
     expect(first.settle(300)).toEqual([]);
     // Now 300 spent + 700 = 1000: exactly at max is allowed.
-    e.reserve(req(named("b"), 700))!.settle(700);
-    const err2 = blockedBy(() => e.reserve(req(named("b"), 1)));
+    sync(e.reserve(req(named("b"), 700)))!.settle(700);
+    const err2 = blockedBy(() => sync(e.reserve(req(named("b"), 1))));
     expect(err2.spentUsd).toBe(0.001);
   });
 
   it("a released reservation (cost null or 0) frees its room", () => {
     const e = engine({ limits: [def({ id: "b", maxUsd: 0.001 })] });
-    e.reserve(req(named("b"), 1000))!.settle(null);
-    e.reserve(req(named("b"), 1000))!.settle(0);
-    expect(() => e.reserve(req(named("b"), 1000))!.settle(1000)).not.toThrow();
+    sync(e.reserve(req(named("b"), 1000)))!.settle(null);
+    sync(e.reserve(req(named("b"), 1000)))!.settle(0);
+    expect(() => sync(e.reserve(req(named("b"), 1000)))!.settle(1000)).not.toThrow();
   });
 
   it("a settled cost above its reservation is recorded as it is (spend is the truth)", () => {
@@ -115,7 +115,7 @@ describe("block", () => {
 
   it("a settle is idempotent", () => {
     const e = engine({ limits: [def({ id: "a", maxUsd: 0.001, mode: "allow" })] });
-    const hold = e.reserve(req(named("a"), 10))!;
+    const hold = sync(e.reserve(req(named("a"), 10)))!;
     expect(hold.settle(2000)).toEqual(["a"]);
     expect(hold.settle(2000)).toEqual([]);
   });
@@ -141,12 +141,12 @@ describe("windows roll over on their boundary, with no job", () => {
     const clock = new Clock(Date.parse(last));
     const e = engine({ path, now: clock.now, limits: [def({ id: "w", maxUsd: 0.001, window })] });
     spend(e, named("w"), 1000, 1000);
-    blockedBy(() => e.reserve(req(named("w"), 1)));
+    blockedBy(() => sync(e.reserve(req(named("w"), 1))));
     expect(status(path, "w", clock.ms)).toMatchObject({ spentUsd: 0.001, resetsAt: next });
     clock.set(next);
     expect(status(path, "w", clock.ms)).toMatchObject({ spentUsd: 0, windowStart: next, pct: 0 });
     expect(() => spend(e, named("w"), 1000, 1000)).not.toThrow();
-    blockedBy(() => e.reserve(req(named("w"), 1)));
+    blockedBy(() => sync(e.reserve(req(named("w"), 1))));
   });
 
   it("total never resets", () => {
@@ -154,14 +154,14 @@ describe("windows roll over on their boundary, with no job", () => {
     const e = engine({ now: clock.now, limits: [def({ id: "t", maxUsd: 0.001, window: "total" })] });
     spend(e, named("t"), 1000, 1000);
     clock.set("2031-07-01T00:00:00Z");
-    blockedBy(() => e.reserve(req(named("t"), 1)));
+    blockedBy(() => sync(e.reserve(req(named("t"), 1))));
   });
 
   it("a call settles into the window it started in", () => {
     const path = freshPath();
     const clock = new Clock(Date.parse("2025-05-05T23:59:59Z"));
     const e = engine({ path, now: clock.now, limits: [def({ id: "d", maxUsd: 1 })] });
-    const hold = e.reserve(req(named("d"), 500))!;
+    const hold = sync(e.reserve(req(named("d"), 500)))!;
     clock.set("2025-05-06T00:00:05Z");
     hold.settle(400);
     expect(status(path, "d", clock.ms).spentUsd).toBe(0);
@@ -236,19 +236,21 @@ describe("which limits apply", () => {
         def({ id: "acct-uc", maxUsd: 0, scope: { accountName: "acme", useCaseName: "chat" } }),
       ],
     });
-    expect(e.reserve(req({}, 1))).toBeUndefined();
-    expect(e.reserve(req({ limitIds: ["unknown"] }, 1))).toBeUndefined();
-    expect(blockedBy(() => e.reserve(req(named("named"), 1))).limitId).toBe("named");
-    expect(blockedBy(() => e.reserve(req({ userId: "u1" }, 1))).limitId).toBe("user");
-    expect(e.reserve(req({ userId: "u2" }, 1))).toBeUndefined();
-    expect(e.reserve(req({ accountName: "acme" }, 1))).toBeUndefined();
-    expect(blockedBy(() => e.reserve(req({ accountName: "acme", useCaseName: "chat" }, 1))).limitId).toBe(
-      "acct-uc",
-    );
+    expect(sync(e.reserve(req({}, 1)))).toBeUndefined();
+    expect(sync(e.reserve(req({ limitIds: ["unknown"] }, 1)))).toBeUndefined();
+    expect(blockedBy(() => sync(e.reserve(req(named("named"), 1)))).limitId).toBe("named");
+    expect(blockedBy(() => sync(e.reserve(req({ userId: "u1" }, 1)))).limitId).toBe("user");
+    expect(sync(e.reserve(req({ userId: "u2" }, 1)))).toBeUndefined();
+    expect(sync(e.reserve(req({ accountName: "acme" }, 1)))).toBeUndefined();
+    expect(
+      blockedBy(() => sync(e.reserve(req({ accountName: "acme", useCaseName: "chat" }, 1)))).limitId,
+    ).toBe("acct-uc");
     // A scoped limit named explicitly applies whatever the call's user.
-    expect(blockedBy(() => e.reserve(req({ limitIds: ["user"], userId: "u2" }, 1))).limitId).toBe("user");
+    expect(blockedBy(() => sync(e.reserve(req({ limitIds: ["user"], userId: "u2" }, 1)))).limitId).toBe(
+      "user",
+    );
     // An unpriced call (nothing to reserve) is never blocked by a $0 limit that nothing was spent against.
-    expect(e.reserve(req(named("named"), 0))).toBeDefined();
+    expect(sync(e.reserve(req(named("named"), 0)))).toBeDefined();
   });
 
   it("the first block limit that would be exceeded is the one reported; nothing is reserved then", () => {
@@ -259,7 +261,7 @@ describe("which limits apply", () => {
       now: clock.now,
       limits: [def({ id: "roomy", maxUsd: 1 }), def({ id: "tight", maxUsd: 0.0001 })],
     });
-    expect(blockedBy(() => e.reserve(req(named("roomy", "tight"), 500))).limitId).toBe("tight");
+    expect(blockedBy(() => sync(e.reserve(req(named("roomy", "tight"), 500)))).limitId).toBe("tight");
     expect(status(path, "roomy", clock.ms).reservedUsd).toBe(0);
   });
 });
@@ -271,8 +273,8 @@ describe("definitions", () => {
     upsertLimits(db, [def({ id: "x", maxUsd: 0 }), def({ id: "stored-only", maxUsd: 0 })], "cli", 1);
     db.close();
     const e = engine({ path, limits: [def({ id: "x", maxUsd: 1 })] });
-    expect(e.reserve(req(named("x"), 1000))).toBeDefined();
-    blockedBy(() => e.reserve(req(named("stored-only"), 1)));
+    expect(sync(e.reserve(req(named("x"), 1000)))).toBeDefined();
+    blockedBy(() => sync(e.reserve(req(named("stored-only"), 1))));
     const check = openDatabase(path);
     expect(readLimits(check).map((l) => [l.id, l.source, l.maxMicros])).toEqual([
       ["stored-only", "cli", 0],
@@ -286,9 +288,9 @@ describe("definitions", () => {
     const db = openDatabase(path);
     upsertLimits(db, [def({ id: "s", maxUsd: 1 })], "cli", 1);
     const e = engine({ path, refreshMs: 60_000 });
-    e.reserve(req(named("s"), 5000))!.settle(5000);
+    sync(e.reserve(req(named("s"), 5000)))!.settle(5000);
     upsertLimits(db, [def({ id: "s", maxUsd: 0.001 })], "cli", 2);
-    blockedBy(() => e.reserve(req(named("s"), 1)));
+    blockedBy(() => sync(e.reserve(req(named("s"), 1))));
     db.close();
   });
 
@@ -312,13 +314,13 @@ describe("reservations are leases", () => {
     const clock = new Clock(Date.parse("2025-05-05T10:00:00Z"));
     const limits = [def({ id: "b", maxUsd: 0.001 })];
     const dead = engine({ path, now: clock.now, limits, reservationTtlMs: 30_000 });
-    dead.reserve(req(named("b"), 1000)); // never settled, never renewed (the clock is frozen for its timer)
+    sync(dead.reserve(req(named("b"), 1000))); // never settled, never renewed (the clock is frozen for its timer)
     const alive = engine({ path, now: clock.now, limits, reservationTtlMs: 30_000 });
-    blockedBy(() => alive.reserve(req(named("b"), 1)));
+    blockedBy(() => sync(alive.reserve(req(named("b"), 1))));
     expect(status(path, "b", clock.ms).reservedUsd).toBe(0.001);
     clock.advance(30_000);
     expect(status(path, "b", clock.ms).reservedUsd).toBe(0);
-    expect(() => alive.reserve(req(named("b"), 1000))!.settle(1000)).not.toThrow();
+    expect(() => sync(alive.reserve(req(named("b"), 1000)))!.settle(1000)).not.toThrow();
   });
 
   it("a reservation lapses at its max age even while its process renews it (issue 22 item 2)", async () => {
@@ -329,7 +331,7 @@ describe("reservations are leases", () => {
     const limits = [def({ id: "b", maxUsd: 0.001 })];
     // TTL 60 s, renewed every 100 ms by the engine's timer; max age 300 ms of the engine's clock.
     const e = engine({ path, now, limits, reservationTtlMs: 60_000, reservationMaxAgeMs: 300 });
-    const held = e.reserve(req(named("b"), 1000))!;
+    const held = sync(e.reserve(req(named("b"), 1000)))!;
     blockedBy(() => e.reserve(req(named("b"), 1)));
     offset = 200;
     await new Promise((r) => setTimeout(r, 250)); // renewals happen, capped at the max age
@@ -337,7 +339,7 @@ describe("reservations are leases", () => {
     offset = 301;
     await new Promise((r) => setTimeout(r, 250));
     expect(status(path, "b", now()).reservedUsd).toBe(0);
-    const next = e.reserve(req(named("b"), 1000))!;
+    const next = sync(e.reserve(req(named("b"), 1000)))!;
     // The lapsed call's real cost still counts when it ends.
     held.settle(400);
     next.release();
@@ -347,9 +349,9 @@ describe("reservations are leases", () => {
   it("close() waits for calls in flight, then releases and closes", () => {
     const path = freshPath();
     const e = engine({ path, limits: [def({ id: "b", maxUsd: 1 })] });
-    const hold = e.reserve(req(named("b"), 1000))!;
+    const hold = sync(e.reserve(req(named("b"), 1000)))!;
     e.close();
-    expect(e.reserve(req(named("b"), 1))).toBeUndefined();
+    expect(sync(e.reserve(req(named("b"), 1)))).toBeUndefined();
     expect(status(path, "b", Date.now()).reservedUsd).toBe(0.001);
     hold.settle(600);
     expect(status(path, "b", Date.now())).toMatchObject({ reservedUsd: 0, spentUsd: 0.0006 });
@@ -385,7 +387,7 @@ describe("limitStatuses", () => {
       limits: [def({ id: "m", maxUsd: 0.01, window: "month", alertAtPct: 50, scope: { userId: "u" } })],
     });
     spend(e, named("m"), 6000, 6000);
-    e.reserve(req(named("m"), 1500));
+    sync(e.reserve(req(named("m"), 1500)));
     expect(status(path, "m", clock.ms)).toEqual({
       id: "m",
       maxUsd: 0.01,

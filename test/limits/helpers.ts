@@ -22,3 +22,9 @@ export const PRICES: PriceOverride[] = [{ model: MODEL, inputPerMTok: 10, output
 export function limit(overrides: Partial<LimitDefinition> & Pick<LimitDefinition, "id">): LimitDefinition {
   return { maxUsd: 1, window: "day", mode: "block", ...overrides };
 }
+
+/** The engine's answer when it could reserve at once (nothing else holds the ledger's lock in these tests). */
+export function sync<T>(answer: T | Promise<T>): T {
+  if (answer instanceof Promise) throw new Error("expected a synchronous reservation");
+  return answer;
+}

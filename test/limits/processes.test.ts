@@ -172,7 +172,7 @@ describe("reservation leases across processes", () => {
     }
   }, 90_000);
 
-  it("SIGTERM releases the process's reservations at once (no waiting for the TTL)", async () => {
+  it("SIGTERM releases the process's reservations at once and records its calls in flight as aborted, with their estimate", async () => {
     const ledger = freshLedger();
     await cli("limits", "set", "t", "--max-usd", "1", "--window", "day", "--mode", "block", "--db", ledger);
     const before = slow.requests.length;
@@ -181,6 +181,28 @@ describe("reservation leases across processes", () => {
     expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
     w.proc.kill("SIGTERM");
     expect((await w.exited).signal).toBe("SIGTERM");
-    expect(inspect(ledger)).toMatchObject({ liveRows: 0, status: { reservedUsd: 0, spentUsd: 0 } });
+    // The calls in flight were recorded as aborted with their estimate (issue 22 item 11), and the limit counts
+    // exactly what the ledger holds for them.
+    const after = inspect(ledger);
+    expect(after).toMatchObject({ liveRows: 0, status: { reservedUsd: 0 } });
+    const db = new Database(ledger, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT status, error_type, input_tokens, cost_micros FROM events").all() as {
+        status: string;
+        error_type: string;
+        input_tokens: number;
+        cost_micros: number;
+      }[];
+      expect(rows).toHaveLength(5);
+      for (const row of rows) {
+        expect(row).toMatchObject({ status: "aborted", error_type: "ProcessExit" });
+        expect(row.input_tokens).toBeGreaterThan(0);
+        expect(row.cost_micros).toBeGreaterThan(0);
+      }
+      const total = rows.reduce((sum, r) => sum + r.cost_micros, 0);
+      expect(Math.round(after.status.spentUsd * 1e6)).toBe(total);
+    } finally {
+      db.close();
+    }
   }, 90_000);
 });

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { AzureOpenAI } from "openai";
 import { type Instrumentation, type InstrumentConfig, instrument, type UsageEvent } from "../../src/index.js";
-import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { type MockProvider, type MockProviderOptions, startMockProvider } from "../../src/testing.js";
 
 export interface Harness {
   mock: MockProvider;
@@ -15,8 +15,8 @@ export interface Harness {
   eventsSettled: (n: number) => Promise<UsageEvent[]>;
 }
 
-export async function createHarness(): Promise<Harness> {
-  const mock = await startMockProvider();
+export async function createHarness(options?: MockProviderOptions): Promise<Harness> {
+  const mock = await startMockProvider(options);
   const events: UsageEvent[] = [];
   let handle: Instrumentation | undefined;
   return {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
-import { openLedgerReadonly } from "../../ledger/open-database.js";
+import { maskSecrets } from "../../ledger/location.js";
+import { openLedgerReader } from "../../ledger/reader.js";
 import {
   DEFAULT_DASHBOARD_HOST,
   DEFAULT_DASHBOARD_PORT,
@@ -60,7 +61,7 @@ export const dashboardCommand: CommandRegistration = (program, io) => {
     .addOption(new Option("--host <host>", "interface to bind").default(DEFAULT_DASHBOARD_HOST))
     .addOption(tokenOption())
     .action(async (opts: DashboardCommandOptions) => {
-      const db = openLedgerReadonly(opts.db);
+      const db = openLedgerReader(opts.db);
       let dashboard: RunningDashboard;
       try {
         dashboard = await startDashboard({ db, port: opts.port, host: opts.host, token: opts.token });
@@ -74,7 +75,7 @@ export const dashboardCommand: CommandRegistration = (program, io) => {
         throw error;
       }
       const open = opts.token ? `${dashboard.url}?token=${encodeURIComponent(opts.token)}` : dashboard.url;
-      io.stdout.write(`costtrail dashboard: ${open}  (ledger ${opts.db}; Ctrl-C to stop)\n`);
+      io.stdout.write(`costtrail dashboard: ${open}  (ledger ${maskSecrets(opts.db)}; Ctrl-C to stop)\n`);
       if (!isLoopback(opts.host) && !opts.token) {
         io.stderr.write(
           `costtrail: warning: listening on ${opts.host} without --token: anyone who can reach this port can read the ledger\n`,

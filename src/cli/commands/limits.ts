@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import type { Database } from "better-sqlite3";
 import { type Command, Option } from "commander";
 import { ConfigError, LedgerNotFoundError } from "../../errors.js";
-import { openDatabase, openLedgerReadonly } from "../../ledger/open-database.js";
+import { isPostgresUrl } from "../../ledger/location.js";
+import { openLedgerReadonly } from "../../ledger/open-database.js";
+import { openLedgerReader, openLedgerWriter } from "../../ledger/reader.js";
 import { LIMIT_MODES, LIMIT_WINDOWS, type Limit, parseLimit, usdToMicros } from "../../limits/definition.js";
 import type { LimitStatus } from "../../limits/status.js";
 import { limitStatuses } from "../../limits/statuses.js";
@@ -97,9 +99,11 @@ function describeLimit(limit: Limit): string {
  * app first ran is normal); a file that is not a costtrail ledger is refused rather than migrated.
  */
 function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database) => T): T {
-  if (existsSync(path)) openLedgerReadonly(path).close();
+  if (isPostgresUrl(path)) {
+    if (!create) openLedgerReader(path).close();
+  } else if (existsSync(path)) openLedgerReadonly(path).close();
   else if (!create) throw new LedgerNotFoundError(path, `no ledger at ${path}`);
-  const db = openDatabase(path);
+  const db = openLedgerWriter(path);
   try {
     return fn(db);
   } finally {

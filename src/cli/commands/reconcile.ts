@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { openDatabase } from "../../ledger/open-database.js";
+import { isPostgresUrl } from "../../ledger/location.js";
+import { openLedgerWriter } from "../../ledger/reader.js";
 import { adminKeys, parseReconcileFlags, type RawReconcileFlags } from "../../reconcile/options.js";
 import { reconcile } from "../../reconcile/run.js";
 import { CliError, type CommandRegistration } from "../context.js";
@@ -24,6 +25,11 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
     .addOption(dbOption())
     .option("--base-url <url>", "the providers' API origin (proxies, tests); default each provider's API")
     .option(
+      "--anthropic-api <api>",
+      "admin (the Admin API's usage and cost reports) or analytics (the Usage and Cost Analytics API)",
+      "admin",
+    )
+    .option(
       "--allocate",
       "distribute unexplained provider spend over use cases and accounts (stored as allocated)",
     )
@@ -32,11 +38,11 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
       if (typeof flags === "string") throw new CliError(flags);
       const keys = adminKeys(flags.providers, process.env);
       if (typeof keys === "string") throw new CliError(keys);
-      if (/^postgres(ql)?:\/\//i.test(flags.db)) {
-        throw new CliError("--db: reconcile reads SQLite ledgers only for now");
+      if (!isPostgresUrl(flags.db) && !existsSync(flags.db)) {
+        throw new CliError(`no ledger at ${flags.db} (use --db <path>)`);
       }
-      if (!existsSync(flags.db)) throw new CliError(`no ledger at ${flags.db} (use --db <path>)`);
-      const db = openDatabase(flags.db);
+      // Writable: the run is stored with the ledger (a SQLite file or the Postgres ledger).
+      const db = openLedgerWriter(flags.db);
       let result: Awaited<ReturnType<typeof reconcile>>;
       try {
         result = await reconcile(db, {
@@ -47,6 +53,7 @@ export const reconcileCommand: CommandRegistration = (program, io) => {
           groups: flags.groups,
           tolerancePpm: flags.tolerancePpm,
           allocate: flags.allocate,
+          anthropicApi: flags.anthropicApi,
           ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
         });
         // A provider failure (ProviderError) is not a usage error: it surfaces as a plain error, exit 1.

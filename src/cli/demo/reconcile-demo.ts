@@ -2,13 +2,14 @@
 // bills what it served plus a nightly batch job that never called instrument() — the gap reconciliation exists
 // to find — so the table shows one OpenAI row short, and the run is stored for the dashboard's coverage panel.
 import type { Database } from "better-sqlite3";
-import { DEFAULT_ANTHROPIC_ADMIN_KEY, DEFAULT_OPENAI_ADMIN_KEY } from "../../mock-provider/admin-dispatch.js";
-import { openaiResponseModel } from "../../mock-provider/models.js";
 import type { ReconcileOutput } from "../../reconcile/run.js";
 import { reconcile } from "../../reconcile/run.js";
 import type { MockAdminOptions } from "../../testing.js";
 
 const DAY_MS = 86_400_000;
+/** The admin keys the demo's mock accepts (never real keys: the mock runs on loopback for the demo only). */
+const OPENAI_ADMIN_KEY = "sk-admin-demo";
+const ANTHROPIC_ADMIN_KEY = "sk-ant-admin-demo";
 /** The demo's default 2 % tolerance, in parts per million. */
 const TOLERANCE_PPM = 20_000;
 
@@ -16,10 +17,13 @@ const TOLERANCE_PPM = 20_000;
 export function demoAdminOptions(requests: number): MockAdminOptions {
   const calls = Math.max(1, Math.round(requests / 20));
   return {
+    openaiAdminKey: OPENAI_ADMIN_KEY,
+    anthropicAdminKey: ANTHROPIC_ADMIN_KEY,
     unseen: [
       {
         provider: "openai",
-        model: openaiResponseModel("gpt-4o-mini"),
+        // The dated name the provider bills gpt-4o-mini under, as the ledger records the response model.
+        model: "gpt-4o-mini-2024-07-18",
         requests: calls,
         usage: { inputTokens: calls * 35, outputTokens: calls * 25 },
       },
@@ -31,7 +35,7 @@ export function demoAdminOptions(requests: number): MockAdminOptions {
 export async function reconcileDemo(db: Database, mockUrl: string, now: number): Promise<ReconcileOutput> {
   const result = await reconcile(db, {
     providers: ["openai", "anthropic"],
-    keys: { openai: DEFAULT_OPENAI_ADMIN_KEY, anthropic: DEFAULT_ANTHROPIC_ADMIN_KEY },
+    keys: { openai: OPENAI_ADMIN_KEY, anthropic: ANTHROPIC_ADMIN_KEY },
     startMs: Math.floor(now / DAY_MS) * DAY_MS,
     endMs: now,
     groups: new Set(["day", "model"]),

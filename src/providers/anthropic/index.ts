@@ -1,7 +1,7 @@
 // Anthropic (`@anthropic-ai/sdk`): the patch table. See README.md for what it relies on, per version.
 import type { ProviderAdapter } from "../toolkit/adapter.js";
 import { patchResourceClient } from "../toolkit/resource-client.js";
-import { ANTHROPIC_METHODS } from "./methods.js";
+import { ANTHROPIC_REQUESTS } from "./methods.js";
 
 /** The versions this table was checked against (docs/providers.md); others are patched as far as they fit. */
 export const ANTHROPIC_SUPPORTED = ">=0.30.0 <2.0.0";
@@ -11,5 +11,5 @@ export const anthropicAdapter: ProviderAdapter = {
   pkg: "@anthropic-ai/sdk",
   supported: ANTHROPIC_SUPPORTED,
   patch: (sdk) =>
-    patchResourceClient("anthropic", sdk.Anthropic ?? sdk.default, "AnthropicError", sdk, ANTHROPIC_METHODS),
+    patchResourceClient("anthropic", sdk.Anthropic ?? sdk.default, "AnthropicError", sdk, ANTHROPIC_REQUESTS),
 };

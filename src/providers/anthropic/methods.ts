@@ -1,10 +1,11 @@
-// The billable methods of `@anthropic-ai/sdk`: messages.create (plain and `stream: true`, and so
-// messages.stream() and messages.parse(), which call it), and beta.messages.create likewise.
-import type { BillableMethod } from "../toolkit/resource-method.js";
+// The billable paths of `@anthropic-ai/sdk`: `/v1/messages`, which messages.create (plain and `stream: true`),
+// messages.stream(), messages.parse(), the tool runners and beta.messages.* all post to (`?beta=true` is a query,
+// not a path). count_tokens, models, files are not billed: no event (docs/providers.md "Call paths").
+import type { BillableRequest } from "../toolkit/billable-request.js";
 import { estimateMessagesInput } from "./input-estimate.js";
 import { messagesObserver } from "./stream.js";
 
-const describeMessages: BillableMethod["describe"] = (_client, body) => ({
+const describeMessages: BillableRequest["describe"] = (_client, body) => ({
   provider: "anthropic",
   operation: "messages",
   requestModel: String(body.model ?? "unknown"),
@@ -13,17 +14,6 @@ const describeMessages: BillableMethod["describe"] = (_client, body) => ({
   maxOutputTokens: body.max_tokens,
 });
 
-export const ANTHROPIC_METHODS: readonly BillableMethod[] = [
-  {
-    label: "messages.create",
-    resource: (Anthropic) => Anthropic.Messages?.prototype,
-    describe: describeMessages,
-    observer: messagesObserver,
-  },
-  {
-    label: "beta.messages.create",
-    resource: (Anthropic) => Anthropic.Beta?.Messages?.prototype,
-    describe: describeMessages,
-    observer: messagesObserver,
-  },
+export const ANTHROPIC_REQUESTS: readonly BillableRequest[] = [
+  { label: "messages", path: "/v1/messages", describe: describeMessages, observer: messagesObserver },
 ];

@@ -1,11 +1,20 @@
+import type { Call } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
-import { anthropicUsage } from "./usage.js";
+import { anthropicUsage, codeExecutionCalls, isCodeExecutionBlock } from "./usage.js";
+
+/** Code-execution calls are counted from the content (usage has no field for them). */
+function addCodeExecutions(call: Call, n: number): void {
+  if (n === 0) return;
+  const tools = call.usage.serverToolCalls ?? {};
+  call.reportUsage({ serverToolCalls: { ...tools, codeExecution: (tools.codeExecution ?? 0) + n } });
+}
 
 /** A Message, or the events of its stream: `message_start` (model, input usage), `message_delta` (output). */
 export const messagesObserver: ResultObserver = {
   onResult(message, call) {
     if (message?.model) call.responseModel = message.model;
     if (message?.usage) call.reportUsage(anthropicUsage(message.usage));
+    addCodeExecutions(call, codeExecutionCalls(message?.content));
   },
   onItem(event, call) {
     if (event?.type === "message_start") {
@@ -13,6 +22,8 @@ export const messagesObserver: ResultObserver = {
       if (event.message?.usage) call.reportUsage(anthropicUsage(event.message.usage));
     } else if (event?.type === "message_delta" && event.usage) {
       call.reportUsage(anthropicUsage(event.usage, call.usage));
+    } else if (event?.type === "content_block_start" && isCodeExecutionBlock(event.content_block)) {
+      addCodeExecutions(call, 1);
     }
     return event?.type === "content_block_delta" ? "content" : "meta";
   },

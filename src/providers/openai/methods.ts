@@ -1,17 +1,18 @@
-// The billable methods of `openai`: which resource methods cost money, how their request is described and how
-// their usage is read. `.stream()` and `.parse()` call `create` and so are covered by it.
+// The billable paths of `openai`: which requests cost money, how they are described and how their usage is read.
+// Every SDK method that posts to one of these paths is covered: `create`, `.stream()`, `.parse()`, `runTools()`,
+// `beta.responses.*`, a raw `client.post("/chat/completions", …)` (docs/providers.md "Call paths").
 import type { Call } from "../../calls/index.js";
-import type { BillableMethod } from "../toolkit/resource-method.js";
+import type { BillableRequest } from "../toolkit/billable-request.js";
 import { estimateInput } from "../toolkit/text.js";
 import { estimateChatInput, estimateResponsesInput } from "./input-estimate.js";
 import { chatObserver, chatObserverHidingUsage, responsesObserver } from "./stream.js";
 import { embeddingsUsage } from "./usage-embeddings.js";
 import { describeRequest } from "./utils.js";
 
-export const OPENAI_METHODS: readonly BillableMethod[] = [
+export const OPENAI_REQUESTS: readonly BillableRequest[] = [
   {
-    label: "chat.completions.create",
-    resource: (OpenAI) => OpenAI.Chat?.Completions?.prototype,
+    label: "chat.completions",
+    path: "/chat/completions",
     describe: (client, body) =>
       describeRequest(
         "chat",
@@ -32,15 +33,15 @@ export const OPENAI_METHODS: readonly BillableMethod[] = [
     observer: chatObserver,
   },
   {
-    label: "responses.create",
-    resource: (OpenAI) => OpenAI.Responses?.prototype,
+    label: "responses",
+    path: "/responses",
     describe: (client, body) =>
       describeRequest("responses", client, body, () => estimateResponsesInput(body), body.max_output_tokens),
     observer: responsesObserver,
   },
   {
-    label: "embeddings.create",
-    resource: (OpenAI) => OpenAI.Embeddings?.prototype,
+    label: "embeddings",
+    path: "/embeddings",
     // Embeddings produce no output tokens: reserve none for them.
     describe: (client, body) =>
       describeRequest("embeddings", client, body, () => estimateInput([body.input], undefined), 0),

@@ -3,20 +3,27 @@ import type { ResultObserver } from "../toolkit/api-promise.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
 
-const chatChunkIsContent = (chunk: any) =>
-  Array.isArray(chunk?.choices) &&
-  chunk.choices.some((c: any) => c?.delta?.content || c?.delta?.tool_calls || c?.delta?.refusal);
+/** Runs per chunk: a plain loop (no callback allocated per chunk). */
+function chatChunkIsContent(chunk: any): boolean {
+  const choices = chunk?.choices;
+  if (!Array.isArray(choices)) return false;
+  for (let i = 0; i < choices.length; i++) {
+    const delta = choices[i]?.delta;
+    if (delta && (delta.content || delta.tool_calls || delta.refusal)) return true;
+  }
+  return false;
+}
 
 function readChatChunk(chunk: any, call: Call): StreamItem {
   if (chunk?.model) call.responseModel = chunk.model;
-  if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage));
+  if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage, chunk.service_tier));
   return chatChunkIsContent(chunk) ? "content" : "meta";
 }
 
 export const chatObserver: ResultObserver = {
   onResult(result, call) {
     if (result?.model) call.responseModel = result.model;
-    if (result?.usage) call.reportUsage(chatUsage(result.usage));
+    if (result?.usage) call.reportUsage(chatUsage(result.usage, result.service_tier));
   },
   onItem: readChatChunk,
 };
@@ -24,6 +31,7 @@ export const chatObserver: ResultObserver = {
 /** We asked for usage the user did not: hide the usage-only chunk and the `usage: null` on the others. */
 export const chatObserverHidingUsage: ResultObserver = {
   ...chatObserver,
+  rewritesItems: true,
   onItem(chunk, call) {
     const kind = readChatChunk(chunk, call);
     if (chunk && "usage" in chunk) {
@@ -37,12 +45,12 @@ export const chatObserverHidingUsage: ResultObserver = {
 export const responsesObserver: ResultObserver = {
   onResult(result, call) {
     if (result?.model) call.responseModel = result.model;
-    if (result?.usage) call.reportUsage(responsesUsage(result.usage));
+    if (result?.usage) call.reportUsage(responsesUsage(result.usage, result));
   },
   onItem(event, call) {
     const response = event?.response;
     if (response?.model) call.responseModel = response.model;
-    if (response?.usage) call.reportUsage(responsesUsage(response.usage));
+    if (response?.usage) call.reportUsage(responsesUsage(response.usage, response));
     return typeof event?.type === "string" && event.type.endsWith(".delta") ? "content" : "meta";
   },
 };

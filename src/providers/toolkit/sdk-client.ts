@@ -1,15 +1,22 @@
-// The client class of the OpenAI and Anthropic SDKs (Stainless): two per-request hooks every billable request
-// passes through, patched once per client class.
+// The client class of the OpenAI and Anthropic SDKs (Stainless): two per-request hooks every request passes
+// through, patched once per client class.
 //
-// - `prepareOptions(options)`: awaited by `makeRequest` before every attempt, before the request is built; an
-//   error thrown there rejects the SDK's own APIPromise as it is, unretried (openai 5–7, @anthropic-ai/sdk
-//   0.30–1.x). The call's pending admission (a limit gate asking its store, or a block) is awaited there.
-// - `fetchWithTimeout(url, init, …)`: runs once per attempt: counts attempts (retries make one event with
-//   `attempts > 1`) and strips `x-costtrail-*` headers at the last moment, whatever set them.
+// - `prepareOptions(options)`: awaited by `makeRequest` before every attempt, before the request is built, with
+//   the resolved options (method, path, body); an error thrown there rejects the SDK's own APIPromise as it is,
+//   unretried (openai 5–7, @anthropic-ai/sdk 0.30–1.x). A billable request's call starts there, on the first
+//   attempt, and its pending admission (a limit gate asking its store, or a block) is awaited there.
+// - `fetchWithTimeout(url, init, ms, controller)`: runs once per attempt of every request, priced or not. It
+//   strips `x-costtrail-*` headers at the last moment, whatever set them (request options, `defaultHeaders`,
+//   a raw `client.get`); for a call it counts attempts (retries make one event with `attempts > 1`) and
+//   observes a streamed response at its body (event-stream-body.ts).
 import { HEADER_PREFIX } from "../../annotations/headers.js";
-import { callOnThisPath, pendingAdmission } from "../../calls/index.js";
+import { pendingAdmission } from "../../calls/index.js";
+import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
+import { startBillableCall } from "./billable-request.js";
+import { observeEventStreamBody } from "./event-stream-body.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
+import { requestSlots } from "./request-slot.js";
 
 export function patchSdkClient(clientProto: object | undefined, label: string): Undo[] {
   return [
@@ -18,8 +25,9 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
       ownerOf(clientProto, "prepareOptions"),
       "prepareOptions",
       (original) =>
-        function prepareOptions(this: unknown) {
-          const call = callOnThisPath();
+        function prepareOptions(this: unknown, options: unknown) {
+          const slot = requestSlots.get();
+          const call = slot && startBillableCall(slot, this, options);
           const pending = call && pendingAdmission(call);
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           if (!pending) return Reflect.apply(original, this, arguments);
@@ -29,32 +37,46 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
         },
     ),
     patchMethod(
-      `${label} client.fetchWithTimeout (attempt counting, x-costtrail-* header stripping)`,
+      `${label} client.fetchWithTimeout (x-costtrail-* header stripping, attempts, streamed bodies)`,
       ownerOf(clientProto, "fetchWithTimeout"),
       "fetchWithTimeout",
       (original) =>
-        function fetchWithTimeout(this: unknown, _url: unknown, init: any): any {
-          const call = callOnThisPath();
-          if (call) {
-            // Only reached unadmitted when a subclass's prepareOptions skips ours: the call still waits here.
-            const pending = pendingAdmission(call);
-            if (pending) {
-              // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
-              const args = arguments;
-              return pending.then(() => Reflect.apply(fetchWithTimeout, this, args));
-            }
-            call.attempts++;
-            // Only calls that carried costtrail headers have any to strip: the others skip the scan.
-            if (call.hasAnnotationHeaders && !getRuntime()?.config.forwardHeaders)
-              stripHeaders(init?.headers);
-          }
+        function fetchWithTimeout(
+          this: unknown,
+          _url: unknown,
+          init: any,
+          _ms: unknown,
+          controller: any,
+        ): any {
+          if (!getRuntime()?.config.forwardHeaders) stripHeaders(init?.headers);
+          const call = requestSlots.get()?.call;
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
-          return Reflect.apply(original, this, arguments);
+          if (!call) return Reflect.apply(original, this, arguments);
+          // Only reached unadmitted when a subclass's prepareOptions skips ours: the call still waits here.
+          const pending = pendingAdmission(call);
+          if (pending) {
+            // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
+            const args = arguments;
+            return pending.then(() => Reflect.apply(fetchWithTimeout, this, args));
+          }
+          call.attempts++;
+          // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
+          const response = Reflect.apply(original, this, arguments);
+          if (!call.start.stream || typeof response?.then !== "function") return response;
+          return response.then((res: unknown) => {
+            try {
+              observeEventStreamBody(res, call, controller?.signal);
+            } catch (error) {
+              log.internalFailure("stream-body", error);
+            }
+            return res;
+          });
         },
     ),
   ];
 }
 
+/** Deletes every `x-costtrail-*` header (Headers or a plain object), in place. */
 function stripHeaders(headers: unknown): void {
   if (!headers || typeof headers !== "object") return;
   if (typeof (headers as Headers).delete === "function") {

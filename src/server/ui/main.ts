@@ -1,6 +1,7 @@
 // The dashboard page's entry (bundled by scripts/build-dashboard.mjs into app.js): read the view from the URL,
 // wire the controls, load every panel from the JSON API.
 import { api } from "./api-client.js";
+import { renderBurnRate } from "./burn-rate-view.js";
 import { loadUseCaseOptions, renderControls, wireControls } from "./controls.js";
 import { renderCoverage } from "./coverage-view.js";
 import { showError } from "./dom.js";
@@ -21,14 +22,17 @@ async function loadAll(): Promise<void> {
   loaded.params = params;
   renderControls();
   const current = () => mine === loading;
+  // One forecast for two panels: a line on each limit card (a failed forecast still shows the limits) and the
+  // burn rate per use case under the chart. Like the limits, it is the current rate, whatever the period.
+  const forecast = api("/api/forecast", {});
   const tasks = [
     api("/api/totals", params).then((r) => current() && renderTotals(r)),
     api("/api/timeseries", { ...params, bucket: bucket() }).then((r) => current() && renderSpend(r)),
     loadDrivers(),
-    // The forecast is an extra line on each limit card: a failed forecast still shows the limits.
-    Promise.all([api("/api/limits", {}), api("/api/forecast", {}).catch(() => undefined)]).then(
-      ([limits, forecast]) => current() && renderLimits(limits, forecast),
+    Promise.all([api("/api/limits", {}), forecast.catch(() => undefined)]).then(
+      ([limits, f]) => current() && renderLimits(limits, f),
     ),
+    forecast.then((f) => current() && renderBurnRate(f, state.useCase)),
     Promise.all([api("/api/kpis", params), api("/api/kpis", { ...params, by: "version" })]).then(
       ([overall, byVersion]) => current() && renderKpis(overall, byVersion),
     ),

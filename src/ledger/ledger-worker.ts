@@ -1,0 +1,250 @@
+// The ledger's writer thread: owns the SQLite write connection, so a slow or locked file waits here and never on
+// the application's event loop (docs/ledger.md). Started by writer-thread.ts; talks only through messages.
+import { parentPort, workerData } from "node:worker_threads";
+import type { Database } from "better-sqlite3";
+import type { PendingEvent } from "./event-row.js";
+import { createKpiWriter, type PendingKpi } from "./kpi-writer.js";
+import { openDatabase } from "./open-database.js";
+import { Spool } from "./spool.js";
+import { fromSpooled, type Spooled, toSpooled } from "./spooled-record.js";
+import { SIGNAL, type ToWriter, type WriterProgress, type WriterThreadConfig } from "./worker-protocol.js";
+import { createEventWriter } from "./writer.js";
+
+/** The writer thread may wait this long for another process's write lock per attempt (it blocks only itself). */
+const THREAD_BUSY_TIMEOUT_MS = 100;
+/** At flush and exit: everything must end up in the file or the spool, so wait a little longer once. */
+const FLUSH_BUSY_TIMEOUT_MS = 1_000;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 5_000;
+const REPLAY_EVERY_MS = 1_000;
+
+interface Batch {
+  seq: number;
+  events: PendingEvent[];
+  kpis: PendingKpi[];
+  receivedAt: number;
+}
+
+const config = workerData as WriterThreadConfig;
+const port = parentPort!;
+const spool = new Spool<Spooled>(config.spoolDir, { idOf: (r) => r.id });
+
+let db: Database | null = null;
+let writeTx: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
+const backlog: Batch[] = [];
+let held = 0;
+let acked = 0;
+let written = 0;
+let spilled = 0;
+let replayed = 0;
+let failing = false;
+let lastError: string | undefined;
+let retryDelay = 0;
+let retryAt = 0;
+/** The spool may hold records (ours, the main thread's, or a crashed process's): replay when writable. */
+let spoolPending = spool.hasRecords();
+let lastReplay = 0;
+let timer: NodeJS.Timeout | undefined;
+let immediate: NodeJS.Immediate | undefined;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code)
+      ? `${code}: ${error.message}`
+      : error.message;
+  }
+  return String(error);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+function report(flushed?: number): void {
+  const p: WriterProgress = { t: "progress", acked, written, spilled, replayed, held, failing };
+  if (lastError !== undefined) p.error = lastError;
+  if (flushed !== undefined) p.flushed = flushed;
+  port.postMessage(p);
+}
+
+function open(): boolean {
+  if (writeTx) return true;
+  try {
+    db = openDatabase(config.path);
+    db.pragma(`busy_timeout = ${THREAD_BUSY_TIMEOUT_MS}`);
+    const events = createEventWriter(db);
+    const kpis = createKpiWriter(db);
+    // One IMMEDIATE transaction per batch; the two writers' own transactions nest as savepoints.
+    const tx = db.transaction((e: readonly PendingEvent[], k: readonly PendingKpi[]) => {
+      if (k.length > 0) kpis(k);
+      if (e.length > 0) events(e);
+    });
+    writeTx = (e, k) => tx.immediate(e, k);
+    return true;
+  } catch (error) {
+    fail(error);
+    return false;
+  }
+}
+
+function fail(error: unknown): void {
+  lastError = describe(error);
+  if (!isBusy(error)) closeDb(); // a handle that hit READONLY/CANTOPEN/IOERR may stay broken: reopen later
+  retryDelay = isBusy(error)
+    ? RETRY_MIN_MS
+    : Math.min(Math.max(retryDelay * 2, RETRY_MIN_MS * 5), RETRY_MAX_MS);
+  retryAt = Date.now() + retryDelay;
+  failing = true;
+}
+
+function closeDb(): void {
+  const d = db;
+  db = null;
+  writeTx = null;
+  try {
+    d?.close();
+  } catch {
+    // Nothing left to release.
+  }
+}
+
+/** Writes up to `maxEvents` events (at least one batch) from the front of the backlog in one transaction. */
+function writeFront(maxEvents: number): boolean {
+  if (backlog.length === 0) return true;
+  if (!open()) return false;
+  let n = 0;
+  let count = 0;
+  while (n < backlog.length && (n === 0 || count + backlog[n]!.events.length <= maxEvents)) {
+    count += backlog[n]!.events.length + backlog[n]!.kpis.length;
+    n++;
+  }
+  const taken = backlog.slice(0, n);
+  const events = n === 1 ? taken[0]!.events : taken.flatMap((b) => b.events);
+  const kpis = n === 1 ? taken[0]!.kpis : taken.flatMap((b) => b.kpis);
+  try {
+    writeTx!(events, kpis);
+  } catch (error) {
+    fail(error);
+    return false;
+  }
+  backlog.splice(0, n);
+  held -= count;
+  written += count;
+  acked = taken[n - 1]!.seq;
+  if (failing) {
+    failing = false;
+    retryDelay = 0;
+  }
+  return true;
+}
+
+/** Moves the whole backlog to the spool. False (backlog kept) when the spool cannot be written either. */
+function spillAll(): boolean {
+  if (backlog.length === 0) return true;
+  const records: Spooled[] = [];
+  for (const b of backlog) {
+    for (const k of b.kpis) records.push(toSpooled.kpi(k));
+    for (const e of b.events) records.push(toSpooled.event(e));
+  }
+  try {
+    spool.append(records);
+  } catch {
+    return false; // the ledger's own error stays the one reported; the events stay held
+  }
+  spilled += held;
+  held = 0;
+  acked = backlog[backlog.length - 1]!.seq;
+  backlog.length = 0;
+  spoolPending = true;
+  return true;
+}
+
+/** Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). */
+function replaySpool(force: boolean): void {
+  if (!spoolPending || backlog.length > 0) return;
+  const now = Date.now();
+  if (!force && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
+  lastReplay = now;
+  if (!open()) return;
+  try {
+    replayed += spool.drain((records) => {
+      const { events, kpis } = fromSpooled(records);
+      writeTx!(events, kpis);
+    });
+    spoolPending = spool.hasRecords();
+    failing = false;
+    retryDelay = 0;
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function schedule(): void {
+  if (immediate || timer) return;
+  if (backlog.length === 0 && !spoolPending) return;
+  const wait = failing ? Math.max(0, retryAt - Date.now()) : 0;
+  if (wait > 0) {
+    timer = setTimeout(step, Math.min(wait, config.spillAfterMs));
+  } else if (backlog.length === 0) {
+    timer = setTimeout(step, REPLAY_EVERY_MS);
+  } else {
+    immediate = setImmediate(step);
+  }
+}
+
+/** One transaction per turn, so flush requests and new batches are taken between them. */
+function step(): void {
+  timer = undefined;
+  immediate = undefined;
+  const before = acked;
+  const replayedBefore = replayed;
+  const wasFailing = failing;
+  if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(config.txEvents);
+  if (backlog.length > 0 && failing && Date.now() - backlog[0]!.receivedAt >= config.spillAfterMs) spillAll();
+  replaySpool(false);
+  if (acked !== before || failing !== wasFailing || replayed !== replayedBefore) report();
+  schedule();
+}
+
+/** flush / exit: everything received goes to the file, or else to the spool, now. */
+function flushNow(): void {
+  if (backlog.length > 0) {
+    db?.pragma(`busy_timeout = ${FLUSH_BUSY_TIMEOUT_MS}`);
+    while (backlog.length > 0 && writeFront(Number.POSITIVE_INFINITY));
+    db?.pragma(`busy_timeout = ${THREAD_BUSY_TIMEOUT_MS}`);
+    spillAll();
+  }
+  replaySpool(true);
+}
+
+port.on("message", (message: ToWriter) => {
+  const now = Date.now();
+  if (message.t === "write") {
+    backlog.push({ ...message, receivedAt: now });
+    held += message.events.length + message.kpis.length;
+  } else if (message.t === "spooled") {
+    spoolPending = true;
+    if (backlog.length === 0) acked = message.seq;
+  } else {
+    flushNow();
+    if (backlog.length === 0) acked = message.seq;
+    if (message.signal) {
+      const s = message.signal;
+      Atomics.store(s, SIGNAL.held, held);
+      Atomics.store(s, SIGNAL.written, written);
+      Atomics.store(s, SIGNAL.spilled, spilled);
+      Atomics.store(s, SIGNAL.done, 1);
+      Atomics.notify(s, SIGNAL.done);
+    }
+    if (message.close) {
+      closeDb();
+      report(message.seq);
+      port.close();
+      return;
+    }
+    report(message.seq);
+  }
+  schedule();
+});

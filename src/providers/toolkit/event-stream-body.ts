@@ -1,0 +1,182 @@
+// A streamed response observed at its body, below the SDK's Stream: the SDK's `Stream` object, its `iterator`,
+// `[Symbol.asyncIterator]()`, `tee()`, `toReadableStream()` and `controller` stay exactly the SDK's, and a raw
+// `asResponse()` reader or a `response.body.cancel()` reaches the connection as without costtrail. The Response
+// keeps its identity; only its `body` (and the readers built on it) are given the observed stream.
+import {
+  type Call,
+  classifyError,
+  finishCall,
+  type StreamItem,
+  type StreamObserver,
+} from "../../calls/index.js";
+import { log } from "../../log.js";
+
+/** The observer for each call whose body is read here (set when the call starts, see billable-request.ts). */
+const observers = new WeakMap<Call, StreamObserver & { rewrites?: boolean }>();
+/** Calls whose stream body is observed: the APIPromise's Stream is then left alone. */
+const observedCalls = new WeakSet<Call>();
+
+export function setStreamObserver(call: Call, observer: StreamObserver, rewrites: boolean): void {
+  observers.set(call, rewrites ? { onItem: observer.onItem, rewrites } : observer);
+}
+
+export function isBodyObserved(call: Call): boolean {
+  return observedCalls.has(call);
+}
+
+const READERS = ["text", "json", "arrayBuffer", "blob", "bytes"] as const;
+
+/**
+ * Observes an `text/event-stream` response of a call in place. Every event is read once as it is handed to
+ * the reader (usage, model, content), one event per read; an observer that `rewrites` (one that hides what
+ * costtrail asked for) has each event written back as it wants the user to see it. The call ends once: the
+ * provider's last event handed on, or the body done (`ok`); cancelled before that (`aborted`,
+ * `StreamClosedEarly`), the request aborted (`aborted`, the SDK's `APIUserAbortError`), or the body failing.
+ */
+export function observeEventStreamBody(response: any, call: Call, signal: AbortSignal | undefined): void {
+  const observer = observers.get(call);
+  if (!observer || !response?.ok || !response.body) return;
+  const type = response.headers?.get?.("content-type") ?? "";
+  if (!String(type).includes("text/event-stream")) return;
+  // The Response's own body as it is when first read: a copy made before (`clone()`, for a call nobody awaited;
+  // see api-promise.ts) leaves it one branch of a tee.
+  const ownBody = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(response), "body")?.get;
+  if (!ownBody) return;
+  let observed: ReadableStream<Uint8Array> | undefined;
+  const state = { complete: false };
+  const body = () => {
+    observed ??= observedBody(() => ownBody.call(response), call, observer, signal, state);
+    return observed;
+  };
+  Object.defineProperty(response, "body", { configurable: true, get: body });
+  // The readers of a Response read its internal body, not the `body` property: give them the observed one.
+  const proto = Object.getPrototypeOf(response);
+  for (const key of READERS) {
+    const read = proto?.[key];
+    if (typeof read !== "function") continue;
+    Object.defineProperty(response, key, {
+      configurable: true,
+      writable: true,
+      value: function (this: any) {
+        return Reflect.apply(read, new Response(body(), { headers: this.headers }), []);
+      },
+    });
+  }
+  observedCalls.add(call);
+  // An abort the stream never reads (the request's signal, `stream.controller.abort()`) still ends the call.
+  const aborted = () =>
+    state.complete ? finishCall(call, "ok") : finishCall(call, "aborted", "APIUserAbortError");
+  if (signal?.aborted) aborted();
+  else signal?.addEventListener("abort", aborted, { once: true });
+}
+
+function observedBody(
+  source: () => ReadableStream<Uint8Array>,
+  call: Call,
+  observer: StreamObserver & { rewrites?: boolean },
+  signal: AbortSignal | undefined,
+  state: { complete: boolean },
+): ReadableStream<Uint8Array> {
+  // Taken at the first read, not before: until then the Response's own body stays unlocked (clone() works).
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  /** Received text not yet split into events. */
+  let pending = "";
+  /** Events received, not yet handed to the reader: one per read, so what is observed is what was read. */
+  const events: string[] = [];
+  let ended = false;
+  /** Reads one event as it is handed on; returns it as the user must see it ("" to hide it). */
+  const readEvent = (block: string): string => {
+    let data: string | undefined;
+    let event: string | undefined;
+    for (const line of block.split("\n")) {
+      if (line.startsWith("data:"))
+        data = (data === undefined ? "" : `${data}\n`) + line.slice(5).trimStart();
+      else if (line.startsWith("event:")) event = line.slice(6).trim();
+    }
+    // The provider's last word (`[DONE]`; `message_stop`, `response.completed` below): the call completed.
+    if (data?.startsWith("[DONE]")) state.complete = true;
+    if (data === undefined || state.complete || event?.startsWith("thread.")) return block;
+    let item: any;
+    try {
+      item = JSON.parse(data);
+    } catch {
+      return block; // the SDK says what is wrong with it
+    }
+    let kind: StreamItem = "meta";
+    try {
+      if (event === "error" || item?.type === "error" || (item?.error && !item?.choices)) {
+        finishCall(call, "error", "APIError");
+        return block;
+      }
+      if (item?.type === "message_stop" || item?.type === "response.completed") state.complete = true;
+      kind = observer.onItem(item, call);
+      call.sawItem(kind === "content");
+    } catch (error) {
+      log.internalFailure("stream-item", error);
+      return block;
+    }
+    if (kind === "hidden") return "";
+    if (!observer.rewrites) return block;
+    return `${event === undefined ? "" : `event: ${event}\n`}data: ${JSON.stringify(item)}`;
+  };
+  const split = (text: string) => {
+    pending += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+    for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n")) {
+      events.push(pending.slice(0, end + 2));
+      pending = pending.slice(end + 2);
+    }
+  };
+  const settle = (status: "ok" | "aborted", errorType?: string) => {
+    if (state.complete) finishCall(call, "ok");
+    else if (signal?.aborted) finishCall(call, "aborted", "APIUserAbortError");
+    else finishCall(call, status, errorType);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const next = events.shift();
+          if (next !== undefined) {
+            const terminated = next.endsWith("\n\n");
+            const shown = readEvent(terminated ? next.slice(0, -2) : next);
+            if (!shown) continue;
+            controller.enqueue(encoder.encode(terminated ? `${shown}\n\n` : shown));
+            return;
+          }
+          if (ended) {
+            settle("ok");
+            controller.close();
+            return;
+          }
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            reader ??= source().getReader();
+            result = await reader.read();
+          } catch (error) {
+            if (state.complete || signal?.aborted) settle("aborted");
+            else {
+              const { status, errorType } = classifyError(error);
+              finishCall(call, status, errorType);
+            }
+            controller.error(error);
+            return;
+          }
+          if (result.done) {
+            split(decoder.decode());
+            if (pending) events.push(pending);
+            pending = "";
+            ended = true;
+          } else split(decoder.decode(result.value, { stream: true }));
+        }
+      },
+      cancel(reason) {
+        settle("aborted", "StreamClosedEarly");
+        return reader ? reader.cancel(reason) : source().cancel(reason);
+      },
+    },
+    // Nothing is read ahead of the reader: an event is observed when it is handed on.
+    { highWaterMark: 0 },
+  );
+}

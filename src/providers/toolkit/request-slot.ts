@@ -1,0 +1,22 @@
+import type { Call, CallStart } from "../../calls/index.js";
+import { asyncSlot } from "../../context/async-slot.js";
+import type { BillableTable, ResultObserver } from "./billable.js";
+
+/**
+ * One request of a Stainless client, from `request()` to its response. The SDK resolves the request's options
+ * (method, path, body) only later — openai ≥ 7 hands even its resource methods' options over as a promise — so
+ * the call is started once they are known, in `prepareOptions` (see sdk-client.ts), and found here by the
+ * hooks that observe the APIPromise made at `request()` time and the per-attempt `fetchWithTimeout`.
+ */
+export interface RequestSlot {
+  table: BillableTable;
+  sdkError: CallStart["sdkError"];
+  /** Set once the options are known: the table had a row for them (and costtrail was running). */
+  call?: Call | undefined;
+  observer?: ResultObserver | undefined;
+  /** The options were looked at (whether or not they were billable): later attempts do not look again. */
+  resolved?: boolean;
+}
+
+/** The request whose SDK work is running now. */
+export const requestSlots = asyncSlot<RequestSlot>();

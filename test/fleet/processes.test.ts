@@ -1,0 +1,55 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { tempDir } from "../ledger/helpers.js";
+import { freshDatabase, query, startChildIn } from "./pg-helpers.js";
+
+const CHILD = fileURLToPath(new URL("./fixtures/app-child.ts", import.meta.url));
+const MIGRATE_CHILD = fileURLToPath(new URL("./fixtures/migrate-child.ts", import.meta.url));
+const dir = tempDir("costtrail-fleet-proc-");
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider();
+});
+afterAll(() => mock.close());
+
+const run = (url: string, args: string[]) =>
+  startChildIn(dir, CHILD, args, { COSTTRAIL_LEDGER: url, MOCK_URL: mock.url });
+
+describe("many processes, one Postgres ledger", () => {
+  const empty = freshDatabase("migrate20");
+  it("20 processes starting at once against an empty database: one migration, no errors", async () => {
+    const children = Array.from({ length: 20 }, () =>
+      startChildIn(dir, MIGRATE_CHILD, [], { COSTTRAIL_LEDGER: empty.url() }),
+    );
+    const exits = await Promise.all(children.map((c) => c.exited));
+    expect(exits.map((e) => e.code)).toEqual(Array(20).fill(0));
+    expect(children.map((c) => c.stderr())).toEqual(Array(20).fill(""));
+    const versions = await query<{ version: number }>(
+      empty.url(),
+      "SELECT version FROM costtrail_schema ORDER BY version",
+    );
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+    const [events] = await query<{ n: string }>(empty.url(), "SELECT count(*) AS n FROM events");
+    expect(events!.n).toBe("20");
+  }, 180_000);
+
+  const shared = freshDatabase("three");
+  it("three processes writing one ledger: every call is in it, attributed to its process's user", async () => {
+    const children = ["ann", "bob", "cat"].map((user, i) => run(shared.url(), [user, String(30 + i * 10)]));
+    const exits = await Promise.all(children.map((c) => c.exited));
+    expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+    // Nothing from the ledger (the limit gate, src/limits/postgres, reports its own store separately).
+    for (const c of children) expect(c.stderr()).not.toMatch(/ledger|usage events/);
+    const rows = await query<{ user_id: string; n: string; nanos: string }>(
+      shared.url(),
+      "SELECT user_id, count(*) AS n, sum(cost_nanos) AS nanos FROM events GROUP BY user_id ORDER BY user_id",
+    );
+    expect(rows.map((r) => [r.user_id, Number(r.n)])).toEqual([
+      ["ann", 30],
+      ["bob", 40],
+      ["cat", 50],
+    ]);
+    expect(mock.requests.length).toBe(120);
+  }, 120_000);
+});

@@ -1,0 +1,77 @@
+// The spool (src/ledger/spool.ts): append, replay idempotent by id, torn lines, other writers' segments.
+import { appendFileSync, readdirSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Spool } from "../../src/ledger/spool.js";
+import { tempDir } from "./helpers.js";
+
+const dir = tempDir("costtrail-spool-");
+let n = 0;
+const fresh = () => join(dir, `spool-${n++}`);
+type Rec = { id: string; v: number };
+const spoolAt = (path: string, segmentBytes?: number) =>
+  new Spool<Rec>(path, { idOf: (r) => r.id, ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
+
+describe("Spool", () => {
+  it("replays what was appended, each id once, in chunks, and is empty after", () => {
+    const spool = spoolAt(fresh(), 0); // a segment per append
+    spool.append([
+      { id: "a", v: 1 },
+      { id: "b", v: 2 },
+    ]);
+    spool.append([
+      { id: "b", v: 2 },
+      { id: "c", v: 3 },
+    ]);
+    expect(spool.hasRecords()).toBe(true);
+    const chunks: Rec[][] = [];
+    expect(spool.drain((records) => void chunks.push(records), 2)).toBe(3);
+    expect(chunks.flat()).toEqual([
+      { id: "a", v: 1 },
+      { id: "b", v: 2 },
+      { id: "c", v: 3 },
+    ]);
+    expect(spool.hasRecords()).toBe(false);
+    expect(spool.drain(() => {})).toBe(0);
+  });
+
+  it("keeps a segment whose replay failed, and replays it again (the ledger ignores ids it holds)", () => {
+    const spool = spoolAt(fresh());
+    spool.append([{ id: "x", v: 1 }]);
+    expect(() =>
+      spool.drain(() => {
+        throw new Error("locked");
+      }),
+    ).toThrow("locked");
+    const seen: Rec[] = [];
+    expect(spool.drain((r) => void seen.push(...r))).toBe(1);
+    expect(seen).toEqual([{ id: "x", v: 1 }]);
+    expect(spool.hasRecords()).toBe(false);
+  });
+
+  it("skips a line torn by a kill mid-append", () => {
+    const path = fresh();
+    const spool = spoolAt(path);
+    spool.append([{ id: "whole", v: 1 }]);
+    const [segment] = readdirSync(path);
+    appendFileSync(join(path, segment!), '{"id":"torn","v"');
+    const seen: Rec[] = [];
+    spool.drain((r) => void seen.push(...r));
+    expect(seen).toEqual([{ id: "whole", v: 1 }]);
+  });
+
+  it("replays another process's segment only once it has been quiet (that process may still append)", () => {
+    const path = fresh();
+    spoolAt(path).append([{ id: "mine", v: 1 }]);
+    const foreign = join(path, "seg-999999-0-000000000000001-0.jsonl");
+    appendFileSync(foreign, `${JSON.stringify({ id: "theirs", v: 2 })}\n`);
+    const seen: Rec[] = [];
+    spoolAt(path).drain((r) => void seen.push(...r));
+    expect(seen.map((r) => r.id)).toEqual(["mine"]);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(foreign, old, old);
+    spoolAt(path).drain((r) => void seen.push(...r));
+    expect(seen.map((r) => r.id)).toEqual(["mine", "theirs"]);
+    expect(readdirSync(path)).toEqual([]);
+  });
+});
