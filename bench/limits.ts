@@ -3,21 +3,32 @@
 //   B. Real OpenAI calls against the mock provider (its own process), sequential, instrumented with a file
 //      ledger and 0 / 1 / 5 limits applying to every call, interleaved blocks: µs per call, added µs, ratios.
 //      Wall-clock figures here carry ±50 µs of noise on a small machine; A is the precise one.
-// Run: npx tsx bench/limits.ts [callsPerVariant]
+//   C. The fleet gate on Postgres (loopback): the latency a limited call waits for its reservation (one
+//      round trip to costtrail_reserve), p50 / p99, sequential and 16 calls at once; settlements are off the
+//      call's path. Uses its own database on COSTTRAIL_BENCH_PG (default postgres://postgres@127.0.0.1:5432),
+//      dropped after. Goal (issue 16): p99 < 2 ms added per call.
+// Run: npx tsx bench/limits.ts [callsPerVariant] [--quick] [--pg-only]
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import OpenAI from "openai";
+import pg from "pg";
 import { instrument, type LimitDefinition } from "../src/index.js";
 import { openDatabase } from "../src/ledger/open-database.js";
 import type { LimitHold } from "../src/limits/gate.js";
-import { LimitEngine, parseLimits } from "../src/limits/index.js";
+import { LimitEngine, PostgresLimitGate, parseLimits } from "../src/limits/index.js";
 
-const CALLS = Number(process.argv[2] ?? 4_000);
-const GATE_CALLS = 20_000;
+const argv = process.argv.slice(2);
+const QUICK = argv.includes("--quick");
+const PG_ONLY = argv.includes("--pg-only");
+const CALLS = Number(argv.find((a) => !a.startsWith("--")) ?? (QUICK ? 400 : 4_000));
+const GATE_CALLS = QUICK ? 2_000 : 20_000;
+const PG_CALLS = QUICK ? 1_000 : 10_000;
+const PG_SERVER = process.env["COSTTRAIL_BENCH_PG"] ?? "postgres://postgres@127.0.0.1:5432";
 const dir = mkdtempSync(join(tmpdir(), "costtrail-bench-limits-"));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -68,6 +79,86 @@ function gateBench(): string[] {
     rows.push(`| ${label} | ${median(rounds).toFixed(1)} |`);
   }
   return rows;
+}
+
+// ---- C. the fleet gate on Postgres -------------------------------------------------------------------------
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
+
+async function postgresBench(): Promise<string[]> {
+  const name = `ct_bench_limits_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const rows: string[] = [];
+  try {
+    const probe = new pg.Pool({ connectionString: `${PG_SERVER}/${name}`, max: 1 });
+    const rtt: number[] = [];
+    for (let i = 0; i < PG_CALLS; i++) {
+      const t0 = performance.now();
+      await probe.query("SELECT 1");
+      if (i >= 200) rtt.push((performance.now() - t0) * 1e3);
+    }
+    await probe.end();
+    rows.push(
+      `| (a bare SELECT 1 round trip, for scale) | ${quantile(rtt, 0.5).toFixed(0)} | ${quantile(rtt, 0.99).toFixed(0)} | - |`,
+    );
+    const variants: [string, number, number][] = [
+      ["1 limit, sequential", 1, 1],
+      ["1 limit, 16 calls at once", 1, 16],
+      ["5 limits, sequential", 5, 1],
+    ];
+    for (const [label, count, concurrency] of variants) {
+      const gate = new PostgresLimitGate({
+        url: `${PG_SERVER}/${name}`,
+        limits: parseLimits(limitsOf(count)),
+      });
+      await gate.ready;
+      const request = {
+        annotations: { limitIds: idsOf(count) },
+        provider: "openai",
+        requestModel: "m",
+        reserveMicros: 2,
+        reserveNanos: 2_000,
+      };
+      const waits: number[] = [];
+      const lane = async (n: number, record: boolean) => {
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const hold = await gate.reserve(request);
+          if (record) waits.push((performance.now() - t0) * 1e3);
+          hold?.settle(1, 1_000);
+        }
+      };
+      await lane(200, false); // warm-up: connections, plans
+      await Promise.all(Array.from({ length: concurrency }, () => lane(PG_CALLS / concurrency, true)));
+      await gate.close();
+      rows.push(
+        `| ${label} | ${quantile(waits, 0.5).toFixed(0)} | ${quantile(waits, 0.99).toFixed(0)} | ` +
+          `${quantile(waits, 0.99) < 2_000 ? "PASS" : "FALL SHORT"} |`,
+      );
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+  return rows;
+}
+
+function printPostgres(rows: string[]): void {
+  console.log(
+    `\nC. The fleet gate on Postgres (loopback), ${PG_CALLS} reservations per variant: the wait before a limited ` +
+      "call is sent (settlements are off the call's path)\n",
+  );
+  console.log("| variant | p50 µs | p99 µs | p99 < 2 ms |");
+  console.log("|---|---:|---:|---|");
+  for (const row of rows) console.log(row);
+}
+
+if (PG_ONLY) {
+  printPostgres(await postgresBench());
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 // ---- B. real calls ----------------------------------------------------------------------------------------
@@ -140,6 +231,7 @@ for (let done = 0; done < CALLS; done += BLOCK) {
 server.kill("SIGTERM");
 
 const gateRows = gateBench();
+const pgRows = await postgresBench();
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`\nSpending limits overhead, file ledger (WAL), node ${process.version}\n`);
@@ -169,3 +261,4 @@ for (const v of VARIANTS) {
       `${engine ? (cpu(v) - cpu(namedOf(v))).toFixed(1) : "-"} |`,
   );
 }
+printPostgres(pgRows);

@@ -5,6 +5,7 @@ import { ConfigError } from "./errors.js";
 import { parseKpiDefinitions } from "./kpis/definitions.js";
 import { isPostgresUrl, LEDGER_ENV, maskSecrets } from "./ledger/location.js";
 import { type Limit, parseLimits } from "./limits/definition.js";
+import { DEFAULT_RESERVATION_MAX_AGE_MS } from "./limits/gate.js";
 import type {
   InstrumentConfig,
   KpiDefinition,
@@ -129,12 +130,6 @@ export const DEFAULT_ABANDONED_CALL_TIMEOUT_MS = 10 * 60_000;
  * call for its own outage (docs/limits.md, "When the ledger is down"); the cost is counted once it is back.
  */
 export const DEFAULT_LIMITS_WHEN_LEDGER_DOWN = "allow";
-
-/**
- * The longest a reservation counts: 5 minutes, shorter than the abandoned-call timeout, so a stream nobody
- * reads stops holding its limit's budget long before it is reaped (docs/limits.md, "Reservations are leases").
- */
-export const DEFAULT_RESERVATION_MAX_AGE_MS = 5 * 60_000;
 
 /** Validates `instrument()`'s config; a bad key throws `ConfigError` (or `AnnotationError` for `defaults`). */
 export function resolveConfig(input: InstrumentConfig | undefined): ResolvedConfig {

@@ -1,5 +1,6 @@
 import { log } from "../log.js";
 import type { Call } from "./call.js";
+import { finishWhenCollected, stopWatching } from "./collected.js";
 import { failCall, finishCall } from "./finish.js";
 
 /** What one stream item is, as an adapter reads it (after reporting its usage and model on the call). */
@@ -44,14 +45,21 @@ export function observeIteratorMethod(
     writable: true,
     enumerable: Object.getOwnPropertyDescriptor(target, key)?.enumerable ?? false,
     value: function (this: unknown) {
-      return observeIterator(
+      // Being read now: the stream may be dropped while its iterator is in use (`for await` keeps only the
+      // iterator), so from here on it is the iterator whose collection ends the call.
+      stopWatching(target);
+      const iterator = observeIterator(
         Reflect.apply(method, this, []) as AsyncIterator<unknown>,
         call,
         observer,
         options,
       );
+      finishWhenCollected(iterator, call);
+      return iterator;
     },
   });
+  // A stream never read nor closed must not hold its reservation until the reaper: its collection ends it.
+  finishWhenCollected(target, call);
   return true;
 }
 

@@ -6,7 +6,12 @@ import { log } from "../log.js";
 import type { Annotations, LimitAlert } from "../types.js";
 import { fireAlert, reached, thresholdsOf } from "./alerts.js";
 import { type Limit, microsToUsd } from "./definition.js";
-import type { LimitGate, LimitHold, ReserveRequest } from "./gate.js";
+import {
+  DEFAULT_RESERVATION_MAX_AGE_MS,
+  type LimitGate,
+  type LimitHold,
+  type ReserveRequest,
+} from "./gate.js";
 import type { LimitStatus } from "./status.js";
 import { limitStatuses } from "./statuses.js";
 import { readLimits, upsertLimits } from "./store.js";
@@ -40,6 +45,8 @@ export interface LimitEngineOptions {
   /** The clock (ms since the epoch) for windows and reservation expiry. Default `Date.now`. */
   now?: () => number;
   reservationTtlMs?: number;
+  /** The longest a reservation counts, renewed or not (`instrument({ reservationMaxAgeMs })`). */
+  reservationMaxAgeMs?: number;
   refreshMs?: number;
   /** On exit / SIGINT / SIGTERM, release this process's reservations at once instead of letting them expire. */
   releaseOnExit?: boolean;
@@ -55,6 +62,8 @@ interface Entry {
 interface Hold {
   seq: number;
   entries: Entry[];
+  /** When it was reserved (the engine's clock): it is not renewed past the max age. */
+  createdAt: number;
   settled: boolean;
 }
 
@@ -110,6 +119,7 @@ export class LimitEngine implements LimitGate {
   readonly #db: Database;
   readonly #now: () => number;
   readonly #ttlMs: number;
+  readonly #maxAgeMs: number;
   readonly #refreshMs: number;
   readonly #onLimitAlert: ((alert: LimitAlert) => void) | undefined;
   readonly #config: ReadonlyMap<string, Limit>;
@@ -148,6 +158,8 @@ export class LimitEngine implements LimitGate {
     this.#now = options.now ?? Date.now;
     this.#ttlMs = options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
     if (!(this.#ttlMs > 0)) throw new RangeError("reservationTtlMs must be > 0");
+    this.#maxAgeMs = options.reservationMaxAgeMs ?? DEFAULT_RESERVATION_MAX_AGE_MS;
+    if (!(this.#maxAgeMs > 0)) throw new RangeError("reservationMaxAgeMs must be > 0");
     this.#refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
     this.#onLimitAlert = options.onLimitAlert;
     this.#whenDown = options.whenLedgerDown ?? "allow";
@@ -172,7 +184,8 @@ export class LimitEngine implements LimitGate {
     // SQLITE_BUSY at once, and the engine retries on timers (docs/limits.md, "When the ledger is locked").
     db.pragma("busy_timeout = 0");
 
-    this.#timer = setInterval(() => this.#tick(), Math.max(10, Math.floor(this.#ttlMs / 3)));
+    const lease = Math.min(this.#ttlMs, this.#maxAgeMs);
+    this.#timer = setInterval(() => this.#tick(), Math.max(10, Math.floor(lease / 3)));
     this.#timer.unref();
     if (options.releaseOnExit) {
       this.#unregisterExit = registerExitHooks({ drain: () => {}, finalReport: () => this.#releaseAll() });
@@ -219,7 +232,7 @@ export class LimitEngine implements LimitGate {
         window: blocked.window,
       });
     }
-    return this.#holdFor({ seq: result.seq, entries: result.entries, settled: false });
+    return this.#holdFor({ seq: result.seq, entries: result.entries, createdAt: now, settled: false });
   }
 
   #holdFor(hold: Hold): LimitHold {
@@ -282,7 +295,7 @@ export class LimitEngine implements LimitGate {
         });
       }
     }
-    return this.#holdFor({ seq: ++this.#seq, entries, settled: false });
+    return this.#holdFor({ seq: ++this.#seq, entries, createdAt: this.#now(), settled: false });
   }
 
   /**
@@ -313,7 +326,7 @@ export class LimitEngine implements LimitGate {
       entries.push({ limit, windowStart: ws });
     }
     const seq = ++this.#seq;
-    const expires = now + this.#ttlMs;
+    const expires = now + Math.min(this.#ttlMs, this.#maxAgeMs);
     for (const e of entries)
       this.#sql.reserve.run(e.limit.id, e.windowStart, this.#owner, seq, micros, expires);
     return { seq, entries };
@@ -488,8 +501,10 @@ export class LimitEngine implements LimitGate {
     try {
       results = this.#db
         .transaction(() => {
-          const expires = now + this.#ttlMs;
           for (const hold of this.#holds) {
+            // Past its max age a reservation is no longer renewed: it lapses, whatever its call does.
+            const expires = Math.min(now + this.#ttlMs, hold.createdAt + this.#maxAgeMs);
+            if (expires <= now) continue;
             for (const e of hold.entries)
               this.#sql.renew.run(expires, e.limit.id, e.windowStart, this.#owner, hold.seq);
           }

@@ -3,6 +3,13 @@ import type { Annotations } from "../types.js";
 /** Output tokens reserved for a call that sets no `max_tokens` / `max_output_tokens`. */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
 
+/**
+ * The longest a reservation counts by default, renewed or not: 5 minutes, shorter than the abandoned-call
+ * timeout, so a stream nobody reads stops holding its limit's budget long before it is reaped
+ * (`instrument({ reservationMaxAgeMs })`, docs/limits.md, "Reservations are leases").
+ */
+export const DEFAULT_RESERVATION_MAX_AGE_MS = 5 * 60_000;
+
 export interface ReserveRequest {
   annotations: Annotations;
   provider: string;

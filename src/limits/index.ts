@@ -17,11 +17,13 @@ export {
   type LimitEngineOptions,
 } from "./engine.js";
 export {
+  DEFAULT_RESERVATION_MAX_AGE_MS,
   DEFAULT_RESERVED_OUTPUT_TOKENS,
   type LimitGate,
   type LimitHold,
   type ReserveRequest,
 } from "./gate.js";
+export { PostgresLimitGate, type PostgresLimitGateOptions } from "./postgres/gate.js";
 export { RESERVATION_TTL_ENV, type StartLimitsOptions, startLimits } from "./start.js";
 export type { LimitStatus } from "./status.js";
 export { limitStatuses, percentOf } from "./statuses.js";

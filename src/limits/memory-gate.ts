@@ -4,7 +4,12 @@ import type { Annotations, LimitAlert } from "../types.js";
 import { fireAlert, reached, thresholdsOf } from "./alerts.js";
 import { applicableLimits } from "./applicable.js";
 import { type Limit, microsToUsd } from "./definition.js";
-import type { LimitGate, LimitHold, ReserveRequest } from "./gate.js";
+import {
+  DEFAULT_RESERVATION_MAX_AGE_MS,
+  type LimitGate,
+  type LimitHold,
+  type ReserveRequest,
+} from "./gate.js";
 import { windowEnd, windowStart } from "./windows.js";
 
 export interface MemoryLimitGateOptions {
@@ -13,6 +18,8 @@ export interface MemoryLimitGateOptions {
   onLimitAlert?: ((alert: LimitAlert) => void) | undefined;
   /** The clock (ms since the epoch) for windows. Default `Date.now`. */
   now?: () => number;
+  /** The longest a reservation counts (`instrument({ reservationMaxAgeMs })`). */
+  reservationMaxAgeMs?: number;
 }
 
 /** One limit's spend and live reservations in one window (integer micro-USD). */
@@ -44,7 +51,8 @@ const NONE: readonly LimitState[] = [];
  * can see its limits, so it keeps spend and reservations in memory and answers every reservation synchronously,
  * with no I/O — the same decisions, alerts and errors as the SQLite engine (engine.ts), which a shared ledger file
  * needs for its cross-process guarantee (docs/limits.md "In process"). Its reservations are this process's own
- * calls in flight: they end when the call settles or releases, never by expiry.
+ * calls in flight: they end when the call settles or releases, or lapse at their max age (swept by one unref'd
+ * timer; the hot path only adds the hold to a set and removes it).
  */
 export class MemoryLimitGate implements LimitGate {
   readonly #now: () => number;
@@ -54,6 +62,10 @@ export class MemoryLimitGate implements LimitGate {
   #scopedLimits: Limit[] = [];
   readonly #warnedUnknown = new Set<string>();
   #closed = false;
+  readonly #maxAgeMs: number;
+  /** Holds not yet settled nor released, for the max-age sweep. */
+  readonly #open = new Set<MemoryHold>();
+  readonly #timer: NodeJS.Timeout;
   /** Alerts a threshold the first time a window reaches it (handed to holds, which settle on their own). */
   readonly #alertOnce = (limit: Limit, w: WindowState, pct: number) => {
     if (!w.alerted.has(pct)) this.#alert(limit, w, pct, false);
@@ -73,6 +85,16 @@ export class MemoryLimitGate implements LimitGate {
       });
     }
     this.#scopedLimits = [...this.#limits.values()].filter((l) => l.scope !== undefined);
+    this.#maxAgeMs = options.reservationMaxAgeMs ?? DEFAULT_RESERVATION_MAX_AGE_MS;
+    if (!(this.#maxAgeMs > 0)) throw new RangeError("reservationMaxAgeMs must be > 0");
+    this.#timer = setInterval(() => this.#sweep(), Math.max(10, Math.floor(this.#maxAgeMs / 4)));
+    this.#timer.unref();
+  }
+
+  /** Reservations past their max age stop counting; their calls' costs are still spent when they end. */
+  #sweep(): void {
+    const oldest = this.#now() - this.#maxAgeMs;
+    for (const hold of this.#open) if (hold.createdAt <= oldest) hold.lapse();
   }
 
   /** The definitions in force. */
@@ -105,11 +127,12 @@ export class MemoryLimitGate implements LimitGate {
       w.reserved += micros;
       w.holds++;
     }
-    return new MemoryHold(this.#alertOnce, applicable, windows, micros);
+    return new MemoryHold(this.#alertOnce, applicable, windows, micros, now, this.#open);
   }
 
   close(): void {
     this.#closed = true;
+    clearInterval(this.#timer);
   }
 
   /** The limits that apply to a call (applicable.ts, as the SQLite engine decides), with their state. */
@@ -168,12 +191,25 @@ type AlertOnce = (limit: Limit, w: WindowState, pct: number) => void;
 /** One call's reservation: settled with its cost or released, once. */
 class MemoryHold implements LimitHold {
   #open = true;
+  #lapsed = false;
   constructor(
     private readonly alertOnce: AlertOnce,
     private readonly states: readonly LimitState[],
     private readonly windows: readonly WindowState[],
     private readonly micros: number,
-  ) {}
+    readonly createdAt: number,
+    private readonly openHolds: Set<MemoryHold>,
+  ) {
+    openHolds.add(this);
+  }
+
+  /** Past its max age: the reservation stops counting (the hold stays open for its call's cost). */
+  lapse(): void {
+    if (!this.#open || this.#lapsed) return;
+    this.#lapsed = true;
+    this.openHolds.delete(this);
+    for (const w of this.windows) w.reserved -= this.micros;
+  }
 
   settle(costMicros: number | null): string[] {
     if (!this.#open) return [];
@@ -190,12 +226,13 @@ class MemoryHold implements LimitHold {
 
   /** The reservation ends; with `cost`, that cost is spent. Returns the allow limits now exceeded. */
   #end(cost: number | undefined): string[] {
+    this.openHolds.delete(this);
     let exceeded: string[] | undefined;
     for (let i = 0; i < this.windows.length; i++) {
       const w = this.windows[i]!;
       const state = this.states[i]!;
       const { limit } = state;
-      w.reserved -= this.micros;
+      if (!this.#lapsed) w.reserved -= this.micros;
       w.holds--;
       if (cost !== undefined) {
         w.spent += cost;

@@ -81,7 +81,11 @@ export function startLimits(options: StartLimitsOptions): LimitGate | undefined 
   }
   if (limits.length === 0) return undefined;
   // Nobody else can see these limits: spend and reservations live in this process's memory (memory-gate.ts).
-  return new MemoryLimitGate({ limits, onLimitAlert: options.onLimitAlert });
+  return new MemoryLimitGate({
+    limits,
+    onLimitAlert: options.onLimitAlert,
+    ...(options.reservationMaxAgeMs ? { reservationMaxAgeMs: options.reservationMaxAgeMs } : {}),
+  });
 }
 
 function storedLimitsIn(db: Database | null | undefined): boolean {

@@ -82,6 +82,9 @@ describe("instrument() config", () => {
       [{ onEvent: "nope" }, "onEvent"],
       [{ sinks: [{}] }, "sinks.0"],
       [{ ledgr: ":memory:" }, "ledgr"],
+      [{ limitsWhenLedgerDown: "deny" }, "limitsWhenLedgerDown"],
+      [{ reservationMaxAgeMs: 10 }, "reservationMaxAgeMs"],
+      [{ reservationMaxAgeMs: 1.5e3 + 0.5 }, "reservationMaxAgeMs"],
     ];
     for (const [config, field] of bad) {
       const error = errorOf(() => instrument(config as never));

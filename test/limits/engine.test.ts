@@ -323,6 +323,29 @@ describe("reservations are leases", () => {
     expect(() => sync(alive.reserve(req(named("b"), 1000)))!.settle(1000)).not.toThrow();
   });
 
+  it("a reservation lapses at its max age even while its process renews it (issue 22 item 2)", async () => {
+    const path = freshPath();
+    const start = Date.now();
+    let offset = 0;
+    const now = () => start + offset;
+    const limits = [def({ id: "b", maxUsd: 0.001 })];
+    // TTL 60 s, renewed every 100 ms by the engine's timer; max age 300 ms of the engine's clock.
+    const e = engine({ path, now, limits, reservationTtlMs: 60_000, reservationMaxAgeMs: 300 });
+    const held = sync(e.reserve(req(named("b"), 1000)))!;
+    blockedBy(() => e.reserve(req(named("b"), 1)));
+    offset = 200;
+    await new Promise((r) => setTimeout(r, 250)); // renewals happen, capped at the max age
+    expect(status(path, "b", now()).reservedUsd).toBe(0.001);
+    offset = 301;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(status(path, "b", now()).reservedUsd).toBe(0);
+    const next = sync(e.reserve(req(named("b"), 1000)))!;
+    // The lapsed call's real cost still counts when it ends.
+    held.settle(400);
+    next.release();
+    expect(status(path, "b", now())).toMatchObject({ reservedUsd: 0, spentUsd: 0.0004 });
+  });
+
   it("close() waits for calls in flight, then releases and closes", () => {
     const path = freshPath();
     const e = engine({ path, limits: [def({ id: "b", maxUsd: 1 })] });

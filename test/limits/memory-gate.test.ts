@@ -104,7 +104,9 @@ describe("the in-memory gate decides as the SQLite engine does", () => {
           db: openDatabase(":memory:"),
           limits: LIMITS,
           now,
-          reservationTtlMs: 30 * 86_400_000, // longer than the script: in-process reservations live until they end
+          // Longer than the script: in-process reservations live until they end (lease and max age alike).
+          reservationTtlMs: 30 * 86_400_000,
+          reservationMaxAgeMs: 30 * 86_400_000,
           onLimitAlert: (a) => alerts.push(a),
         });
         engines.push(e);
@@ -112,7 +114,13 @@ describe("the in-memory gate decides as the SQLite engine does", () => {
       });
       const memory = run(
         seed,
-        (now, alerts) => new MemoryLimitGate({ limits: LIMITS, now, onLimitAlert: (a) => alerts.push(a) }),
+        (now, alerts) =>
+          new MemoryLimitGate({
+            limits: LIMITS,
+            now,
+            reservationMaxAgeMs: 30 * 86_400_000,
+            onLimitAlert: (a) => alerts.push(a),
+          }),
       );
       expect(memory.log).toEqual(sqlite.log);
       expect(memory.alerts).toEqual(sqlite.alerts);
@@ -135,5 +143,33 @@ describe("the in-memory gate decides as the SQLite engine does", () => {
         reserveMicros: 1,
       }),
     ).toBeUndefined();
+  });
+
+  it("a reservation lapses at its max age; its call's cost still counts when it ends (issue 22 item 2)", async () => {
+    const start = Date.now();
+    let offset = 0;
+    const gate = new MemoryLimitGate({
+      limits: [def({ id: "b", maxUsd: 0.001, window: "day", mode: "block" })],
+      now: () => start + offset,
+      reservationMaxAgeMs: 200,
+    });
+    const ask = (micros: number) =>
+      gate.reserve({
+        annotations: { limitIds: ["b"] },
+        provider: "p",
+        requestModel: "m",
+        reserveMicros: micros,
+      });
+    const held = ask(1000)!;
+    expect(() => ask(1)).toThrow(LimitExceededError);
+    offset = 201;
+    await new Promise((r) => setTimeout(r, 150)); // the sweep runs every max age / 4
+    const next = ask(600)!;
+    held.settle(400);
+    // 400 spent + 600 reserved: full.
+    expect(() => ask(1)).toThrow(LimitExceededError);
+    next.release();
+    expect(ask(600)).toBeDefined();
+    gate.close();
   });
 });

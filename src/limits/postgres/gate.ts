@@ -7,7 +7,13 @@ import type { LimitAlert } from "../../types.js";
 import { fireAlert, reached, thresholdsOf } from "../alerts.js";
 import { applicableLimits } from "../applicable.js";
 import { type Limit, microsToUsd } from "../definition.js";
-import type { LimitGate, LimitHold, ReserveRequest } from "../gate.js";
+import { DEFAULT_RESERVATION_TTL_MS } from "../engine.js";
+import {
+  DEFAULT_RESERVATION_MAX_AGE_MS,
+  type LimitGate,
+  type LimitHold,
+  type ReserveRequest,
+} from "../gate.js";
 import { windowStart } from "../windows.js";
 import { maskedError, openLimitPool } from "./pool.js";
 import { ensureLimitSchema } from "./schema.js";
@@ -104,6 +110,12 @@ export class PostgresLimitGate implements LimitGate {
   readonly #holds = new Set<Hold>();
   #pending: Settlement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * This process's settlements and releases on their way to Postgres. A reservation refused while some are in
+   * flight waits for them and asks once more, so that a call made after another one ended is never refused
+   * because that call's reservation still counted (no false block), at no cost to the calls that fit.
+   */
+  readonly #writes = new Set<Promise<void>>();
   /** The latest settled spend seen per (limit, window), nano-USD: answers `settle`'s allow-limit flags. */
   readonly #spent = new Map<string, bigint>();
   readonly #firedAlerts = new Set<string>();
@@ -121,8 +133,8 @@ export class PostgresLimitGate implements LimitGate {
     this.#config = new Map((options.limits ?? []).map((l) => [l.id, l]));
     this.#onLimitAlert = options.onLimitAlert;
     this.#whenDown = options.whenDown ?? "allow";
-    this.#ttlMs = options.reservationTtlMs ?? 60_000;
-    this.#maxAgeMs = options.reservationMaxAgeMs ?? 300_000;
+    this.#ttlMs = options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    this.#maxAgeMs = options.reservationMaxAgeMs ?? DEFAULT_RESERVATION_MAX_AGE_MS;
     this.#refreshMs = options.refreshMs ?? 1_000;
     this.#now = options.now ?? Date.now;
     if (!(this.#ttlMs > 0) || !(this.#maxAgeMs > 0)) throw new RangeError("reservation times must be > 0");
@@ -164,37 +176,42 @@ export class PostgresLimitGate implements LimitGate {
     const nanos = reserveNanosOf(request);
     if (this.#down && performance.now() < this.#downUntil) return this.#answerDown(entries);
     const seq = ++this.#seq;
-    return this.#pool
-      .query<{ blocked_index: number; spent_nanos: string }>(RESERVE, [
-        entries.map((e) => e.limit.id),
-        entries.map((e) => String(e.windowStart)),
-        entries.map((e) => maxNanosOf(e.limit).toString()),
-        entries.map((e) => e.limit.mode === "block"),
-        this.#owner,
-        String(seq),
-        nanos.toString(),
-        String(this.#ttlMs),
-        String(this.#maxAgeMs),
-      ])
-      .then(
-        (result) => {
-          this.#up();
-          const row = result.rows[0]!;
-          if (row.blocked_index > 0) {
-            const blocked = entries[row.blocked_index - 1]!;
-            const spent = BigInt(row.spent_nanos);
-            this.#spent.set(key(blocked.limit.id, blocked.windowStart), spent);
-            this.#alertRefused(blocked, spent);
-            throw exceeded(blocked.limit, spent);
-          }
-          return this.#hold(seq, entries, true);
-        },
-        (error: unknown) => {
-          if (error instanceof LimitExceededError) throw error;
-          this.#failed(error);
-          return this.#answerDown(entries);
-        },
-      );
+    const params = [
+      entries.map((e) => e.limit.id),
+      entries.map((e) => String(e.windowStart)),
+      entries.map((e) => maxNanosOf(e.limit).toString()),
+      entries.map((e) => e.limit.mode === "block"),
+      this.#owner,
+      String(seq),
+      nanos.toString(),
+      String(this.#ttlMs),
+      String(this.#maxAgeMs),
+    ];
+    const send = () => this.#pool.query<{ blocked_index: number; spent_nanos: string }>(RESERVE, params);
+    const ask = () =>
+      send().then((result) => {
+        if (result.rows[0]!.blocked_index === 0 || this.#writes.size === 0) return result;
+        return Promise.all([...this.#writes]).then(send);
+      });
+    return ask().then(
+      (result) => {
+        this.#up();
+        const row = result.rows[0]!;
+        if (row.blocked_index > 0) {
+          const blocked = entries[row.blocked_index - 1]!;
+          const spent = BigInt(row.spent_nanos);
+          this.#spent.set(key(blocked.limit.id, blocked.windowStart), spent);
+          this.#alertRefused(blocked, spent);
+          throw exceeded(blocked.limit, spent);
+        }
+        return this.#hold(seq, entries, true);
+      },
+      (error: unknown) => {
+        if (error instanceof LimitExceededError) throw error;
+        this.#failed(error);
+        return this.#answerDown(entries);
+      },
+    );
   }
 
   /** Postgres cannot be reached: `limitsWhenLedgerDown` decides, said once per outage. */
@@ -254,7 +271,7 @@ export class PostgresLimitGate implements LimitGate {
       this.#closeIfIdle();
       return;
     }
-    this.#track(
+    this.#write(
       this.#pool.query(RELEASE, [this.#owner, String(hold.seq)]).then(
         () => this.#up(),
         (error: unknown) => {
@@ -274,7 +291,7 @@ export class PostgresLimitGate implements LimitGate {
       return;
     }
     this.#pending = [];
-    for (const settlement of batch) this.#track(this.#send(settlement));
+    for (const settlement of batch) this.#write(this.#send(settlement));
   }
 
   async #send(settlement: Settlement): Promise<void> {
@@ -430,6 +447,13 @@ export class PostgresLimitGate implements LimitGate {
     if (!this.#down) return;
     this.#down = false;
     log.warn(`the spending-limit store at ${maskSecrets(this.#url)} is reachable again`);
+  }
+
+  /** A settlement or release: tracked, and awaited by the reservations made meanwhile. */
+  #write(promise: Promise<void>): void {
+    this.#writes.add(promise);
+    void promise.finally(() => this.#writes.delete(promise));
+    this.#track(promise);
   }
 
   #track(promise: Promise<void>): void {
