@@ -13,6 +13,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHeaders, type Instrumentation, instrument, type UsageEvent } from "../../src/index.js";
+import { CostTrailCallbackHandler } from "../../src/providers/langchain/index.js";
 import { type MockProvider, type MockUsage, startMockProvider } from "../../src/testing.js";
 import { stable } from "../support/harness.js";
 
@@ -236,7 +237,9 @@ const programs: Record<string, Program> = {
       configuration: { baseURL: mock.openaiBaseURL },
       maxRetries: 0,
     });
-    const reply = await model.invoke("Say hello");
+    // The handler records the call when the SDK copy LangChain uses is not the one costtrail patched (a nested
+    // copy, as when the matrix installs another openai major); else the SDK does. One event either way.
+    const reply = await model.invoke("Say hello", { callbacks: [new CostTrailCallbackHandler()] });
     return reply.content;
   },
 };
