@@ -101,9 +101,14 @@ describe("headers on calls costtrail does not price (item 4)", () => {
   it("countTokens, models.list, files.list and defaultHeaders: no event, no x-costtrail-* header sent", async () => {
     h.start({ logger: { warn: () => {}, error: () => {} } });
     const tagged = createHeaders({ userId: "u-1", requestTags: ["t"] });
-    const anthropic = h.anthropic({ defaultHeaders: tagged });
-    await anthropic.messages.countTokens({ model: "claude-sonnet-4-5", messages });
-    await anthropic.models.list({}, { headers: tagged }).catch(() => {});
+    const anthropic = h.anthropic({ defaultHeaders: tagged }) as any;
+    // Older @anthropic-ai/sdk versions have neither countTokens nor models: their raw requests stand in.
+    if (typeof anthropic.messages.countTokens === "function")
+      await anthropic.messages.countTokens({ model: "claude-sonnet-4-5", messages });
+    else
+      await anthropic.post("/v1/messages/count_tokens", { body: { model: "claude-sonnet-4-5", messages } });
+    if (anthropic.models) await anthropic.models.list({}, { headers: tagged }).catch(() => {});
+    else await anthropic.get("/v1/models", { headers: tagged }).catch(() => {});
     const openai = h.openai({ defaultHeaders: tagged });
     await openai.models.list({ headers: tagged }).catch(() => {});
     await openai.files.list({}, { headers: tagged }).catch(() => {});

@@ -41,7 +41,8 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
   // The Response's own body as it is when first read: a copy made before (`clone()`, for a call nobody awaited;
   // see api-promise.ts) leaves it one branch of a tee.
   const ownBody = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(response), "body")?.get;
-  if (!ownBody) return;
+  // node-fetch's Response (older SDKs) has a Node stream body: the SDK's Stream iterator is observed instead.
+  if (!ownBody || typeof ownBody.call(response)?.getReader !== "function") return;
   let observed: ReadableStream<Uint8Array> | undefined;
   const state = { complete: false };
   const body = () => {
