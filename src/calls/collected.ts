@@ -11,13 +11,16 @@ const registry = new FinalizationRegistry<Call>((call) => {
   if (!call.done) finishCall(call, "aborted", "Abandoned");
 });
 
-/** Ends `call` when `target` (a stream, or an iterator the user took from it) is garbage-collected first. */
+/**
+ * Ends `call` when `target` (a stream, an iterator the user took from it, or the body being read) is
+ * garbage-collected first.
+ */
 export function finishWhenCollected(target: object, call: Call): void {
   if (call.done) return;
-  registry.register(target, call, target);
+  registry.register(target, call, call);
 }
 
-/** `target` is in use again (its iterator was taken): its own collection no longer ends the call. */
-export function stopWatching(target: object): void {
-  registry.unregister(target);
+/** What was watched for `call` is in use again (its iterator or body is being read): its collection no longer ends it. */
+export function stopWatching(call: Call): void {
+  registry.unregister(call);
 }

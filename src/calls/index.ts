@@ -1,6 +1,7 @@
 // The call lifecycle, as provider adapters use it: start → (SDK) → observe → finish. See README.md.
 export { pendingAdmission } from "./admission.js";
 export { Call, type CallStart, zeroUsage } from "./call.js";
+export { finishWhenCollected, stopWatching } from "./collected.js";
 export { callOnThisPath, runWithCall } from "./current.js";
 export { failCall, finishCall } from "./finish.js";
 export {

@@ -47,7 +47,7 @@ export function observeIteratorMethod(
     value: function (this: unknown) {
       // Being read now: the stream may be dropped while its iterator is in use (`for await` keeps only the
       // iterator), so from here on it is the iterator whose collection ends the call.
-      stopWatching(target);
+      stopWatching(call);
       const iterator = observeIterator(
         Reflect.apply(method, this, []) as AsyncIterator<unknown>,
         call,

@@ -6,6 +6,7 @@ import {
   type Call,
   failCall,
   finishCall,
+  finishWhenCollected,
   observeIteratorMethod,
   type StreamObserver,
 } from "../../calls/index.js";
@@ -66,7 +67,9 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
     observed = true;
     try {
       if (props?.options?.stream || isStream(result)) {
+        // Observed at its body, the stream object itself is left as it is; only its collection is watched.
         if (!isBodyObserved(call)) observeStream(result, call, slot.observer!);
+        else if (result && typeof result === "object") finishWhenCollected(result, call);
       } else {
         slot.observer!.onResult(result, call);
         finishCall(call, "ok");

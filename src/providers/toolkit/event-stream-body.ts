@@ -6,8 +6,10 @@ import {
   type Call,
   classifyError,
   finishCall,
+  finishWhenCollected,
   type StreamItem,
   type StreamObserver,
+  stopWatching,
 } from "../../calls/index.js";
 import { log } from "../../log.js";
 
@@ -46,7 +48,12 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
   let observed: ReadableStream<Uint8Array> | undefined;
   const state = { complete: false };
   const body = () => {
-    observed ??= observedBody(() => ownBody.call(response), call, observer, signal, state);
+    if (!observed) {
+      observed = observedBody(() => ownBody.call(response), call, observer, signal, state);
+      // Being read now: from here on it is the body (held by whatever reads it) whose collection ends the call.
+      stopWatching(call);
+      finishWhenCollected(observed, call);
+    }
     return observed;
   };
   Object.defineProperty(response, "body", { configurable: true, get: body });
