@@ -11,22 +11,25 @@ ON CONFLICT (use_case_name, name) DO UPDATE SET
   kind = excluded.kind, goal_op = excluded.goal_op, goal_value = excluded.goal_value, roi = excluded.roi,
   description = excluded.description, updated_ms = excluded.updated_ms`;
 
+/** The parameters of UPSERT_KPI_DEFINITION for one definition, in its placeholders' order. */
+export function kpiDefinitionParams(d: KpiDefinition, nowMs: number): (string | number | null)[] {
+  return [
+    d.useCase,
+    d.name,
+    d.kind,
+    d.goal?.op ?? null,
+    d.goal?.value ?? null,
+    d.roi ? 1 : 0,
+    d.description ?? null,
+    nowMs,
+  ];
+}
+
 /** Stores (or replaces) definitions, so the CLI and dashboard know each KPI's kind, goal and ROI role. */
 export function upsertKpiDefinitions(db: Database, defs: readonly KpiDefinition[], nowMs: number): void {
   const upsert = db.prepare(UPSERT_KPI_DEFINITION);
   db.transaction(() => {
-    for (const d of defs) {
-      upsert.run(
-        d.useCase,
-        d.name,
-        d.kind,
-        d.goal?.op ?? null,
-        d.goal?.value ?? null,
-        d.roi ? 1 : 0,
-        d.description ?? null,
-        nowMs,
-      );
-    }
+    for (const d of defs) upsert.run(kpiDefinitionParams(d, nowMs));
   }).immediate();
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type pg from "pg";
-import { UPSERT_KPI_DEFINITION } from "../../kpis/ledger-queries.js";
+import { kpiDefinitionParams, UPSERT_KPI_DEFINITION } from "../../kpis/ledger-queries.js";
 import type { KpiDefinition, KpiRecord, Logger, Sink, SinkRecord } from "../../types.js";
 import { type PendingEvent, toPendingEvent } from "../event-row.js";
 import { registerExitHooks } from "../exit-hooks.js";
@@ -9,6 +9,7 @@ import { type PendingKpi, toPendingKpi } from "../kpi-writer.js";
 import { maskSecrets } from "../location.js";
 import { Spool } from "../spool.js";
 import { fromSpooled, type Spooled, toSpooled } from "../spooled-record.js";
+import { toPostgresSql } from "./pg-sql.js";
 import { createPool, describePgError, isDataError } from "./pool.js";
 import { migratePostgres } from "./schema.js";
 import { writePgBatch } from "./writer.js";
@@ -62,26 +63,10 @@ const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 30_000;
 
 /** `?` placeholders to Postgres's `$1, $2, …` (the statements here have no `?` inside literals). */
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
-
 async function storeDefinitions(client: pg.PoolClient, defs: readonly KpiDefinition[]): Promise<void> {
-  const sql = numbered(UPSERT_KPI_DEFINITION);
+  const { text } = toPostgresSql(UPSERT_KPI_DEFINITION);
   const now = Date.now();
-  for (const d of defs) {
-    await client.query(sql, [
-      d.useCase,
-      d.name,
-      d.kind,
-      d.goal?.op ?? null,
-      d.goal?.value ?? null,
-      d.roi ? 1 : 0,
-      d.description ?? null,
-      now,
-    ]);
-  }
+  for (const d of defs) await client.query(text, kpiDefinitionParams(d, now));
 }
 
 /**
