@@ -1,8 +1,15 @@
 import { z } from "zod";
-import { ANTHROPIC_API, ANTHROPIC_VERSION } from "./anthropic-source.js";
+import {
+  ANTHROPIC_API,
+  anthropicHeaders,
+  dayOf,
+  inputTokensOf,
+  reportUrl,
+  requireUsd,
+} from "./anthropic-reports.js";
 import { getAllBuckets, ProviderError, parseBucket, type RetryPolicy } from "./http.js";
 import { toNanos } from "./money.js";
-import { emptyLine, type FetchWindow, type ProviderLine, utcDay } from "./provider-lines.js";
+import { emptyLine, type FetchWindow, type ProviderLine } from "./provider-lines.js";
 
 export { ANTHROPIC_API };
 
@@ -46,13 +53,6 @@ const CHARGE_NAMES: Record<string, string> = {
   web_search: "Web Search Usage",
 };
 
-function dayOf(startingAt: string, label: string): string {
-  const ms = Date.parse(startingAt);
-  if (!Number.isFinite(ms))
-    throw new ProviderError(`${label}: bucket starting_at "${startingAt}" is not a date`);
-  return utcDay(ms);
-}
-
 /** [start, end) cut into consecutive slices of at most 31 days. */
 export function slices(startMs: number, endMs: number): { startMs: number; endMs: number }[] {
   const out: { startMs: number; endMs: number }[] = [];
@@ -74,16 +74,9 @@ export async function fetchAnthropicAnalyticsLines(
   retry?: RetryPolicy,
 ): Promise<ProviderLine[]> {
   if (window.byProject) throw new ProviderError("Anthropic Analytics API: it has no workspace dimension");
-  const headers = { "x-api-key": key, "anthropic-version": ANTHROPIC_VERSION, accept: "application/json" };
-  const endpoint = (path: string, groups: string[], slice: { startMs: number; endMs: number }) => {
-    const url = new URL(path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
-    url.searchParams.set("starting_at", new Date(slice.startMs).toISOString());
-    url.searchParams.set("ending_at", new Date(slice.endMs).toISOString());
-    url.searchParams.set("bucket_width", "1d");
-    url.searchParams.set("limit", "31");
-    for (const g of groups) url.searchParams.append("group_by[]", g);
-    return url;
-  };
+  const headers = anthropicHeaders(key);
+  const endpoint = (path: string, groups: string[], slice: { startMs: number; endMs: number }) =>
+    reportUrl(baseUrl, path, slice.startMs, slice.endMs, groups);
   const lines: ProviderLine[] = [];
   for (const slice of slices(window.startMs, window.endMs)) {
     const usage = await getAllBuckets(
@@ -99,10 +92,7 @@ export async function fetchAnthropicAnalyticsLines(
         // Rows without a model are code execution spans: their cost is a charge in the cost report.
         if (!r.model) continue;
         const line = emptyLine(day, r.model, null);
-        const cacheWrite =
-          (r.cache_creation?.ephemeral_1h_input_tokens ?? 0) +
-          (r.cache_creation?.ephemeral_5m_input_tokens ?? 0);
-        line.inputTokens = r.uncached_input_tokens + (r.cache_read_input_tokens ?? 0) + cacheWrite;
+        line.inputTokens = inputTokensOf(r);
         line.outputTokens = r.output_tokens;
         line.requests = r.requests ?? null;
         lines.push(line);
@@ -118,11 +108,7 @@ export async function fetchAnthropicAnalyticsLines(
       const bucket = parseBucket(costBucket, raw, "Anthropic analytics cost report");
       const day = dayOf(bucket.starting_at, "Anthropic analytics cost report");
       for (const r of bucket.results) {
-        if (r.currency.toUpperCase() !== "USD") {
-          throw new ProviderError(
-            `Anthropic analytics cost report: currency ${r.currency} is not supported (USD only)`,
-          );
-        }
+        requireUsd(r.currency, "Anthropic analytics cost report");
         const tokens = (r.cost_type ?? "tokens") === "tokens" && Boolean(r.model);
         const model = tokens
           ? r.model!

@@ -1,10 +1,17 @@
 import { z } from "zod";
-import { getAllBuckets, ProviderError, parseBucket, type RetryPolicy } from "./http.js";
+import {
+  ANTHROPIC_API,
+  anthropicHeaders,
+  dayOf,
+  inputTokensOf,
+  reportUrl,
+  requireUsd,
+} from "./anthropic-reports.js";
+import { getAllBuckets, parseBucket, type RetryPolicy } from "./http.js";
 import { toNanos } from "./money.js";
-import { emptyLine, type FetchWindow, type ProviderLine, utcDay } from "./provider-lines.js";
+import { emptyLine, type FetchWindow, type ProviderLine } from "./provider-lines.js";
 
-export const ANTHROPIC_API = "https://api.anthropic.com";
-export const ANTHROPIC_VERSION = "2023-06-01";
+export { ANTHROPIC_API };
 
 const count = z.number().int().nonnegative();
 
@@ -39,13 +46,6 @@ const costBucket = z.object({
   ),
 });
 
-function dayOf(startingAt: string, label: string): string {
-  const ms = Date.parse(startingAt);
-  if (!Number.isFinite(ms))
-    throw new ProviderError(`${label}: bucket starting_at "${startingAt}" is not a date`);
-  return utcDay(ms);
-}
-
 /**
  * Reads `GET /v1/organizations/usage_report/messages` (group_by model[, workspace_id]) and
  * `GET /v1/organizations/cost_report` (group_by description[, workspace_id]) over the window, all pages.
@@ -57,21 +57,12 @@ export async function fetchAnthropicLines(
   window: FetchWindow,
   retry?: RetryPolicy,
 ): Promise<ProviderLine[]> {
-  const headers = {
-    "x-api-key": adminKey,
-    "anthropic-version": ANTHROPIC_VERSION,
-    accept: "application/json",
-  };
-  const endpoint = (path: string, groups: string[]) => {
-    const url = new URL(path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
-    url.searchParams.set("starting_at", new Date(window.startMs).toISOString());
-    url.searchParams.set("ending_at", new Date(window.endMs).toISOString());
-    url.searchParams.set("bucket_width", "1d");
-    url.searchParams.set("limit", "31");
-    for (const g of [...groups, ...(window.byProject ? ["workspace_id"] : [])])
-      url.searchParams.append("group_by[]", g);
-    return url;
-  };
+  const headers = anthropicHeaders(adminKey);
+  const endpoint = (path: string, groups: string[]) =>
+    reportUrl(baseUrl, path, window.startMs, window.endMs, [
+      ...groups,
+      ...(window.byProject ? ["workspace_id"] : []),
+    ]);
   const lines: ProviderLine[] = [];
   const usage = await getAllBuckets(
     endpoint("v1/organizations/usage_report/messages", ["model"]),
@@ -88,10 +79,7 @@ export async function fetchAnthropicLines(
         r.model ?? "(no model)",
         window.byProject ? (r.workspace_id ?? null) : null,
       );
-      const cacheWrite =
-        (r.cache_creation?.ephemeral_1h_input_tokens ?? 0) +
-        (r.cache_creation?.ephemeral_5m_input_tokens ?? 0);
-      line.inputTokens = r.uncached_input_tokens + (r.cache_read_input_tokens ?? 0) + cacheWrite;
+      line.inputTokens = inputTokensOf(r);
       line.outputTokens = r.output_tokens;
       lines.push(line);
     }
@@ -106,9 +94,7 @@ export async function fetchAnthropicLines(
     const bucket = parseBucket(costBucket, raw, "Anthropic cost report");
     const day = dayOf(bucket.starting_at, "Anthropic cost report");
     for (const r of bucket.results) {
-      if (r.currency.toUpperCase() !== "USD") {
-        throw new ProviderError(`Anthropic cost report: currency ${r.currency} is not supported (USD only)`);
-      }
+      requireUsd(r.currency, "Anthropic cost report");
       const charge = !r.model;
       const model = r.model ?? r.description ?? r.cost_type ?? "(no model)";
       const line = emptyLine(day, model, window.byProject ? (r.workspace_id ?? null) : null, charge);
