@@ -5,6 +5,7 @@ import { registerExitHooks } from "../ledger/exit-hooks.js";
 import { log } from "../log.js";
 import type { Annotations, LimitAlert } from "../types.js";
 import { fireAlert, reached, thresholdsOf } from "./alerts.js";
+import { applicableLimits } from "./applicable.js";
 import { type Limit, microsToUsd } from "./definition.js";
 import {
   DEFAULT_RESERVATION_MAX_AGE_MS,
@@ -75,9 +76,6 @@ interface SettleResult {
 
 type Reserved = { seq: number; entries: Entry[] } | { blocked: Limit; spent: number; windowStart: number };
 
-const NONE: readonly Limit[] = [];
-const SCOPE_KEYS = ["userId", "accountName", "useCaseName"] as const;
-
 const SQL = {
   version: "SELECT value FROM limit_meta WHERE key = 'version'",
   state: `SELECT
@@ -98,15 +96,6 @@ const SQL = {
   alert:
     "INSERT OR IGNORE INTO limit_alerts (limit_id, window_start_ms, threshold_pct, fired_ms) VALUES (?, ?, ?, ?)",
 } as const;
-
-function inScope(limit: Limit, annotations: Annotations): boolean {
-  const scope = limit.scope!;
-  for (const key of SCOPE_KEYS) {
-    const want = scope[key];
-    if (want !== undefined && annotations[key] !== want) return false;
-  }
-  return true;
-}
 
 /**
  * The spending-limit engine over the ledger's limit tables. Each limited call costs two short IMMEDIATE
@@ -433,38 +422,24 @@ export class LimitEngine implements LimitGate {
 
   // ---- definitions -------------------------------------------------------------------------------------
 
-  /** Limits that apply to a call: those named in `limitIds`, then scoped ones whose every key matches. */
+  /** Limits that apply to a call (src/limits/applicable.ts). */
   #applicable(annotations: Annotations): readonly Limit[] {
-    // Allocated only when something applies: the common unlimited call allocates nothing.
-    let out: Limit[] | undefined;
-    const add = (limit: Limit) => {
-      if (!out) out = [limit];
-      else if (!out.includes(limit)) out.push(limit);
-    };
-    const ids = annotations.limitIds;
-    if (ids) {
-      for (const id of ids) {
-        let limit = this.#byId.get(id);
-        if (!limit) {
-          // Maybe defined a moment ago (CLI, another process): one tiny read to check before ignoring it.
-          this.#refreshIfStale(true);
-          limit = this.#byId.get(id);
-          if (!limit && !this.#warnedUnknown.has(id)) {
-            this.#warnedUnknown.add(id);
-            log.warn(
-              `limitIds names "${id}", which is not a defined limit (instrument({ limits }) or ` +
-                "`costtrail limits set`); it is ignored",
-            );
-          }
-        }
-        if (limit) add(limit);
-      }
-    }
-    for (const limit of this.#scoped) {
-      if (inScope(limit, annotations)) add(limit);
-    }
-    return out ?? NONE;
+    return applicableLimits(this.#byId, this.#scoped, annotations, this.#unknown);
   }
+
+  /** An id no loaded limit has: maybe defined a moment ago (CLI, another process), so one tiny read first. */
+  readonly #unknown = (id: string): Limit | undefined => {
+    this.#refreshIfStale(true);
+    const limit = this.#byId.get(id);
+    if (!limit && !this.#warnedUnknown.has(id)) {
+      this.#warnedUnknown.add(id);
+      log.warn(
+        `limitIds names "${id}", which is not a defined limit (instrument({ limits }) or ` +
+          "`costtrail limits set`); it is ignored",
+      );
+    }
+    return limit;
+  };
 
   #refreshIfStale(force: boolean): void {
     const t = performance.now();
