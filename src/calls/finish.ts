@@ -64,7 +64,7 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
   }
   const event: UsageEvent = {
     id: call.id,
-    ts: at.toISOString(),
+    ts: isoAt(call.startedAt, at),
     durationMs: Math.round((performance.now() - call.t0) * 1000) / 1000,
     provider: start.provider,
     operation: start.operation,
@@ -85,6 +85,17 @@ function buildEvent(call: Call, status: EventStatus, errorType: string | undefin
   if (errorType) event.errorType = errorType;
   if (call.usageIssues) event.usageIssues = [...call.usageIssues];
   return event;
+}
+
+/** The last call's start, formatted: calls that start in the same millisecond share one string. */
+let lastMs = Number.NaN;
+let lastIso = "";
+function isoAt(ms: number, at: Date): string {
+  if (ms !== lastMs) {
+    lastIso = at.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /**

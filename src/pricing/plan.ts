@@ -95,6 +95,54 @@ export function toNanos(picos: Map<CostDimension, number | bigint>): {
   costNanos: number;
   breakdown: CostBreakdown;
 } {
+  return toNanosSafe(picos) ?? toNanosBig(picos);
+}
+
+/**
+ * `toNanos` in plain integers, the per-call case: every line and the total a safe integer of pico-USD (below
+ * 2^53, ≈ $9,000 a call), so each step is exact; undefined otherwise (then BigInt does it).
+ */
+function toNanosSafe(
+  picos: Map<CostDimension, number | bigint>,
+): { costNanos: number; breakdown: CostBreakdown } | undefined {
+  let total = 0;
+  let floors = 0;
+  for (const p of picos.values()) {
+    if (typeof p !== "number") return undefined;
+    total += p;
+    floors += (p - (p % 1000)) / 1000;
+  }
+  if (!Number.isSafeInteger(total + 999)) return undefined;
+  const costNanos = (total + 999 - ((total + 999) % 1000)) / 1000;
+  let residual = costNanos - floors;
+  const breakdown: CostBreakdown = {};
+  if (residual === 0) {
+    for (const [dim, p] of picos) {
+      const nanos = (p as number) - ((p as number) % 1000);
+      if (nanos > 0) breakdown[dim] = nanos / 1000;
+    }
+    return { costNanos, breakdown };
+  }
+  const lines: { dim: CostDimension; nanos: number; rem: number }[] = [];
+  for (const [dim, p] of picos) {
+    const rem = (p as number) % 1000;
+    lines.push({ dim, nanos: ((p as number) - rem) / 1000, rem });
+  }
+  // Largest remainder first, ties in the order given (as toNanosBig).
+  const order = lines.map((_, i) => i).sort((a, b) => lines[b]!.rem - lines[a]!.rem || a - b);
+  for (const i of order) {
+    if (residual === 0) break;
+    lines[i]!.nanos += 1;
+    residual--;
+  }
+  for (const line of lines) if (line.nanos > 0) breakdown[line.dim] = line.nanos;
+  return { costNanos, breakdown };
+}
+
+function toNanosBig(picos: Map<CostDimension, number | bigint>): {
+  costNanos: number;
+  breakdown: CostBreakdown;
+} {
   const lines: { dim: CostDimension; nanos: bigint; rem: bigint }[] = [];
   let total = 0n;
   let floors = 0n;

@@ -1,5 +1,7 @@
 import type { Call } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
+import type { TextPrecheck } from "../toolkit/billable.js";
+import { leadingType } from "../toolkit/event-text.js";
 import { anthropicUsage, codeExecutionCalls, isCodeExecutionBlock } from "./usage.js";
 
 /** Code-execution calls are counted from the content (usage has no field for them). */
@@ -8,6 +10,12 @@ function addCodeExecutions(call: Call, n: number): void {
   const tools = call.usage.serverToolCalls ?? {};
   call.reportUsage({ serverToolCalls: { ...tools, codeExecution: (tools.codeExecution ?? 0) + n } });
 }
+
+/** A content_block_delta (most events) carries nothing read below and is no error: content, unparsed. */
+const MESSAGES_PRECHECK: TextPrecheck = {
+  kind: (data) =>
+    leadingType(data) === "content_block_delta" && !data.includes('"error"') ? "content" : undefined,
+};
 
 /** A Message, or the events of its stream: `message_start` (model, input usage), `message_delta` (output). */
 export const messagesObserver: ResultObserver = {
@@ -27,4 +35,5 @@ export const messagesObserver: ResultObserver = {
     }
     return event?.type === "content_block_delta" ? "content" : "meta";
   },
+  textPrecheck: () => MESSAGES_PRECHECK,
 };

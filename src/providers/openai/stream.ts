@@ -1,5 +1,8 @@
 import type { Call, StreamItem } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
+import type { TextPrecheck } from "../toolkit/billable.js";
+import { leadingType } from "../toolkit/event-text.js";
+import { ChatChunkTemplate } from "./chunk-template.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
 
@@ -26,11 +29,12 @@ export const chatObserver: ResultObserver = {
     if (result?.usage) call.reportUsage(chatUsage(result.usage, result.service_tier));
   },
   onItem: readChatChunk,
+  textPrecheck: () => new ChatChunkTemplate(),
 };
 
 /** We asked for usage the user did not: hide the usage-only chunk and the `usage: null` on the others. */
 export const chatObserverHidingUsage: ResultObserver = {
-  ...chatObserver,
+  onResult: chatObserver.onResult,
   rewritesItems: true,
   onItem(chunk, call) {
     const kind = readChatChunk(chunk, call);
@@ -39,6 +43,16 @@ export const chatObserverHidingUsage: ResultObserver = {
       delete chunk.usage;
     }
     return kind;
+  },
+};
+
+/** The deltas (most events) carry no `response` and are no error: content, unparsed. Others are parsed. */
+const RESPONSES_PRECHECK: TextPrecheck = {
+  kind(data) {
+    const type = leadingType(data);
+    return type?.endsWith(".delta") && !data.includes('"response":') && !data.includes('"error"')
+      ? "content"
+      : undefined;
   },
 };
 
@@ -53,4 +67,5 @@ export const responsesObserver: ResultObserver = {
     if (response?.usage) call.reportUsage(responsesUsage(response.usage, response));
     return typeof event?.type === "string" && event.type.endsWith(".delta") ? "content" : "meta";
   },
+  textPrecheck: () => RESPONSES_PRECHECK,
 };

@@ -81,8 +81,11 @@ export function startBillableCall(slot: RequestSlot, client: any, options: any):
   if (!row) return undefined;
   const body = options.body;
   try {
-    const headers = [client?._options?.defaultHeaders, sdkHeaders(options.headers)];
-    const call = startCall({ ...row.describe(client, body ?? {}), headers, sdkError: slot.sdkError });
+    // `describe` makes a new object per call: completed in place rather than copied.
+    const start = row.describe(client, body ?? {}) as CallStart;
+    start.headers = [client?._options?.defaultHeaders, sdkHeaders(options.headers)];
+    start.sdkError = slot.sdkError;
+    const call = startCall(start);
     if (!call) return undefined;
     let observer = row.observer;
     if (row.prepare && body && typeof body === "object") {

@@ -12,13 +12,16 @@ import {
   stopWatching,
 } from "../../calls/index.js";
 import { log } from "../../log.js";
+import type { ResultObserver } from "./billable.js";
 
 /** The observer for each call whose body is read here (set when the call starts, see billable-request.ts). */
-const observers = new WeakMap<Call, StreamObserver & { rewrites?: boolean }>();
+const observers = new WeakMap<Call, BodyObserver>();
 /** Calls whose stream body is observed: the APIPromise's Stream is then left alone. */
 const observedCalls = new WeakSet<Call>();
 
-export function setStreamObserver(call: Call, observer: StreamObserver, rewrites: boolean): void {
+type BodyObserver = StreamObserver & Pick<ResultObserver, "textPrecheck"> & { rewrites?: boolean };
+
+export function setStreamObserver(call: Call, observer: BodyObserver, rewrites: boolean): void {
   observers.set(call, rewrites ? { onItem: observer.onItem, rewrites } : observer);
 }
 
@@ -81,7 +84,7 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
 function observedBody(
   source: () => ReadableStream<Uint8Array>,
   call: Call,
-  observer: StreamObserver & { rewrites?: boolean },
+  observer: BodyObserver,
   signal: AbortSignal | undefined,
   state: { complete: boolean },
 ): ReadableStream<Uint8Array> {
@@ -89,6 +92,8 @@ function observedBody(
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
+  // Never for an observer that rewrites: its every event is parsed and written back.
+  const precheck = observer.rewrites ? undefined : observer.textPrecheck?.();
   /** Received text not yet split into events. */
   let pending = "";
   let ended = false;
@@ -96,14 +101,36 @@ function observedBody(
   const readEvent = (block: string): string => {
     let data: string | undefined;
     let event: string | undefined;
-    for (const line of block.split("\n")) {
-      if (line.startsWith("data:"))
-        data = (data === undefined ? "" : `${data}\n`) + line.slice(5).trimStart();
-      else if (line.startsWith("event:")) event = line.slice(6).trim();
-    }
+    // Most events are one `data: {…}` line: read as it is. Others line by line, without splitting into an array.
+    const oneLine = block.charCodeAt(6) === 123 && block.startsWith("data: ") && !block.includes("\n");
+    if (oneLine) data = block.slice(6);
+    else
+      for (let at = 0; at < block.length; ) {
+        let end = block.indexOf("\n", at);
+        if (end < 0) end = block.length;
+        if (block.startsWith("data:", at)) {
+          const line = block.slice(at + 5, end).trimStart();
+          data = data === undefined ? line : `${data}\n${line}`;
+        } else if (block.startsWith("event:", at)) event = block.slice(at + 6, end).trim();
+        at = end + 1;
+      }
     // The provider's last word (`[DONE]`; `message_stop`, `response.completed` below): the call completed.
     if (data?.startsWith("[DONE]")) state.complete = true;
     if (data === undefined || state.complete || event?.startsWith("thread.")) return block;
+    // Most events carry nothing costtrail reads: the observer tells so from the text, and they are not parsed.
+    if (precheck && event !== "error") {
+      let kind: StreamItem | undefined;
+      try {
+        kind = precheck.kind(data, call);
+      } catch (error) {
+        log.internalFailure("stream-item", error);
+        return block;
+      }
+      if (kind !== undefined) {
+        call.sawItem(kind === "content");
+        return block;
+      }
+    }
     let item: any;
     try {
       item = JSON.parse(data);
@@ -119,6 +146,7 @@ function observedBody(
       if (item?.type === "message_stop" || item?.type === "response.completed") state.complete = true;
       kind = observer.onItem(item, call);
       call.sawItem(kind === "content");
+      precheck?.parsed?.(data, item, call);
     } catch (error) {
       log.internalFailure("stream-item", error);
       return block;

@@ -1,0 +1,22 @@
+// What a stream event's JSON text says without parsing it, for the observers' pre-checks
+// (`ResultObserver.textPrecheck`): most events of a stream carry nothing costtrail reads, and telling so from
+// the text costs a comparison or two instead of a `JSON.parse` beside the SDK's own.
+//
+// One property of JSON text makes a substring test a key test: a quote inside a string is escaped (`\"`), so
+// `"name":` (a quote, the name, a quote, a colon) can only be a key, never part of a value. Whitespace between
+// tokens, as some servers send, only means the event is parsed: the providers send compact JSON.
+
+/**
+ * The value of the object's leading `"type"` key (`{"type":"content_block_delta",…`), or undefined when the
+ * text does not start so or the value has escapes. The SSE events of Anthropic and OpenAI Responses lead with it
+ * (a second top-level `"type"` key, which `JSON.parse` would take instead, is not JSON any provider sends).
+ */
+export function leadingType(data: string): string | undefined {
+  if (!data.startsWith(TYPE_PREFIX)) return undefined;
+  const end = data.indexOf('"', TYPE_PREFIX.length);
+  if (end < 0) return undefined;
+  const type = data.slice(TYPE_PREFIX.length, end);
+  return type.includes("\\") ? undefined : type;
+}
+
+const TYPE_PREFIX = '{"type":"';

@@ -1,0 +1,211 @@
+// The observers' text pre-checks (textPrecheck) must agree exactly with parsing: on every event they answer
+// for, `onItem` of the parsed event says the same kind and reads nothing into the call. Checked on the mock
+// provider's real streams and on hand-written chunks at the edges of what the text tests read.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Call, type CallStart } from "../../src/calls/index.js";
+import { messagesObserver } from "../../src/providers/anthropic/stream.js";
+import { chatObserver, responsesObserver } from "../../src/providers/openai/stream.js";
+import type { ResultObserver } from "../../src/providers/toolkit/billable.js";
+import { type MockProvider, startMockProvider } from "../../src/testing.js";
+
+let mock: MockProvider;
+beforeAll(async () => {
+  mock = await startMockProvider();
+});
+afterAll(() => mock.close());
+
+const start: CallStart = {
+  provider: "openai",
+  operation: "chat",
+  requestModel: "m",
+  stream: true,
+  headers: [],
+  estimateInputTokens: () => 1,
+};
+// Only the observer's reads and writes of the call are used here; the call is never finished.
+const newCall = () => new Call(undefined as never, start, {}, undefined);
+const state = (call: Call) => ({
+  responseModel: call.responseModel,
+  usage: { ...call.usage },
+  usageReported: call.usageReported,
+});
+
+/** The `data` of each SSE event of a stream body (`[DONE]` left out). */
+function eventData(body: string): string[] {
+  return body
+    .split("\n\n")
+    .map((block) =>
+      block
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trimStart())
+        .join("\n"),
+    )
+    .filter((d) => d && d !== "[DONE]");
+}
+
+/**
+ * Replays `events` through the observer as the body observer does (the pre-check first, parsing only when it
+ * does not answer); for each answered event, a twin call parses it instead: same kind, same call. Returns how
+ * many events the pre-check answered.
+ */
+function replay(observer: ResultObserver, events: string[]): number {
+  const call = newCall();
+  const precheck = observer.textPrecheck!();
+  let answered = 0;
+  for (const data of events) {
+    const kind = precheck.kind(data, call);
+    if (kind === undefined) {
+      const item = JSON.parse(data);
+      observer.onItem(item, call);
+      precheck.parsed?.(data, item, call);
+      continue;
+    }
+    const parsed = JSON.parse(data);
+    // An error is never answered for: the body observer must see it parsed.
+    expect({ data, error: parsed?.type === "error" || !!parsed?.error }).toEqual({ data, error: false });
+    answered++;
+    const twin = newCall();
+    twin.responseModel = call.responseModel;
+    Object.assign(twin.usage, call.usage);
+    twin.usageReported = call.usageReported;
+    const before = state(twin);
+    expect({ data, kind: observer.onItem(JSON.parse(data), twin) }).toEqual({ data, kind });
+    expect(state(twin)).toEqual(before);
+  }
+  return answered;
+}
+
+async function body(url: string, request: object, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: "Bearer test",
+      "x-api-key": "test",
+      ...headers,
+    },
+    body: JSON.stringify(request),
+  });
+  expect(response.ok).toBe(true);
+  return response.text();
+}
+
+const messages = [{ role: "user", content: "Tell me a long story about ledgers and budgets." }];
+const tools = [
+  {
+    type: "function",
+    function: { name: "record", parameters: { type: "object", properties: { text: { type: "string" } } } },
+  },
+];
+
+describe("textPrecheck agrees with parsing", () => {
+  it("OpenAI chat: the mock's text and tool-call streams, most chunks answered from the text", async () => {
+    for (const request of [
+      { model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } },
+      { model: "gpt-4o", messages, stream: true },
+      {
+        model: "gpt-4o-mini",
+        messages,
+        tools,
+        tool_choice: "required",
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ]) {
+      const events = eventData(await body(`${mock.openaiBaseURL}/chat/completions`, request));
+      expect(events.length).toBeGreaterThan(3);
+      // The first (model) and the usage chunk are parsed; the others need not be.
+      expect(replay(chatObserver, events)).toBeGreaterThanOrEqual(events.length - 3);
+    }
+  });
+
+  it("OpenAI chat: chunks at the edges of the text tests", () => {
+    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const choice = (delta: string, extra = "") =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null${extra}}],"usage":null}`;
+    const chunks = [
+      choice('{"role":"assistant","content":""}'),
+      choice('{"content":"Hi"}'),
+      choice('{"content":""}'),
+      choice('{"content":null}'),
+      choice('{"content":null,"refusal":"no"}'),
+      choice('{"content":null,"refusal":""}'),
+      choice('{"tool_calls":[]}'),
+      choice('{"tool_calls":null}'),
+      choice('{"tool_calls":[{"index":0,"function":{"arguments":"{\\"content\\":\\"x\\"}"}}]}'),
+      choice("{}", ',"finish_reason":"stop"'),
+      choice('{"content":"a \\"model\\":\\"other\\" \\"usage\\":{"}'),
+      choice(
+        '{"content":"Hi"}',
+        ',"logprobs":{"content":[{"token":"Hi","logprob":0,"bytes":[72,105],"top_logprobs":[]}],"refusal":null}',
+      ),
+      choice(
+        '{"content":null}',
+        ',"logprobs":{"content":[{"token":"Hi","logprob":0,"bytes":[72,105],"top_logprobs":[]}],"refusal":null}',
+      ),
+      `${env},"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":null}}],"usage":null}`,
+      `${env},"choices":[{"index":0,"delta":{"content":null}}],"usage":null,"service_tier":"flex"}`,
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"x"}}]}',
+      `${env.replace('"model":"', '"model": "')},"choices":[{"index":0,"delta":{"content":"x"}}]}`,
+      `${env},"choices":[{"index":0,"delta":{"content":["x"]}}],"usage":null}`,
+      `${env},"choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`,
+      `${env},"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9,"total_tokens":12}}`,
+      choice('{"content":"after usage"}'),
+      `${env},"choices":[{"index":0,"delta":{"content":"ob"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"aZ3_"}`,
+      `${env},"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"q"}`,
+      `${env},"choices":[{"index":0,"delta":{"content":"ob"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"a\\"b"}`,
+      `${env},"choices":[{"index":0,"delta":{"content":"x"},"logprobs":null,"finish_reason":null}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2},"obfuscation":"q"}`,
+      choice('{"content":"Hi"}').replace("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18"),
+      choice('{"content":"again"}'),
+      '{"error":{"message":"boom","type":"server_error"}}',
+      `${env},"choices":[{"index":0,"delta":{"content":"x"},"logprobs":null,"finish_reason":null}],"usage":null,"error":{"message":"late"}}`,
+      choice('{"content":"Hi"}').replace('"id":"c"', '"id":"d"'),
+      choice('{"content":"Hi"}').replace('"id":"c"', '"id":"e"'),
+      choice('{"content":"Hi"}').replace('"id":"c"', '"id":"f"'),
+      choice('{"content":"Hi"}').replace('"id":"c"', '"id":"g"'),
+      choice('{"content":"last"}'),
+    ];
+    expect(replay(chatObserver, chunks)).toBeGreaterThan(2);
+  });
+
+  it("OpenAI Responses: the mock's stream, deltas answered from the text", async () => {
+    const events = eventData(
+      await body(`${mock.openaiBaseURL}/responses`, {
+        model: "gpt-4o-mini",
+        input: "Tell me a story",
+        stream: true,
+      }),
+    );
+    const deltas = events.filter((d) => d.includes('.delta"')).length;
+    expect(deltas).toBeGreaterThan(2);
+    expect(replay(responsesObserver, events)).toBe(deltas);
+    expect(
+      replay(responsesObserver, [
+        '{"type":"response.output_text.delta","delta":"x","response":{"model":"m"}}',
+        '{"type":"response.output_text.done","text":"x"}',
+        '{"type":"response.x\\".delta","delta":"x"}',
+        '{ "type":"response.output_text.delta","delta":"x"}',
+      ]),
+    ).toBe(0);
+  });
+
+  it("Anthropic: the mock's stream, content_block_delta answered from the text", async () => {
+    const events = eventData(
+      await body(
+        `${mock.anthropicBaseURL}/v1/messages`,
+        { model: "claude-sonnet-4-5", max_tokens: 200, messages, stream: true },
+        { "anthropic-version": "2023-06-01" },
+      ),
+    );
+    const deltas = events.filter((d) => d.startsWith('{"type":"content_block_delta"')).length;
+    expect(deltas).toBeGreaterThan(2);
+    expect(replay(messagesObserver, events)).toBe(deltas);
+    expect(
+      replay(messagesObserver, [
+        '{"type":"content_block_deltas","index":0}',
+        '{"type":"message_delta","usage":{"output_tokens":3}}',
+      ]),
+    ).toBe(0);
+  });
+});
