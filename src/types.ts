@@ -294,3 +294,14 @@ export interface KpiRecord {
   userId?: string;
   accountName?: string;
 }
+
+/**
+ * Where the annotations a batch was created under are kept, so its results read later, or in another process,
+ * are attributed to them (docs/providers.md "Batch APIs"): the ledger's `batch_scopes` table. Internal.
+ */
+export interface BatchScopeStore {
+  /** Never throws. */
+  remember(provider: string, batchId: string, annotations: Annotations): void;
+  /** Never throws; undefined when the batch is not known there. */
+  lookup(provider: string, batchId: string): Annotations | undefined;
+}

@@ -1,3 +1,4 @@
+export { SqliteBatchScopes } from "./batch-scopes.js";
 export {
   BUCKETS,
   type Bucket,

@@ -12,6 +12,7 @@ import { toFile } from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHeaders, trackContext, type UsageEvent } from "../../src/index.js";
 import type { MockUsage } from "../../src/testing.js";
+import { startTsxChild } from "../support/child.js";
 import { createHarness, type Harness } from "../support/harness.js";
 
 /** The usage the mock reports for each batch line, by custom_id. */
@@ -367,5 +368,63 @@ describe("Anthropic Message Batches", () => {
     expect(events[1]!.id).toBe(events[0]!.id);
     await h.stop();
     expect(ledgerRows(path)).toHaveLength(1);
+  });
+});
+
+describe("results read by another process", () => {
+  const reader = new URL("../fixtures/batch-reader.ts", import.meta.url).pathname;
+
+  it("are attributed to the scope the batches were created in (the ledger's batch_scopes)", async () => {
+    const path = newLedger();
+    const creator = h.start({ ledger: path });
+    await creator.ready;
+    const [openaiBatchId, anthropicBatchId] = await trackContext(
+      { useCaseName: "nightly", userId: "u-42" },
+      async () => [
+        (await openaiBatch(["a"])).id,
+        (
+          await h.anthropic().messages.batches.create({
+            requests: [
+              {
+                custom_id: "q1",
+                params: {
+                  model: "claude-haiku-4-5",
+                  max_tokens: 100,
+                  messages: [{ role: "user", content: "x" }],
+                },
+              },
+            ],
+          })
+        ).id,
+      ],
+    );
+    await creator.shutdown();
+
+    const child = startTsxChild(reader, [path, openaiBatchId, anthropicBatchId], {
+      ...process.env,
+      MOCK_URL: h.mock.url,
+    });
+    const { code } = await child.exited;
+    expect(child.stderr()).toBe("");
+    expect(code).toBe(0);
+    const events = child
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as UsageEvent);
+    expect(events.map((e) => [e.provider, e.costNanos])).toEqual([
+      ["openai", 135_000],
+      ["anthropic", 1_000_000],
+    ]);
+    for (const e of events) {
+      expect(e.annotations).toMatchObject({ useCaseName: "nightly", userId: "u-42" });
+    }
+    expect(events[0]!.annotations.requestProperties).toEqual({
+      job: "nightly-summaries",
+      batch_id: openaiBatchId,
+      custom_id: "a",
+    });
+    const rows = ledgerRows(path);
+    expect(rows.map((r) => r.user_id)).toEqual(["u-42", "u-42"]);
   });
 });

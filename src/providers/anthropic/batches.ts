@@ -9,7 +9,7 @@ import { messagesObserver } from "./stream.js";
 function remember(batch: any, annotations?: BatchRequest["annotations"]): void {
   if (!batch || typeof batch !== "object" || typeof batch.id !== "string") return;
   const ended = typeof batch.ended_at === "string" ? new Date(batch.ended_at) : undefined;
-  rememberBatch(batch.id, {
+  rememberBatch("anthropic", batch.id, {
     annotations,
     endedAt: ended && !Number.isNaN(ended.getTime()) ? ended : undefined,
   });
@@ -25,7 +25,7 @@ function readLine(line: any, request: BatchRequest): boolean {
   const result = line.result;
   if (!result || typeof result !== "object" || typeof result.type !== "string") return false;
   const batchId = request.params[0]!;
-  const batch = knownBatch(batchId);
+  const batch = knownBatch("anthropic", batchId);
   const message = result.type === "succeeded" ? result.message : undefined;
   const model = typeof message?.model === "string" ? message.model : "unknown";
   const call = startBatchLine(

@@ -17,7 +17,7 @@ import { isAzure } from "./utils.js";
 function remember(batch: any, annotations?: BatchRequest["annotations"]): void {
   if (!batch || typeof batch !== "object" || typeof batch.id !== "string") return;
   const ended = batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at;
-  rememberBatch(batch.id, {
+  rememberBatch("openai", batch.id, {
     annotations,
     metadata: stringMetadata(batch.metadata),
     endedAt: typeof ended === "number" ? new Date(ended * 1000) : undefined,
@@ -47,7 +47,7 @@ function readLine(line: any, request: BatchRequest): boolean {
   if (!("response" in line) && !("error" in line)) return false;
   const fileId = request.params[0]!;
   const batchId = batchOfFile(fileId);
-  const batch = knownBatch(batchId);
+  const batch = knownBatch("openai", batchId);
   const response = line.response && typeof line.response === "object" ? line.response : undefined;
   const body = response?.body;
   const status = typeof response?.status_code === "number" ? response.status_code : undefined;

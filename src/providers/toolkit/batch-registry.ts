@@ -1,7 +1,9 @@
 // What this process learnt about batches from the SDK's own answers (created, retrieved, cancelled): the
 // annotations in force when a batch was created, its metadata, when it ended, and which files hold its results.
-// Results read later are attributed with it (docs/providers.md "Batch APIs"). In memory and bounded: results
-// read in another process are attributed to the scope they are read in.
+// Results read later are attributed with it (docs/providers.md "Batch APIs"). In memory and bounded; the
+// creation's annotations are also kept in the ledger (runtime.batchScopes), for results read in another process.
+import { log } from "../../log.js";
+import { getRuntime } from "../../runtime.js";
 import type { Annotations } from "../../types.js";
 
 export interface KnownBatch {
@@ -13,6 +15,8 @@ export interface KnownBatch {
   endedAt?: Date;
   /** OpenAI: the batch's endpoint (`/v1/chat/completions` …), for lines that carry no response. */
   endpoint?: string;
+  /** The ledger was asked for the creation's annotations (once per batch). */
+  lookedUp?: boolean;
 }
 
 const MAX_BATCHES = 10_000;
@@ -26,13 +30,24 @@ function bounded<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.set(key, value);
 }
 
-/** Records what a batch object says (and, at creation, the annotations of the request that created it). */
+/**
+ * Records what a batch object says (and, at creation, the annotations of the request that created it, also
+ * written to the ledger). `provider`: the API family, "openai" or "anthropic".
+ */
 export function rememberBatch(
+  provider: string,
   id: string,
   facts: Omit<KnownBatch, "annotations"> & { annotations?: Annotations | undefined; fileIds?: unknown[] },
 ): void {
   const known: KnownBatch = { ...batches.get(id) };
-  if (facts.annotations) known.annotations = facts.annotations;
+  if (facts.annotations) {
+    known.annotations = facts.annotations;
+    try {
+      getRuntime()?.batchScopes?.remember(provider, id, facts.annotations);
+    } catch (error) {
+      log.internalFailure("batch-scopes", error);
+    }
+  }
   if (facts.metadata) known.metadata = facts.metadata;
   if (facts.endedAt) known.endedAt = facts.endedAt;
   if (facts.endpoint) known.endpoint = facts.endpoint;
@@ -40,8 +55,22 @@ export function rememberBatch(
   for (const file of facts.fileIds ?? []) if (typeof file === "string" && file) bounded(files, file, id);
 }
 
-export function knownBatch(id: string | undefined): KnownBatch | undefined {
-  return id === undefined ? undefined : batches.get(id);
+/** What is known about a batch; the creation's annotations from the ledger when this process did not see it. */
+export function knownBatch(provider: string, id: string | undefined): KnownBatch | undefined {
+  if (id === undefined) return undefined;
+  const known = batches.get(id);
+  const store = getRuntime()?.batchScopes;
+  if (known?.annotations || known?.lookedUp || !store) return known;
+  let stored: Annotations | undefined;
+  try {
+    stored = store.lookup(provider, id);
+  } catch (error) {
+    log.internalFailure("batch-scopes", error);
+  }
+  const updated: KnownBatch = { ...known, lookedUp: true };
+  if (stored) updated.annotations = stored;
+  bounded(batches, id, updated);
+  return updated;
 }
 
 export function batchOfFile(fileId: string): string | undefined {
