@@ -302,6 +302,6 @@ export interface KpiRecord {
 export interface BatchScopeStore {
   /** Never throws. */
   remember(provider: string, batchId: string, annotations: Annotations): void;
-  /** Never throws; undefined when the batch is not known there. */
-  lookup(provider: string, batchId: string): Annotations | undefined;
+  /** Never throws or rejects; undefined when the batch is not known there. A promise on Postgres. */
+  lookup(provider: string, batchId: string): Annotations | undefined | Promise<Annotations | undefined>;
 }

@@ -24,6 +24,7 @@ export {
   openLedger,
 } from "./ledger-sink.js";
 export { DEFAULT_LEDGER_PATH, MEMORY_PATH, openDatabase, openLedgerReadonly } from "./open-database.js";
+export { PostgresBatchScopes } from "./postgres/batch-scopes.js";
 export {
   parseReportOptions,
   REPORT_KEYS,

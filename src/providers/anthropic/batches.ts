@@ -2,7 +2,7 @@
 // tell costtrail about a batch (the annotations in force at creation, when it ended); each line of
 // `results(id)` becomes one event, priced at the batch rate (docs/providers.md "Batch APIs").
 import { batchEventId, finishBatchLine, startBatchLine } from "../../calls/index.js";
-import { knownBatch, lineAnnotations, rememberBatch } from "../toolkit/batch-registry.js";
+import { knownBatch, lineAnnotations, lookUp, rememberBatch } from "../toolkit/batch-registry.js";
 import type { BatchRequest, BatchRoute } from "../toolkit/batch-request.js";
 import { messagesObserver } from "./stream.js";
 
@@ -64,5 +64,10 @@ export const ANTHROPIC_BATCH_ROUTES: readonly BatchRoute[] = [
     pattern: /^\/v1\/messages\/batches\/[^/]+\/cancel$/,
     onResult: (batch) => remember(batch),
   },
-  { method: "get", pattern: /^\/v1\/messages\/batches\/([^/]+)\/results$/, onLine: readLine },
+  {
+    method: "get",
+    pattern: /^\/v1\/messages\/batches\/([^/]+)\/results$/,
+    prepare: (request) => lookUp("anthropic", request.params[0]!),
+    onLine: readLine,
+  },
 ];

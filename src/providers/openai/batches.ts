@@ -6,6 +6,7 @@ import {
   batchOfFile,
   knownBatch,
   lineAnnotations,
+  lookUp,
   rememberBatch,
   stringMetadata,
 } from "../toolkit/batch-registry.js";
@@ -98,5 +99,13 @@ export const OPENAI_BATCH_ROUTES: readonly BatchRoute[] = [
   },
   { method: "get", pattern: /^\/batches\/[^/]+$/, onResult: (batch) => remember(batch) },
   { method: "post", pattern: /^\/batches\/[^/]+\/cancel$/, onResult: (batch) => remember(batch) },
-  { method: "get", pattern: /^\/files\/([^/]+)\/content$/, onLine: readLine },
+  {
+    method: "get",
+    pattern: /^\/files\/([^/]+)\/content$/,
+    prepare: (request) => {
+      const batchId = batchOfFile(request.params[0]!);
+      return batchId === undefined ? undefined : lookUp("openai", batchId);
+    },
+    onLine: readLine,
+  },
 ];

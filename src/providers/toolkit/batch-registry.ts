@@ -58,19 +58,34 @@ export function rememberBatch(
 /** What is known about a batch; the creation's annotations from the ledger when this process did not see it. */
 export function knownBatch(provider: string, id: string | undefined): KnownBatch | undefined {
   if (id === undefined) return undefined;
+  void lookUp(provider, id);
+  return batches.get(id);
+}
+
+/**
+ * Asks the ledger for a batch's creation annotations, once per batch, unless known: done (undefined) when the
+ * answer is synchronous (SQLite), else the promise of it (Postgres), which a results request waits for
+ * (`BatchRoute.prepare`) so its lines are attributed.
+ */
+export function lookUp(provider: string, id: string): Promise<void> | undefined {
   const known = batches.get(id);
   const store = getRuntime()?.batchScopes;
-  if (known?.annotations || known?.lookedUp || !store) return known;
-  let stored: Annotations | undefined;
+  if (known?.annotations || known?.lookedUp || !store) return undefined;
+  bounded(batches, id, { ...known, lookedUp: true });
+  const found = (stored: Annotations | undefined) => {
+    if (stored) bounded(batches, id, { ...batches.get(id), annotations: stored });
+  };
   try {
-    stored = store.lookup(provider, id);
+    const stored = store.lookup(provider, id);
+    if (!(stored instanceof Promise)) {
+      found(stored);
+      return undefined;
+    }
+    return stored.then(found, (error: unknown) => log.internalFailure("batch-scopes", error));
   } catch (error) {
     log.internalFailure("batch-scopes", error);
+    return undefined;
   }
-  const updated: KnownBatch = { ...known, lookedUp: true };
-  if (stored) updated.annotations = stored;
-  bounded(batches, id, updated);
-  return updated;
 }
 
 export function batchOfFile(fileId: string): string | undefined {

@@ -3,6 +3,7 @@
 // become an event (docs/providers.md "Batch APIs"). Recognised by method and path once the SDK has resolved the
 // options, like billable requests; the SDK's objects and the bodies it reads stay its own.
 import { annotationsWith } from "../../calls/index.js";
+import { log } from "../../log.js";
 import type { Annotations } from "../../types.js";
 import { sdkHeaders } from "./request-options.js";
 
@@ -13,6 +14,11 @@ export interface BatchRoute {
   pattern: RegExp;
   /** The parsed answer (a batch object): what it says about the batch. */
   onResult?(result: any, request: BatchRequest): void;
+  /**
+   * Before the request is sent (awaited in prepareOptions): what must be known to attribute its answer (the
+   * ledger's creation scope of the batch, from Postgres). Never rejects.
+   */
+  prepare?(request: BatchRequest): Promise<void> | undefined;
   /**
    * The body is a JSONL results file: each line, as the SDK or the user reads it. Returns false when the
    * file is not a batch's results (the rest of it is then passed on unread).
@@ -48,6 +54,35 @@ export function matchBatchRequest(
     return { route, params, client, annotations: annotationsWith(headers).annotations };
   }
   return undefined;
+}
+
+/** The longest a results request waits for the ledger's answer before it is sent anyway. */
+const PREPARE_WAIT_MS = 2_000;
+
+/** What a request waits for before it is sent (`BatchRoute.prepare`), at most 2 s; resolves, never rejects. */
+export function prepareBatchRequest(request: BatchRequest): Promise<void> | undefined {
+  let pending: Promise<void> | undefined;
+  try {
+    pending = request.route.prepare?.(request);
+  } catch (error) {
+    log.internalFailure("batch-request", error);
+  }
+  if (!pending) return undefined;
+  const waiting = pending;
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, PREPARE_WAIT_MS);
+    timer.unref?.();
+    waiting.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
 }
 
 function pathOf(path: unknown): string | undefined {

@@ -13,6 +13,7 @@ import { HEADER_PREFIX } from "../../annotations/headers.js";
 import { pendingAdmission } from "../../calls/index.js";
 import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
+import { prepareBatchRequest } from "./batch-request.js";
 import { startBillableCall } from "./billable-request.js";
 import { observeEventStreamBody } from "./event-stream-body.js";
 import { observeJsonlBody } from "./jsonl-body.js";
@@ -29,7 +30,8 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
         function prepareOptions(this: unknown, options: unknown) {
           const slot = requestSlots.get();
           const call = slot && startBillableCall(slot, this, options);
-          const pending = call && pendingAdmission(call);
+          // A batch results request waits (briefly) for what attributes its lines (batch-request.ts).
+          const pending = call ? pendingAdmission(call) : slot?.batch && prepareBatchRequest(slot.batch);
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           if (!pending) return Reflect.apply(original, this, arguments);
           // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
