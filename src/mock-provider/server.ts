@@ -276,7 +276,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       }
     });
   };
-  const http1 = createServer(onRequest);
+  // Idle connections are kept longer than the SDKs' pools keep them (undici: 4 s), as providers do: the client is
+  // always the one to close, so a loaded machine never reuses a socket the server is closing ("Connection error").
+  const http1 = createServer({ keepAliveTimeout: 65_000 }, onRequest);
   http1.on("clientError", (_error, socket) => {
     socket.destroy();
   });
