@@ -1,6 +1,6 @@
 // The report as a terminal table: shared by `costtrail report` and the demo's closing summary.
 import type { ReportResult, ReportRow } from "../ledger/queries.js";
-import { formatCount, formatUsd, renderTable, type TableColumn } from "./format.js";
+import { formatCount, formatNanosAsMicros, formatUsd, renderTable, type TableColumn } from "./format.js";
 
 const NONE = "(none)";
 
@@ -9,6 +9,8 @@ export function renderReportTable(result: ReportResult): string {
   const showUnpriced = result.totals.unpriced > 0;
   // Only when something was refused: most ledgers have no block limits.
   const showBlocked = result.totals.blocked > 0;
+  // Estimated cost is its own column, never in cost USD (docs/pricing.md "Estimated costs"); only when any.
+  const showEstimated = result.totals.estimatedNanos !== "0";
   const columns: TableColumn[] = [
     { header: result.by, align: "left" },
     ...(instance ? [{ header: "use case", align: "left" } as const] : []),
@@ -18,6 +20,7 @@ export function renderReportTable(result: ReportResult): string {
     { header: "input tokens", align: "right" },
     { header: "output tokens", align: "right" },
     { header: "cost USD", align: "right" },
+    ...(showEstimated ? [{ header: "estimated USD", align: "right" } as const] : []),
     ...(showUnpriced ? [{ header: "unpriced", align: "right" } as const] : []),
   ];
   const cells = (row: ReportRow, key: string) => [
@@ -29,6 +32,7 @@ export function renderReportTable(result: ReportResult): string {
     formatCount(row.inputTokens),
     formatCount(row.outputTokens),
     formatUsd(row.costMicros),
+    ...(showEstimated ? [formatNanosAsMicros(row.estimatedNanos)] : []),
     ...(showUnpriced ? [formatCount(row.unpriced)] : []),
   ];
   const table = renderTable(

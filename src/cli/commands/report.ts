@@ -36,6 +36,8 @@ function renderReportCsv(result: ReportResult): string {
     "cost_micros",
     "cost_nanos",
     "unpriced",
+    // Apart from cost_*: docs/pricing.md "Estimated costs".
+    "estimated_nanos",
   ];
   const records = result.rows.map((r) => [
     r.key,
@@ -50,6 +52,7 @@ function renderReportCsv(result: ReportResult): string {
     // Exact: the other cost columns are it rounded up to the micro-USD (docs/pricing.md "Exact money").
     r.costNanos,
     r.unpriced,
+    r.estimatedNanos,
   ]);
   return toCsv([header, ...records]);
 }
