@@ -11,6 +11,7 @@ import { migrateCommand } from "./commands/migrate.js";
 import { pricesCommand } from "./commands/prices.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
+import { repriceCommand } from "./commands/reprice.js";
 import { whatifCommand } from "./commands/whatif.js";
 import { type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   reconcileCommand,
   exportCommand,
   pricesCommand,
+  repriceCommand,
   migrateCommand,
 ];
 
