@@ -5,6 +5,7 @@ import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
 import { exportCommand } from "./commands/export.js";
+import { fxCommand } from "./commands/fx.js";
 import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
 import { migrateCommand } from "./commands/migrate.js";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CommandRegistration[] = [
   exportCommand,
   pricesCommand,
   repriceCommand,
+  fxCommand,
   migrateCommand,
 ];
 

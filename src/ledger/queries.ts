@@ -47,6 +47,10 @@ export interface ReportRow {
   costUsd: number;
   /** Events whose cost is unknown (cost null); they add nothing to the cost. */
   unpriced: number;
+  /** With a local currency (fx-rates.ts `inCurrency`): costNanos converted, exact local nano-units. */
+  costLocalNanos?: string;
+  /** With a local currency: estimatedNanos converted. */
+  estimatedLocalNanos?: string;
 }
 
 export interface ReportResult {
