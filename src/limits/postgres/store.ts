@@ -2,6 +2,7 @@ import type { Pool } from "pg";
 import type { LimitMode, LimitWindow } from "../../types.js";
 import type { Limit } from "../definition.js";
 import type { LimitSource, StoredLimit } from "../store.js";
+import type { SyncQueryable } from "./schema.js";
 
 interface LimitRow {
   id: string;
@@ -38,16 +39,10 @@ export function maxNanosOf(limit: Limit): bigint {
   return BigInt(limit.maxMicros) * 1000n;
 }
 
-/** Inserts or replaces definitions in one statement; unchanged ones are left alone. */
-export async function upsertPostgresLimits(
-  pool: Pool,
-  limits: readonly Limit[],
-  source: LimitSource,
-  nowMs: number,
-): Promise<void> {
-  if (limits.length === 0) return;
+/** UPSERT's parameters: one array per column. */
+function upsertParams(limits: readonly Limit[], source: LimitSource, nowMs: number): unknown[] {
   const column = <T>(get: (l: Limit) => T) => limits.map(get);
-  await pool.query(UPSERT, [
+  return [
     column((l) => l.id),
     column((l) => maxNanosOf(l).toString()),
     column((l) => l.window),
@@ -58,7 +53,78 @@ export async function upsertPostgresLimits(
     column((l) => l.scope?.useCaseName ?? null),
     column(() => source),
     column(() => String(nowMs)),
-  ]);
+  ];
+}
+
+/** Inserts or replaces definitions in one statement; unchanged ones are left alone. */
+export async function upsertPostgresLimits(
+  pool: Pool,
+  limits: readonly Limit[],
+  source: LimitSource,
+  nowMs: number,
+): Promise<void> {
+  if (limits.length === 0) return;
+  await pool.query(UPSERT, upsertParams(limits, source, nowMs));
+}
+
+// ---- the CLI's writes (`costtrail limits set|reset|delete --db postgres://…`), on its synchronous connection ----
+
+function inTransaction<T>(db: SyncQueryable, fn: () => T): T {
+  db.query("BEGIN");
+  try {
+    const result = fn();
+    db.query("COMMIT");
+    return result;
+  } catch (error) {
+    try {
+      db.query("ROLLBACK");
+    } catch {
+      // Connection gone: the server rolled back.
+    }
+    throw error;
+  }
+}
+
+/** `upsertPostgresLimits` for the CLI: the same statement; the trigger bumps the version every gate polls. */
+export function upsertPostgresLimitsSync(
+  db: SyncQueryable,
+  limits: readonly Limit[],
+  source: LimitSource,
+  nowMs: number,
+): void {
+  if (limits.length > 0) db.query(UPSERT, upsertParams(limits, source, nowMs));
+}
+
+/**
+ * Starts a limit's window over: its settled spend to zero and its fired alerts forgotten, as on SQLite
+ * (src/limits/store.ts); live reservations stay, those calls settle normally. The window row is kept (zeroed),
+ * since it is the row reservations lock.
+ */
+export function resetPostgresLimitSync(db: SyncQueryable, id: string, windowStartMs: number): void {
+  const params = [id, String(windowStartMs)];
+  inTransaction(db, () => {
+    db.query(
+      "UPDATE costtrail_limit_windows SET spent_nanos = 0 WHERE limit_id = $1 AND window_start_ms = $2",
+      params,
+    );
+    db.query("DELETE FROM costtrail_limit_alerts WHERE limit_id = $1 AND window_start_ms = $2", params);
+  });
+}
+
+/** Removes a definition with its spend history, alerts and reservations. False when it did not exist. */
+export function deletePostgresLimitSync(db: SyncQueryable, id: string): boolean {
+  return inTransaction(db, () => {
+    const deleted = db.query("DELETE FROM costtrail_limits WHERE id = $1 RETURNING 1", [id]).rows.length > 0;
+    if (!deleted) return false;
+    for (const table of [
+      "costtrail_limit_windows",
+      "costtrail_limit_alerts",
+      "costtrail_limit_reservations",
+    ]) {
+      db.query(`DELETE FROM ${table} WHERE limit_id = $1`, [id]);
+    }
+    return true;
+  });
 }
 
 /** The version counter (bumped by a trigger on every change) and every stored definition, in one round trip. */
