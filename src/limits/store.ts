@@ -2,12 +2,6 @@ import type { Database } from "better-sqlite3";
 import { hasTable, isPostgresConnection } from "../ledger/reader.js";
 import type { LimitMode, LimitWindow } from "../types.js";
 import type { Limit } from "./definition.js";
-import type { SyncQueryable } from "./postgres/schema.js";
-import {
-  deletePostgresLimitSync,
-  resetPostgresLimitSync,
-  upsertPostgresLimitsSync,
-} from "./postgres/store.js";
 import { windowStart } from "./windows.js";
 
 /** Where a stored definition came from: `instrument({ limits })` (upserted at start) or `costtrail limits set`. */
@@ -52,9 +46,6 @@ WHERE max_micros IS NOT excluded.max_micros OR window_kind IS NOT excluded.windo
   OR mode IS NOT excluded.mode OR alert_at_pct IS NOT excluded.alert_at_pct
   OR scope_user_id IS NOT excluded.scope_user_id OR scope_account_name IS NOT excluded.scope_account_name
   OR scope_use_case_name IS NOT excluded.scope_use_case_name OR source IS NOT excluded.source`;
-
-/** A Postgres ledger's connection (src/ledger/reader.ts) as the fleet gate's table functions take it. */
-const pgOf = (db: Database) => db as unknown as SyncQueryable;
 
 function fromRow(row: LimitRow): StoredLimit {
   const scope: Record<string, string> = {};
@@ -111,7 +102,6 @@ export function upsertLimits(
   nowMs: number,
 ): void {
   if (limits.length === 0) return;
-  if (isPostgresConnection(db)) return upsertPostgresLimitsSync(pgOf(db), limits, source, nowMs);
   const upsert = db.prepare(UPSERT_LIMIT);
   db.transaction(() => {
     for (const l of limits) {
@@ -136,11 +126,6 @@ export function upsertLimits(
  * settle normally). Returns false when no such limit is stored.
  */
 export function resetLimit(db: Database, id: string, nowMs: number): boolean {
-  if (isPostgresConnection(db)) {
-    const limit = readLimit(db, id);
-    if (limit) resetPostgresLimitSync(pgOf(db), id, windowStart(limit.window, nowMs));
-    return limit !== undefined;
-  }
   return db
     .transaction(() => {
       const limit = readLimit(db, id);
@@ -155,7 +140,6 @@ export function resetLimit(db: Database, id: string, nowMs: number): boolean {
 
 /** Removes a definition with its spend history, alerts and reservations. Returns false when it did not exist. */
 export function deleteLimit(db: Database, id: string): boolean {
-  if (isPostgresConnection(db)) return deletePostgresLimitSync(pgOf(db), id);
   return db
     .transaction(() => {
       const deleted = db.prepare("DELETE FROM limits WHERE id = ?").run(id).changes > 0;

@@ -4,9 +4,14 @@ import { type Command, Option } from "commander";
 import { ConfigError, LedgerNotFoundError } from "../../errors.js";
 import { isPostgresUrl, maskSecrets } from "../../ledger/location.js";
 import { openLedgerReadonly } from "../../ledger/open-database.js";
-import { openLedgerReader, openLedgerWriter } from "../../ledger/reader.js";
+import { isPostgresConnection, openLedgerReader, openLedgerWriter } from "../../ledger/reader.js";
 import { LIMIT_MODES, LIMIT_WINDOWS, type Limit, parseLimit, usdToMicros } from "../../limits/definition.js";
 import { ensureLimitSchemaSync, type SyncQueryable } from "../../limits/postgres/schema.js";
+import {
+  deletePostgresLimitSync,
+  resetPostgresLimitSync,
+  upsertPostgresLimitsSync,
+} from "../../limits/postgres/store.js";
 import type { LimitStatus } from "../../limits/status.js";
 import { limitStatuses } from "../../limits/statuses.js";
 import { deleteLimit, readLimit, resetLimit, upsertLimits } from "../../limits/store.js";
@@ -120,12 +125,15 @@ function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database)
 function withPostgresLimits<T>(url: string, create: boolean, fn: (db: Database) => T): T {
   const db = create ? openLedgerWriter(url) : openLedgerReader(url);
   try {
-    ensureLimitSchemaSync(db as unknown as SyncQueryable);
+    ensureLimitSchemaSync(pgOf(db));
     return fn(db);
   } finally {
     db.close();
   }
 }
+
+/** A Postgres ledger's connection (src/ledger/reader.ts) as the fleet gate's table functions take it. */
+const pgOf = (db: Database) => db as unknown as SyncQueryable;
 
 function requireLimit(db: Database, id: string, path: string): void {
   if (!readLimit(db, id)) {
@@ -160,7 +168,8 @@ function setLimit(io: CliIO, id: string, opts: SetOptions): void {
   }
   const previous = withWritableLedger(opts.db, true, (db) => {
     const before = readLimit(db, limit.id);
-    upsertLimits(db, [limit], "cli", Date.now());
+    if (isPostgresConnection(db)) upsertPostgresLimitsSync(pgOf(db), [limit], "cli", Date.now());
+    else upsertLimits(db, [limit], "cli", Date.now());
     return before;
   });
   io.stdout.write(`limit "${limit.id}" set: ${describeLimit(limit)}\n`);
@@ -232,8 +241,10 @@ function addReset(limits: Command, io: CliIO): void {
       const now = Date.now();
       const limit = withWritableLedger(opts.db, false, (db) => {
         requireLimit(db, id, opts.db);
-        resetLimit(db, id, now);
-        return readLimit(db, id)!;
+        const limit = readLimit(db, id)!;
+        if (isPostgresConnection(db)) resetPostgresLimitSync(pgOf(db), id, windowStart(limit.window, now));
+        else resetLimit(db, id, now);
+        return limit;
       });
       const from = isoSeconds(new Date(windowStart(limit.window, now)).toISOString());
       io.stdout.write(`limit "${id}" reset: no spend in its ${limit.window} window from ${from}\n`);
@@ -248,7 +259,8 @@ function addDelete(limits: Command, io: CliIO): void {
     .action((id: string, opts: { db: string }) => {
       withWritableLedger(opts.db, false, (db) => {
         requireLimit(db, id, opts.db);
-        deleteLimit(db, id);
+        if (isPostgresConnection(db)) deletePostgresLimitSync(pgOf(db), id);
+        else deleteLimit(db, id);
       });
       io.stdout.write(`limit "${id}" deleted\n`);
     });
