@@ -1,4 +1,4 @@
-import type { Pool } from "pg";
+import type { QueryResult, QueryResultRow } from "pg";
 import type { LimitMode, LimitWindow } from "../../types.js";
 import type { Limit } from "../definition.js";
 import type { LimitSource, StoredLimit } from "../store.js";
@@ -34,6 +34,11 @@ WHERE (l.max_nanos, l.window_kind, l.mode, l.alert_at_pct, l.scope_user_id, l.sc
   excluded.alert_at_pct, excluded.scope_user_id, excluded.scope_account_name, excluded.scope_use_case_name,
   excluded.source)`;
 
+/** What the gate's statements run on: its pool, with the gate's own statement timeout (gate.ts). */
+export interface LimitQueryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
 /** A limit's amount in nano-USD, as the Postgres tables keep it (exact: micro-USD × 1000). */
 export function maxNanosOf(limit: Limit): bigint {
   return BigInt(limit.maxMicros) * 1000n;
@@ -58,7 +63,7 @@ function upsertParams(limits: readonly Limit[], source: LimitSource, nowMs: numb
 
 /** Inserts or replaces definitions in one statement; unchanged ones are left alone. */
 export async function upsertPostgresLimits(
-  pool: Pool,
+  pool: LimitQueryable,
   limits: readonly Limit[],
   source: LimitSource,
   nowMs: number,
@@ -128,7 +133,9 @@ export function deletePostgresLimitSync(db: SyncQueryable, id: string): boolean 
 }
 
 /** The version counter (bumped by a trigger on every change) and every stored definition, in one round trip. */
-export async function readPostgresLimits(pool: Pool): Promise<{ version: string; limits: StoredLimit[] }> {
+export async function readPostgresLimits(
+  pool: LimitQueryable,
+): Promise<{ version: string; limits: StoredLimit[] }> {
   const result = await pool.query<LimitRow & { version: string }>(
     `SELECT m.value AS version, l.* FROM costtrail_limit_meta m
      LEFT JOIN costtrail_limits l ON true WHERE m.key = 'version' ORDER BY l.id`,
@@ -139,7 +146,7 @@ export async function readPostgresLimits(pool: Pool): Promise<{ version: string;
 }
 
 /** The version counter alone: what the gate polls to see whether definitions changed. */
-export async function postgresLimitsVersion(pool: Pool): Promise<string> {
+export async function postgresLimitsVersion(pool: LimitQueryable): Promise<string> {
   const result = await pool.query<{ value: string }>(
     "SELECT value FROM costtrail_limit_meta WHERE key = 'version'",
   );
