@@ -494,9 +494,13 @@ export class PostgresLimitGate implements LimitGate {
    * is no outage — or as soon as it makes "block" refuse a call (#answerDown).
    */
   #failed(error: unknown): void {
-    this.#downUntil = performance.now() + DOWN_BACKOFF_MS;
+    const now = performance.now();
+    // Round trips that were under way together time out together: one attempt, not one per call.
+    const attempt = !this.#down || now >= this.#downUntil;
+    this.#downUntil = now + DOWN_BACKOFF_MS;
     this.#down = true;
-    this.#slowAttempts = isSlowAnswer(error) ? this.#slowAttempts + 1 : SLOW_ATTEMPTS_BEFORE_LOG;
+    if (!isSlowAnswer(error)) this.#slowAttempts = SLOW_ATTEMPTS_BEFORE_LOG;
+    else if (attempt) this.#slowAttempts++;
     this.#lastError = error;
     if (this.#slowAttempts >= SLOW_ATTEMPTS_BEFORE_LOG) this.#warnDown();
   }
