@@ -20,6 +20,12 @@ export function failCall(call: Call, error: unknown): void {
 export function finishCall(call: Call, status: EventStatus, errorType?: string): void {
   if (call.done) return;
   call.done = true;
+  // Stopped after the provider's whole reply arrived (before the usage chunk costtrail asked for, say): the
+  // provider completed and billed it, so the call is ok (issue 18 item 12).
+  if (status === "aborted" && call.replyComplete) {
+    status = "ok";
+    errorType = undefined;
+  }
   inflight.delete(call);
   try {
     const at = new Date(call.startedAt);
@@ -55,12 +61,16 @@ function endReservation(call: Call, event: UsageEvent): void {
 
 function buildEvent(call: Call, status: EventStatus, errorType: string | undefined, at: Date): UsageEvent {
   const { start } = call;
-  if ((status === "aborted" || status === "error") && call.streamedItems > 0) {
+  const endedEarly =
+    status === "aborted" || status === "error" || (call.replyComplete && !call.usageReported);
+  if (endedEarly && call.streamedItems > 0) {
     // The stream ended before the provider's usage arrived: estimate from what was sent and received. A
     // provider that reports usage at the start (Anthropic's message_start: the input, and output_tokens 1)
-    // keeps its exact input; the output is at least what was streamed (docs/providers.md "Ending early").
+    // keeps its exact input; the output is at least what was streamed — one token per content item, and
+    // ≈ 4 characters per token of its text (docs/providers.md "Ending early").
     if (!call.usageReported) call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
-    if (call.usage.outputTokens < call.streamedItems) call.usage.outputTokens = call.streamedItems;
+    const streamed = Math.max(call.streamedItems, Math.ceil(call.streamedChars / 4));
+    if (call.usage.outputTokens < streamed) call.usage.outputTokens = streamed;
   }
   const event: UsageEvent = {
     id: call.id,

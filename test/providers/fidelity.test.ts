@@ -321,6 +321,161 @@ describe("outcomes (items 11, 12)", () => {
   });
 });
 
+// Item 12 as users meet it: a structured-output stream whose reply the provider completed, ended before the
+// usage chunk costtrail asked for — the user breaks after the last chunk they see, an SDK helper throws while
+// reading it (openai 5's zod helper on a schema it cannot read does), or the user stops after the usage chunk.
+// The mock pauses between events, so nothing after the chunk the loop stops at has arrived.
+describe("a structured-output stream the provider completed (item 12)", () => {
+  let slow: Harness;
+  beforeAll(async () => {
+    slow = await createHarness({ chunkDelayMs: 5 });
+  });
+  afterEach(() => slow.stop());
+  afterAll(() => slow.mock.close());
+
+  const Answer = z.object({ title: z.string(), lines: z.array(z.string()) });
+  // openai 5's zod helper cannot read zod 4 schemas (the compat matrix runs it with this repo's zod 4): it sends
+  // no object schema and then throws on the last chunk, bare as instrumented. That is the throwing-helper case.
+  const helperReadsZod =
+    (zodResponseFormat(Answer, "answer").json_schema.schema as { type?: string } | undefined)?.type ===
+    "object";
+  const stream = (extra: Record<string, unknown> = {}) =>
+    slow.openai().chat.completions.stream({
+      model: "gpt-4o",
+      messages,
+      response_format: zodResponseFormat(Answer, "answer"),
+      ...extra,
+    });
+  /** The one event, once the mock has seen the request end (its connection closed by the break or not). */
+  const theEvent = async () => {
+    const events = await slow.eventsSettled(1);
+    expect(events).toHaveLength(1);
+    expect(slow.mock.requests).toHaveLength(1);
+    return events[0]!;
+  };
+
+  it("consumed by for await, finalChatCompletion(), done() or on('content') alone: ok, the mock's usage", async () => {
+    slow.start();
+    const consumers: Record<string, () => Promise<unknown>> = {
+      forAwait: async () => {
+        const runner = stream();
+        for await (const _ of runner) {
+          // drain
+        }
+        return runner.finalChatCompletion();
+      },
+      finalChatCompletion: () => stream().finalChatCompletion(),
+      done: () => stream().done(),
+      onContent: () =>
+        new Promise<void>((resolve) => {
+          let text = "";
+          stream()
+            .on("content", (delta) => {
+              text += delta;
+            })
+            .on("end", () => resolve(void text));
+        }),
+    };
+    for (const [name, consume] of Object.entries(consumers)) {
+      const failure = await consume().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(failure === undefined, `${name}: ${failure}`).toBe(helperReadsZod || name === "onContent");
+      const event = await theEvent();
+      expect(event, name).toMatchObject({ status: "ok", stream: true });
+      if (helperReadsZod) expect(event.usage, name).toEqual(slow.mock.requests[0]!.usage);
+      slow.events.length = 0;
+      slow.mock.reset();
+    }
+  });
+
+  it("a break after the chunk that finishes the reply (before the hidden usage chunk): ok, output estimated", async () => {
+    slow.start();
+    let last: unknown;
+    let text = "";
+    try {
+      for await (const chunk of stream()) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        last = chunk.choices[0]?.finish_reason;
+        if (last) break;
+      }
+    } catch (error) {
+      if (helperReadsZod) throw error; // else: the helper threw on that chunk (see above)
+    }
+    if (helperReadsZod) expect(last).toBe("stop");
+    const event = await theEvent();
+    expect(slow.mock.requests[0]!.clientAborted).toBe(true); // the break closed the connection, as bare
+    expect(event).toMatchObject({ status: "ok", stream: true });
+    expect(event.errorType).toBeUndefined();
+    // The usage never arrived: input estimated from the request, output from the text streamed (≈ 4 chars per
+    // token), not one token per chunk.
+    expect(event.usage.inputTokens).toBeGreaterThan(0);
+    expect(event.usage.outputTokens).toBeGreaterThanOrEqual(Math.max(1, Math.ceil(text.length / 4)));
+    // The JSON is one content chunk: counting one token per chunk would say 1.
+    if (helperReadsZod) expect(Math.ceil(text.length / 4)).toBeGreaterThan(1);
+  });
+
+  it("the same break on a plain create({ stream: true }) with the zod format", async () => {
+    slow.start();
+    const plain = await slow.openai().chat.completions.create({
+      model: "gpt-4o",
+      messages,
+      response_format: zodResponseFormat(Answer, "answer"),
+      stream: true,
+    });
+    for await (const chunk of plain) if (chunk.choices[0]?.finish_reason) break;
+    expect(await theEvent()).toMatchObject({ status: "ok", stream: true });
+  });
+
+  it("the helper throwing while it reads the last chunk: the user's error as bare, the call ok", async () => {
+    const run = async () => {
+      const runner = stream().on("content.done", () => {
+        throw new Error("parse failed in the helper");
+      });
+      return runner.finalChatCompletion().then(
+        () => "resolved",
+        (error: Error) => `${error.constructor.name}: ${error.message}`,
+      );
+    };
+    const bare = await run();
+    slow.mock.reset();
+    slow.start();
+    const instrumented = await run();
+    expect(instrumented).toBe(bare);
+    expect(bare).toContain("parse failed in the helper");
+    expect(await theEvent()).toMatchObject({ status: "ok", stream: true });
+  });
+
+  it("stopped right after the usage chunk the user asked for: ok with the exact usage", async () => {
+    slow.start();
+    for await (const chunk of stream({ stream_options: { include_usage: true } })) if (chunk.usage) break;
+    const event = await theEvent();
+    expect(event).toMatchObject({ status: "ok", usage: slow.mock.requests[0]!.usage });
+  });
+
+  it("an Anthropic stream stopped after message_delta (stop_reason, final usage): ok with the exact usage", async () => {
+    slow.start();
+    const events = await slow.anthropic().messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 200,
+      messages,
+      stream: true,
+    });
+    for await (const event of events) if (event.type === "message_delta") break;
+    const event = await theEvent();
+    expect(event).toMatchObject({ status: "ok", usage: slow.mock.requests[0]!.usage });
+  });
+
+  it("a stream stopped before its reply finished is still aborted", async () => {
+    slow.start();
+    let chunks = 0;
+    for await (const _ of stream()) if (++chunks === 2) break;
+    // Leaving the helper's iterator aborts its request (the SDK's APIUserAbortError).
+    expect(await theEvent()).toMatchObject({ status: "aborted", errorType: "APIUserAbortError" });
+  });
+});
+
 // A client whose defaultHeaders carry annotations: Anthropic too (item 4, defaultHeaders on a priced call).
 describe("defaultHeaders on a priced Anthropic call", () => {
   it("are read as annotations and never sent", async () => {
