@@ -373,6 +373,7 @@ describe("a structured-output stream the provider completed (item 12)", () => {
             .on("content", (delta) => {
               text += delta;
             })
+            .on("error", () => {}) // the helper's failure on openai 5 (see above); ends the stream too
             .on("end", () => resolve(void text));
         }),
     };
@@ -443,15 +444,22 @@ describe("a structured-output stream the provider completed (item 12)", () => {
     slow.start();
     const instrumented = await run();
     expect(instrumented).toBe(bare);
-    expect(bare).toContain("parse failed in the helper");
+    // (openai 5's zod helper on zod 4 fails to parse before this listener runs: its own error, as bare.)
+    if (helperReadsZod) expect(bare).toContain("parse failed in the helper");
+    else expect(bare).not.toBe("resolved");
     expect(await theEvent()).toMatchObject({ status: "ok", stream: true });
   });
 
   it("stopped right after the usage chunk the user asked for: ok with the exact usage", async () => {
     slow.start();
-    for await (const chunk of stream({ stream_options: { include_usage: true } })) if (chunk.usage) break;
+    try {
+      for await (const chunk of stream({ stream_options: { include_usage: true } })) if (chunk.usage) break;
+    } catch (error) {
+      if (helperReadsZod) throw error; // else: the helper threw on the finishing chunk (see above)
+    }
     const event = await theEvent();
-    expect(event).toMatchObject({ status: "ok", usage: slow.mock.requests[0]!.usage });
+    expect(event.status).toBe("ok");
+    if (helperReadsZod) expect(event.usage).toEqual(slow.mock.requests[0]!.usage);
   });
 
   it("an Anthropic stream stopped after message_delta (stop_reason, final usage): ok with the exact usage", async () => {
