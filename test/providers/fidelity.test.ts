@@ -227,14 +227,16 @@ describe("what the caller gets (items 8, 9, 10)", () => {
     });
     afterAll(() => slow.close());
 
-    const cancelAfterOneChunk = async (how: "asResponse" | "withResponse") => {
+    const cancelAfterOneChunk = async (how: "asResponse" | "withResponse", read = true) => {
       const client = new OpenAI({ baseURL: slow.openaiBaseURL, apiKey: "test", maxRetries: 0 });
       const promise = client.chat.completions.create({ model: "gpt-4o", messages, stream: true });
       const response =
         how === "asResponse" ? await promise.asResponse() : (await promise.withResponse()).response;
-      const reader = response.body!.getReader();
-      await reader.read();
-      await reader.cancel();
+      if (read) {
+        const reader = response.body!.getReader();
+        await reader.read();
+        await reader.cancel();
+      } else await response.body!.cancel(); // unread: `response.body.cancel()` itself
       for (let i = 0; i < 100 && !slow.requests.at(-1)?.clientAborted; i++)
         await new Promise((r) => setTimeout(r, 5));
       return slow.requests.at(-1)?.clientAborted;
@@ -246,6 +248,16 @@ describe("what the caller gets (items 8, 9, 10)", () => {
       h.start();
       expect(await cancelAfterOneChunk("asResponse")).toBe(true);
       expect(await cancelAfterOneChunk("withResponse")).toBe(true);
+      const events = await h.eventsSettled(2);
+      expect(events.map((e) => e.status)).toEqual(["aborted", "aborted"]);
+    });
+
+    it("closes it too when the body is cancelled unread", async () => {
+      expect(await cancelAfterOneChunk("withResponse", false)).toBe(true);
+      slow.reset();
+      h.start();
+      expect(await cancelAfterOneChunk("asResponse", false)).toBe(true);
+      expect(await cancelAfterOneChunk("withResponse", false)).toBe(true);
       const events = await h.eventsSettled(2);
       expect(events.map((e) => e.status)).toEqual(["aborted", "aborted"]);
     });
