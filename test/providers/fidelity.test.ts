@@ -197,6 +197,37 @@ describe("Anthropic (items 5, 6, 7)", () => {
 });
 
 describe("what the caller gets (items 8, 9, 10)", () => {
+  it("the APIPromise keeps its class, its enumerable fields and its methods (withResponse, asResponse, parse)", async () => {
+    const shape = async (parse: boolean) => {
+      const client = h.openai();
+      const promise: any = parse
+        ? client.chat.completions.parse({ model: "gpt-4o", messages })
+        : client.chat.completions.create({ model: "gpt-4o", messages });
+      const proto = Object.getPrototypeOf(promise);
+      const out = {
+        proto: proto.constructor.name,
+        isPromise: promise instanceof Promise,
+        keys: Object.keys(promise).sort(),
+        methods: ["withResponse", "asResponse", "then", "catch", "finally"].map(
+          (m) => typeof promise[m] === "function" && (m === "asResponse" || promise[m] === proto[m]),
+        ),
+      };
+      const { data, response } = await promise.withResponse();
+      return { ...out, status: response.status, choices: data.choices.length, proto_: proto };
+    };
+    const bare = [await shape(false), await shape(true)];
+    h.start();
+    const instrumented = [await shape(false), await shape(true)];
+    for (const [i, b] of bare.entries()) {
+      const { proto_: bareProto, ...rest } = b;
+      const { proto_: proto, ...got } = instrumented[i]!;
+      expect(proto).toBe(bareProto);
+      expect(got).toEqual(rest);
+    }
+    const events = await h.eventsSettled(2);
+    expect(events.map((e) => e.status)).toEqual(["ok", "ok"]);
+  });
+
   it("a provider error keeps the caller's async stack frames", async () => {
     async function invoiceSummaryCaller(client: OpenAI) {
       return await client.chat.completions.create({ model: "gpt-4o", messages });
