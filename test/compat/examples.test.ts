@@ -61,6 +61,7 @@ const programs: Record<string, Program> = {
     return openai.chat.completions.create({ model: "gpt-4o-mini", messages }, tagged());
   },
   async streamingWithBreak({ openai }) {
+    mock.enqueueFault({ chunkDelayMs: 15 }); // a generation under way when the loop stops
     const stream = await openai.chat.completions.create({ model: "gpt-4o", messages, stream: true });
     return drain(stream, 3);
   },
@@ -135,6 +136,7 @@ const programs: Record<string, Program> = {
     return { text, parsed: final.choices[0]?.message.parsed };
   },
   async structuredStreamBreakAtFinish({ openai }) {
+    mock.enqueueFault({ chunkDelayMs: 15 }); // the usage chunk has not arrived when the loop stops
     const stream = await openai.chat.completions.create({
       model: "gpt-4o",
       messages,
@@ -199,6 +201,7 @@ const programs: Record<string, Program> = {
     return azure.chat.completions.create({ model: "gpt-4o", messages });
   },
   async anthropicMessages({ anthropic }) {
+    mock.enqueueFault({ chunkDelayMs: 15 }); // the stream's: a generation under way when the loop stops
     const plain = await anthropic.messages.create(
       { model: "claude-haiku-4-5", max_tokens: 200, messages },
       tagged(),

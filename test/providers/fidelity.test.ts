@@ -368,11 +368,12 @@ describe("outcomes (items 11, 12)", () => {
 // Item 12 as users meet it: a structured-output stream whose reply the provider completed, ended before the
 // usage chunk costtrail asked for — the user breaks after the last chunk they see, an SDK helper throws while
 // reading it (openai 5's zod helper on a schema it cannot read does), or the user stops after the usage chunk.
-// The mock pauses between events, so nothing after the chunk the loop stops at has arrived.
+// The mock pauses between events (a generation under way), so nothing after the chunk the loop stops at has
+// arrived.
 describe("a structured-output stream the provider completed (item 12)", () => {
   let slow: Harness;
   beforeAll(async () => {
-    slow = await createHarness({ chunkDelayMs: 5 });
+    slow = await createHarness({ chunkDelayMs: 15 });
   });
   afterEach(() => slow.stop());
   afterAll(() => slow.mock.close());
