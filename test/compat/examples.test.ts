@@ -287,7 +287,13 @@ const BILLABLE = new Set(["chat", "responses", "embeddings", "messages", "conver
 
 /** Each event's status and error type, where not every event is `ok`. */
 const OUTCOMES: Record<string, [string, string?][]> = {
-  streamingWithBreak: [["aborted", "StreamClosedEarly"]],
+  // openai 7's Stream aborts its own request on a break before it releases the body: costtrail sees the abort.
+  streamingWithBreak: [
+    [
+      "aborted",
+      process.env["COSTTRAIL_COMPAT_OPENAI_MAJOR"] === "7" ? "APIUserAbortError" : "StreamClosedEarly",
+    ],
+  ],
   abortBeforeSend: [["aborted", "APIUserAbortError"]],
   abortAfterSend: [["aborted", "APIUserAbortError"]],
   errorWithRetries: [["error", "InternalServerError"]],
