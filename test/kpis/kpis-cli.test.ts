@@ -3,29 +3,31 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KpiReportResult, KpiReportRow } from "../../src/kpis/report.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { freshDatabase } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { cli } from "../limits/helpers.js";
 import { startTsxChild } from "../support/child.js";
 
+// The same app, run as child processes, writing to a SQLite file and to a Postgres database of this file's own;
+// the CLI (a child process too) must compute the same figures, to the nano-dollar, from either ledger.
 const dir = tempDir("costtrail-kpis-cli-");
-const db = join(dir, "ledger.db");
+const pg = freshDatabase("kpis");
+const LEDGERS = [
+  { ledger: "SQLite", db: () => join(dir, "ledger.db") },
+  { ledger: "Postgres", db: () => pg.url() },
+];
 const APP = fileURLToPath(new URL("./fixtures/document-app.ts", import.meta.url));
 const BIN = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+/** Where a Postgres sink would spool if the server did not answer: a temp dir, never the repository. */
+const CHILD_ENV = { ...process.env, COSTTRAIL_SPOOL_DIR: join(dir, "spool") };
 
 async function run(
   script: string,
   args: string[],
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = startTsxChild(script, args);
+  const child = startTsxChild(script, args, CHILD_ENV);
   const { code } = await child.exited;
   return { code, out: child.stdout(), err: child.stderr() };
-}
-
-async function kpisJson(...args: string[]): Promise<KpiReportResult> {
-  const r = await run(BIN, ["kpis", "--db", db, "--format", "json", ...args]);
-  expect(r.err).toBe("");
-  expect(r.code).toBe(0);
-  return JSON.parse(r.out) as KpiReportResult;
 }
 
 const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null = null) =>
@@ -34,15 +36,27 @@ const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null =
 let mock: MockProvider;
 beforeAll(async () => {
   mock = await startMockProvider({ usage: () => ({ inputTokens: 1000, outputTokens: 500 }) });
-  const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
-  expect(calls.err).toBe("");
-  expect(calls.code).toBe(0);
-  const late = await run(APP, ["late", db, calls.out.trim()]);
-  expect(late).toEqual({ code: 0, out: "", err: "" });
-}, 60_000);
+});
 afterAll(() => mock?.close());
 
-describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
+describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → CLI)", ({ db: ledger }) => {
+  let db: string;
+  async function kpisJson(...args: string[]): Promise<KpiReportResult> {
+    const r = await run(BIN, ["kpis", "--db", db, "--format", "json", ...args]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out) as KpiReportResult;
+  }
+
+  beforeAll(async () => {
+    db = ledger();
+    const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
+    expect(calls.err).toBe("");
+    expect(calls.code).toBe(0);
+    const late = await run(APP, ["late", db, calls.out.trim()]);
+    expect(late).toEqual({ code: 0, out: "", err: "" });
+  }, 60_000);
+
   it("per KPI: instances, rate, cost per unit to the nano-dollar, ROI, goal, undefined KPIs flagged", async () => {
     const result = await kpisJson();
     expect(result.by).toBeNull();
