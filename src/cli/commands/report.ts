@@ -5,7 +5,7 @@ import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../led
 import { CliError, type CommandRegistration } from "../context.js";
 import { formatUsd, toCsv } from "../format.js";
 import { withLedger } from "../open-ledger.js";
-import { dbOption, positiveIntOption, timeOption } from "../options.js";
+import { checkTimeRange, dbOption, positiveIntOption, timeOption, useCaseOption } from "../options.js";
 import { renderReportTable } from "../report-table.js";
 import { renderDistributionTable, renderForecastTable } from "../value-tables.js";
 
@@ -68,7 +68,7 @@ export const reportCommand: CommandRegistration = (program, io) => {
     .addOption(dbOption())
     .addOption(timeOption("--since <when>", "from this time: 30m, 24h, 7d, 2w or an ISO date (inclusive)"))
     .addOption(timeOption("--until <when>", "up to this time, same forms (exclusive)"))
-    .option("--use-case <name>", "only events of this use case")
+    .addOption(useCaseOption("--use-case <name>", "only events of this use case"))
     .addOption(positiveIntOption("--limit <n>", "at most n rows (totals still cover everything)"))
     .addOption(
       new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"),
@@ -84,6 +84,7 @@ export const reportCommand: CommandRegistration = (program, io) => {
       }
       const by = opts.by;
       if (by === undefined) throw new CliError("required option '--by <key>' not specified");
+      checkTimeRange(opts);
       const filter = { since: opts.since, until: opts.until, useCase: opts.useCase };
       const { result, distribution } = withLedger(opts.db, (db) => ({
         result: report(db, { by, ...filter, limit: opts.limit }),
