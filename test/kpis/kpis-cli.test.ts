@@ -47,9 +47,19 @@ describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → C
     expect(r.code).toBe(0);
     return JSON.parse(r.out) as KpiReportResult;
   }
+  /** The same, in process: kpisJson already covers the child-process path; fewer processes on a small machine. */
+  async function kpisJsonHere(...args: string[]): Promise<KpiReportResult> {
+    const r = await cli("kpis", "--db", db, "--format", "json", ...args);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out) as KpiReportResult;
+  }
 
+  /** Just before the app's first call: instances are selected by their calls' times. */
+  let started = "";
   beforeAll(async () => {
     db = ledger();
+    started = new Date(Date.now() - 1).toISOString();
     const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
     expect(calls.err).toBe("");
     expect(calls.code).toBe(0);
@@ -147,6 +157,33 @@ describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → C
       costPerUnitNanos: null,
       roi: -1,
     });
+  });
+
+  it("--by account and --by user: the same split under the instances' account and user", async () => {
+    for (const [by, v1, v2] of [
+      ["account", "acme", "globex"],
+      ["user", "ann", "bob"],
+    ] as const) {
+      const result = await kpisJsonHere("--by", by);
+      expect(result.by).toBe(by);
+      expect(result.useCases.map((u) => [u.group, u.instances, u.costNanos])).toEqual([
+        [v1, 4, "8000000"],
+        [v2, 3, "6000000"],
+      ]);
+      expect(pick(result.rows, "accepted", v1)).toMatchObject({ rate: 0.5, costPerUnitNanos: "4000000" });
+      // The late acceptance by target counts under the instance's group, taken from its calls.
+      expect(pick(result.rows, "accepted", v2)).toMatchObject({ totalValue: 3, costPerUnitNanos: "2000000" });
+      expect(pick(result.rows, "revenue", v1)).toMatchObject({ roi: 0.125 });
+    }
+  });
+
+  it("--since / --until select instances by their calls' times", async () => {
+    const all = await kpisJsonHere();
+    const since = await kpisJsonHere("--since", started);
+    expect(since.rows).toEqual(all.rows);
+    expect(since.since).toBe(started);
+    const before = await kpisJsonHere("--until", started);
+    expect(before).toMatchObject({ rows: [], useCases: [], until: started });
   });
 
   it("report --by version: cost and requests per prompt version", async () => {
