@@ -14,10 +14,12 @@ import {
   trackContext,
 } from "../../src/index.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
+import { freshDatabase, query } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { startTsxChild } from "../support/child.js";
 
 const dir = tempDir("costtrail-kpis-");
+const pg = freshDatabase("recordkpi");
 let n = 0;
 const freshPath = () => join(dir, `kpis-${n++}.db`);
 
@@ -295,5 +297,27 @@ describe("exit", () => {
     const rows = storedKpis(path) as { name: string }[];
     expect(rows.filter((r) => r.name === "resolved")).toHaveLength(25);
     expect(rows.filter((r) => r.name === "csat")).toHaveLength(1);
+  });
+
+  it("on a Postgres ledger too: the exit path writes them to the database", async () => {
+    const child = startTsxChild(
+      fileURLToPath(new URL("./fixtures/kpi-child.ts", import.meta.url)),
+      [pg.url(), "25"],
+      { ...process.env, COSTTRAIL_SPOOL_DIR: join(dir, "spool") },
+    );
+    const { code } = await child.exited;
+    expect({ code, out: child.stdout(), err: child.stderr() }).toEqual({
+      code: 0,
+      out: "recorded\n",
+      err: "",
+    });
+    const rows = await query<{ name: string; n: string; total: string }>(
+      pg.url(),
+      "SELECT name, count(*) AS n, sum(value_nanos) AS total FROM kpis GROUP BY name ORDER BY name",
+    );
+    expect(rows).toEqual([
+      { name: "csat", n: "1", total: "4500000000" },
+      { name: "resolved", n: "25", total: "25000000000" },
+    ]);
   });
 });
