@@ -186,7 +186,7 @@ describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → C
     expect(before).toMatchObject({ rows: [], useCases: [], until: started });
   });
 
-  it("report --by version: cost and requests per prompt version", async () => {
+  it("report --by version: cost, requests and KPI outcomes per prompt version", async () => {
     const report = JSON.parse((await cli("report", "--by", "version", "--db", db, "--format", "json")).out);
     expect(
       report.rows.map((r: { key: string; requests: number; costMicros: number }) => [
@@ -198,6 +198,16 @@ describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → C
       ["1", 4, 8000],
       ["2", 3, 6000],
     ]);
+    // The KPI outcomes beside them are `kpis --by version`'s rows.
+    expect(report.kpis).toEqual((await kpisJsonHere("--by", "version")).rows);
+    expect(pick(report.kpis, "accepted", 2)).toMatchObject({ rate: 1, costPerUnitNanos: "2000000" });
+    const table = (await cli("report", "--by", "version", "--db", db)).out;
+    const kpiPart = table.slice(table.indexOf("KPI outcomes per version"));
+    expect(kpiPart).toMatch(/^KPI outcomes per version\nuse case\s+version\s+kpi/);
+    expect(kpiPart).toMatch(/create_document\s+2\s+accepted\s+boolean\s+3\s+3\s+3\s/);
+    // Other keys stay as they were: no KPI part.
+    const byUser = JSON.parse((await cli("report", "--by", "user", "--db", db, "--format", "json")).out);
+    expect(byUser).not.toHaveProperty("kpis");
   });
 
   it("--format table and csv; --use-case filters", async () => {

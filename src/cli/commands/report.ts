@@ -1,9 +1,11 @@
 import { Option } from "commander";
 import { instanceCostDistribution } from "../../kpis/distribution.js";
 import { forecast } from "../../kpis/forecast.js";
+import { kpiReport } from "../../kpis/report.js";
 import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../ledger/queries.js";
 import { CliError, type CommandRegistration } from "../context.js";
 import { formatUsd, toCsv } from "../format.js";
+import { renderKpiTable } from "../kpi-table.js";
 import { withLedger } from "../open-ledger.js";
 import { checkTimeRange, dbOption, positiveIntOption, timeOption, useCaseOption } from "../options.js";
 import { renderReportTable } from "../report-table.js";
@@ -86,14 +88,21 @@ export const reportCommand: CommandRegistration = (program, io) => {
       if (by === undefined) throw new CliError("required option '--by <key>' not specified");
       checkTimeRange(opts);
       const filter = { since: opts.since, until: opts.until, useCase: opts.useCase };
-      const { result, distribution } = withLedger(opts.db, (db) => ({
+      const { result, distribution, kpis } = withLedger(opts.db, (db) => ({
         result: report(db, { by, ...filter, limit: opts.limit }),
         // The unit economics of instances: the costly tail next to the typical one.
         distribution: by === "instance" ? instanceCostDistribution(db, filter) : undefined,
+        // Versions are judged on cost per outcome: each version's KPIs, as `kpis --by version` computes them.
+        kpis: by === "version" ? kpiReport(db, { by: "version", ...filter }) : undefined,
       }));
       if (opts.format === "json") {
-        io.stdout.write(`${JSON.stringify(distribution ? { ...result, distribution } : result, null, 2)}\n`);
+        const extra = { ...(distribution ? { distribution } : {}), ...(kpis ? { kpis: kpis.rows } : {}) };
+        io.stdout.write(`${JSON.stringify({ ...result, ...extra }, null, 2)}\n`);
       } else if (opts.format === "csv") io.stdout.write(renderReportCsv(result));
-      else io.stdout.write(renderReportTable(result) + renderDistributionTable(distribution ?? []));
+      else {
+        const kpiTable =
+          kpis && kpis.rows.length > 0 ? `\nKPI outcomes per version\n${renderKpiTable(kpis)}` : "";
+        io.stdout.write(renderReportTable(result) + renderDistributionTable(distribution ?? []) + kpiTable);
+      }
     });
 };
