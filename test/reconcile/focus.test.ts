@@ -208,6 +208,19 @@ describe("costtrail export --format focus", () => {
     }
   });
 
+  it("docs/focus.md documents every column the export writes", () => {
+    const doc = readFileSync(new URL("../../docs/focus.md", import.meta.url), "utf8");
+    const table = doc.slice(doc.indexOf("| column | value |"));
+    const documented = new Set(
+      table
+        .split("\n")
+        .filter((l) => l.startsWith("| `"))
+        .flatMap((l) => [...l.split("|")[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!)),
+    );
+    expect(FOCUS_COLUMNS.filter((c) => !documented.has(c))).toEqual([]);
+    expect([...documented].filter((c) => !(FOCUS_COLUMNS as readonly string[]).includes(c))).toEqual([]);
+  });
+
   it("bad input: exit 2", async () => {
     const db = await fixtureLedger();
     expect((await cli({}, "export", "--format", "csv", "--db", db)).code).toBe(2);
