@@ -13,8 +13,8 @@ export interface FaultTarget {
 
 /**
  * Faults wait in FIFO order; a request takes the first one that matches it. A fault matches when its
- * `provider`/`operation` filters (if any) match, and a disconnect fault matches streaming requests only
- * (there is nothing to cut in a JSON body). Each fault serves `times` requests (default 1), then is gone.
+ * `provider`/`operation` filters (if any) match, and a disconnect or chunk-delay fault matches streaming
+ * requests only (there is nothing to cut or pace in a JSON body). Each fault serves `times` requests (default 1), then is gone.
  */
 export class FaultQueue {
   private readonly pending: Pending[] = [];
@@ -22,6 +22,9 @@ export class FaultQueue {
   enqueue(fault: Fault): void {
     const times = fault.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new RangeError(`fault.times must be a positive integer`);
+    if ("chunkDelayMs" in fault && !(fault.chunkDelayMs >= 0)) {
+      throw new RangeError(`fault.chunkDelayMs must be ≥ 0`);
+    }
     if ("disconnectAfterChunks" in fault && !(fault.disconnectAfterChunks >= 0)) {
       throw new RangeError(`fault.disconnectAfterChunks must be ≥ 0`);
     }
@@ -45,6 +48,6 @@ export class FaultQueue {
 function matches(fault: Fault, target: FaultTarget): boolean {
   if (fault.provider !== undefined && fault.provider !== target.provider) return false;
   if (fault.operation !== undefined && fault.operation !== target.operation) return false;
-  if ("disconnectAfterChunks" in fault && !target.stream) return false;
+  if (("disconnectAfterChunks" in fault || "chunkDelayMs" in fault) && !target.stream) return false;
   return true;
 }

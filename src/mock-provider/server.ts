@@ -219,9 +219,11 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       const malformed = applied !== undefined && "malformed" in applied;
       const outHeaders = { ...responseHeaders(route, requestId, startedAt), ...exchange.headers?.(usage) };
       record.status = 200;
+      const chunkDelay =
+        applied && "chunkDelayMs" in applied ? applied.chunkDelayMs : (options.chunkDelayMs ?? 0);
       if (record.stream && exchange.eventStream) {
         await writeEventStream(res, outHeaders, exchange.eventStream(usage), {
-          chunkDelayMs: options.chunkDelayMs ?? 0,
+          chunkDelayMs: chunkDelay,
           malformed,
           ...(applied && "disconnectAfterChunks" in applied
             ? { disconnectAfter: applied.disconnectAfterChunks }
@@ -234,7 +236,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       }
       if (record.stream) {
         await writeSse(res, outHeaders, exchange.events(usage), {
-          chunkDelayMs: options.chunkDelayMs ?? 0,
+          chunkDelayMs: chunkDelay,
           malformed,
           ...(applied && "disconnectAfterChunks" in applied
             ? { disconnectAfter: applied.disconnectAfterChunks }
@@ -274,7 +276,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       }
     });
   };
-  const http1 = createServer(onRequest);
+  // Idle connections are kept longer than the SDKs' pools keep them (undici: 4 s), as providers do: the client is
+  // always the one to close, so a loaded machine never reuses a socket the server is closing ("Connection error").
+  const http1 = createServer({ keepAliveTimeout: 65_000 }, onRequest);
   http1.on("clientError", (_error, socket) => {
     socket.destroy();
   });

@@ -118,6 +118,11 @@ export type Fault = FaultMatch &
         latencyMs: number;
         times?: number;
       }
+    | {
+        /** Streaming requests only: pause this long between events (a generation still under way). */
+        chunkDelayMs: number;
+        times?: number;
+      }
   );
 
 /** What `MockProviderOptions.usage` sees: the request, and the counts the mock computed for it. */

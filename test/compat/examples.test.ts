@@ -141,6 +141,8 @@ const programs: Record<string, Program> = {
     return openai.chat.completions.create({ model: "gpt-4o", messages }, { signal: controller.signal });
   },
   async abortAfterSend({ openai }) {
+    // Paced, as a generation under way: what an abort leaves unread must not depend on how reads coalesced.
+    mock.enqueueFault({ chunkDelayMs: 15 });
     const controller = new AbortController();
     const stream = await openai.chat.completions.create(
       { model: "gpt-4o", messages, stream: true },

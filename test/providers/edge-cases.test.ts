@@ -21,6 +21,9 @@ async function outcome(fn: () => Promise<unknown>) {
   }
 }
 
+/** The next streaming response is paced, as a generation still under way. */
+const underWay = () => h.mock.enqueueFault({ chunkDelayMs: 15 });
+
 /** Runs `fn` bare, then instrumented (after reapplying the same faults), returning both outcomes. */
 async function sideBySide(fn: () => Promise<unknown>, arrange: () => void = () => {}) {
   arrange();
@@ -43,7 +46,8 @@ describe("streams ended early", () => {
       }
       return seen;
     };
-    const { bare, instrumented } = await sideBySide(run);
+    // Paced as a generation still under way: the break cuts it short (see the next test for one fully arrived).
+    const { bare, instrumented } = await sideBySide(run, underWay);
     expect(instrumented).toEqual(bare);
     const events = await h.eventsSettled(1);
     expect(events).toHaveLength(1);
@@ -62,10 +66,32 @@ describe("streams ended early", () => {
       }
       return seen.length;
     };
-    const { bare, instrumented } = await sideBySide(run);
+    const { bare, instrumented } = await sideBySide(run, underWay);
     expect(instrumented).toEqual(bare);
     const events = await h.eventsSettled(1);
     expect(events.map((e) => e.status)).toEqual(["aborted"]);
+  });
+
+  it("a stream that had fully arrived when the reader stopped: same chunks seen, ok with the provider's usage", async () => {
+    const run = async () => {
+      const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
+      // Let the whole response arrive before reading (a provider that finished before the reader got to it).
+      for (let i = 0; i < 100 && !h.mock.requests.at(-1)?.usage; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 50));
+      const seen: unknown[] = [];
+      for await (const chunk of stream) {
+        seen.push(chunk);
+        if (seen.length === 3) stream.controller.abort();
+      }
+      return seen;
+    };
+    const { bare, instrumented } = await sideBySide(run);
+    expect(instrumented).toEqual(bare);
+    const [event] = await h.eventsSettled(1);
+    // The provider generated (and bills) all of it, and said so in its last chunk.
+    expect(event).toMatchObject({ status: "ok", stream: true });
+    expect(event?.usage.outputTokens).toBe(h.mock.requests.at(-1)!.usage!.outputTokens);
   });
 
   it("a mid-stream disconnect: same error for the user, one error event", async () => {

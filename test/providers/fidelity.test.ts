@@ -159,6 +159,7 @@ describe("Anthropic (items 5, 6, 7)", () => {
 
   it("a stream stopped early records the output streamed so far, not message_start's 1", async () => {
     h.start();
+    h.mock.enqueueFault({ chunkDelayMs: 15 }); // a generation still under way when the reader stops
     const stream = await h.anthropic().messages.create({
       model: "claude-haiku-4-5",
       max_tokens: 400,

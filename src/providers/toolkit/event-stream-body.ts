@@ -30,7 +30,7 @@ const READERS = ["text", "json", "arrayBuffer", "blob", "bytes"] as const;
 
 /**
  * Observes an `text/event-stream` response of a call in place. Every event is read once as it is handed to
- * the reader (usage, model, content), one event per read; an observer that `rewrites` (one that hides what
+ * the reader (usage, model, content), in the chunks the connection delivered; an observer that `rewrites` (one that hides what
  * costtrail asked for) has each event written back as it wants the user to see it. The call ends once: the
  * provider's last event handed on, or the body done (`ok`); cancelled before that (`aborted`,
  * `StreamClosedEarly`), the request aborted (`aborted`, the SDK's `APIUserAbortError`), or the body failing.
@@ -91,8 +91,6 @@ function observedBody(
   const encoder = new TextEncoder();
   /** Received text not yet split into events. */
   let pending = "";
-  /** Events received, not yet handed to the reader: one per read, so what is observed is what was read. */
-  const events: string[] = [];
   let ended = false;
   /** Reads one event as it is handed on; returns it as the user must see it ("" to hide it). */
   const readEvent = (block: string): string => {
@@ -129,12 +127,24 @@ function observedBody(
     if (!observer.rewrites) return block;
     return `${event === undefined ? "" : `event: ${event}\n`}data: ${JSON.stringify(item)}`;
   };
-  const split = (text: string) => {
+  /** Splits received text into whole events, each read as it is handed on; returns them as the user sees them. */
+  const rewrites = observer.rewrites === true;
+  const handOn = (text: string, last: boolean): string => {
     pending += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
-    for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n")) {
-      events.push(pending.slice(0, end + 2));
-      pending = pending.slice(end + 2);
+    let shown = "";
+    let start = 0;
+    for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n", start)) {
+      const event = readEvent(pending.slice(start, end));
+      if (event && rewrites) shown += `${event}\n\n`;
+      start = end + 2;
     }
+    pending = start === 0 ? pending : pending.slice(start);
+    if (last && pending) {
+      const event = readEvent(pending);
+      if (rewrites) shown += event;
+      pending = "";
+    }
+    return shown;
   };
   const settle = (status: "ok" | "aborted", errorType?: string) => {
     if (state.complete) finishCall(call, "ok");
@@ -143,16 +153,10 @@ function observedBody(
   };
   return new ReadableStream<Uint8Array>(
     {
+      // Each read of the connection is handed on as one chunk, as the SDK would have read it: a reader that stops
+      // (a `break`, an abort) has been given exactly what it would have been given without costtrail.
       async pull(controller) {
         for (;;) {
-          const next = events.shift();
-          if (next !== undefined) {
-            const terminated = next.endsWith("\n\n");
-            const shown = readEvent(terminated ? next.slice(0, -2) : next);
-            if (!shown) continue;
-            controller.enqueue(encoder.encode(terminated ? `${shown}\n\n` : shown));
-            return;
-          }
           if (ended) {
             settle("ok");
             controller.close();
@@ -172,11 +176,22 @@ function observedBody(
             return;
           }
           if (result.done) {
-            split(decoder.decode());
-            if (pending) events.push(pending);
-            pending = "";
             ended = true;
-          } else split(decoder.decode(result.value, { stream: true }));
+            const shown = handOn(decoder.decode(), true);
+            if (rewrites && shown) {
+              controller.enqueue(encoder.encode(shown));
+              return;
+            }
+            continue;
+          }
+          const shown = handOn(decoder.decode(result.value, { stream: true }), false);
+          // The provider's last event has arrived: the call is complete however much of it the reader goes on to read.
+          if (state.complete) finishCall(call, "ok");
+          // Unless events are rewritten, the bytes go on exactly as they came (a partial event included).
+          if (!rewrites) controller.enqueue(result.value);
+          else if (shown) controller.enqueue(encoder.encode(shown));
+          else continue;
+          return;
         }
       },
       cancel(reason) {
@@ -184,7 +199,7 @@ function observedBody(
         return reader ? reader.cancel(reason) : source().cancel(reason);
       },
     },
-    // Nothing is read ahead of the reader: an event is observed when it is handed on.
+    // Nothing is read ahead of the reader: an event is observed when its chunk is handed on.
     { highWaterMark: 0 },
   );
 }
