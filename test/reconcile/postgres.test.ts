@@ -77,6 +77,17 @@ describe("reconcile --allocate and the FOCUS export on a Postgres ledger", () =>
     expect(BigInt(shares!.total)).toBe(BigInt(run!.provider_nanos) - BigInt(run!.ledger_nanos));
     const [after] = await query<{ nanos: string }>(pg.url(), "SELECT sum(cost_nanos) AS nanos FROM events");
     expect(after!.nanos).toBe(events!.nanos);
+    // The admin key is in none of the stored rows, nor in what was printed.
+    const stored = await query<{ t: string }>(
+      pg.url(),
+      `SELECT row_to_json(r)::text AS t FROM reconciliations r
+       UNION ALL SELECT row_to_json(d)::text FROM reconciliation_days d
+       UNION ALL SELECT row_to_json(a)::text FROM reconciliation_allocations a`,
+    );
+    expect(stored.length).toBeGreaterThan(2);
+    const everything = stored.map((r) => r.t).join("\n") + b.stdout + b.stderr;
+    expect(everything).toContain("gpt-4o-mini");
+    expect(everything).not.toContain(OPENAI_KEY);
   });
 
   it("export --format focus: the same measured and allocated rows from either ledger", async () => {
