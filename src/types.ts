@@ -297,3 +297,14 @@ export interface KpiRecord {
   userId?: string;
   accountName?: string;
 }
+
+/**
+ * Where the annotations a batch was created under are kept, so its results read later, or in another process,
+ * are attributed to them (docs/providers.md "Batch APIs"): the ledger's `batch_scopes` table. Internal.
+ */
+export interface BatchScopeStore {
+  /** Never throws. */
+  remember(provider: string, batchId: string, annotations: Annotations): void;
+  /** Never throws or rejects; undefined when the batch is not known there. A promise on Postgres. */
+  lookup(provider: string, batchId: string): Annotations | undefined | Promise<Annotations | undefined>;
+}

@@ -53,7 +53,12 @@ function endReservation(call: Call, event: UsageEvent): void {
   }
 }
 
-function buildEvent(call: Call, status: EventStatus, errorType: string | undefined, at: Date): UsageEvent {
+export function buildEvent(
+  call: Call,
+  status: EventStatus,
+  errorType: string | undefined,
+  at: Date,
+): UsageEvent {
   const { start } = call;
   if ((status === "aborted" || status === "error") && call.streamedItems > 0) {
     // The stream ended before the provider's usage arrived: estimate from what was sent and received. A

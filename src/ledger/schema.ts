@@ -246,6 +246,18 @@ CREATE INDEX events_by_time ON events
    status, input_tokens, output_tokens, cost_nanos, limit_count, tag_count);
 `;
 
+// Batch APIs (docs/providers.md "Batch APIs"): the annotations in force where a batch was created, so that its
+// results, read later or by another process, are attributed to the work that made it. One row per batch.
+const V7_BATCH_SCOPES = `
+CREATE TABLE batch_scopes (
+  provider    TEXT NOT NULL,
+  batch_id    TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (provider, batch_id)
+) WITHOUT ROWID;
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -289,6 +301,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "reports in exact nano-USD: event_labels.cost_nanos, report indices on cost_nanos",
     up(db) {
       db.exec(V6_NANO_REPORTS);
+    },
+  },
+  {
+    version: 7,
+    description: "batch_scopes: the annotations each batch was created under",
+    up(db) {
+      db.exec(V7_BATCH_SCOPES);
     },
   },
 ];

@@ -163,6 +163,17 @@ ALTER TABLE event_labels ADD COLUMN cost_nanos BIGINT;
 UPDATE event_labels SET cost_nanos = (SELECT e.cost_nanos FROM events e WHERE e.id = event_labels.event_id);
 `;
 
+// The annotations each batch was created under (docs/providers.md "Batch APIs"): the SQLite ledger's table.
+const V7_BATCH_SCOPES = `
+CREATE TABLE batch_scopes (
+  provider    ${T} NOT NULL,
+  batch_id    ${T} NOT NULL,
+  annotations ${T} NOT NULL,
+  created_ms  BIGINT NOT NULL,
+  PRIMARY KEY (provider, batch_id)
+);
+`;
+
 /** The ordered list, version for version the SQLite ledger's MIGRATIONS. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: "events, event_labels and the report indices", sql: V1_EVENTS },
@@ -190,6 +201,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 6,
     description: "reports in exact nano-USD: event_labels.cost_nanos",
     sql: V6_NANO_REPORTS,
+  },
+  {
+    version: 7,
+    description: "batch_scopes: the annotations each batch was created under",
+    sql: V7_BATCH_SCOPES,
   },
 ];
 
