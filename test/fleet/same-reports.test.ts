@@ -141,6 +141,9 @@ describe("every read command prints the same from SQLite and from Postgres", () 
     [["events", "--tail", "50", "--format", "json"]],
     [["kpis", "--format", "json", ...RANGE]],
     [["kpis", "--by", "user", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "version", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "account", "--format", "csv", ...RANGE]],
+    [["kpis", "--by", "version", ...RANGE]],
     [["whatif", "--model", "gpt-4o", "--use-case", "support", "--format", "json", ...RANGE]],
     [["export", "--format", "focus", ...RANGE]],
   ])("%j", async (argv) => {
