@@ -244,6 +244,30 @@ describe("requests, errors and robustness", () => {
     }
   });
 
+  it("a chunkDelayMs fault paces the next stream only, and is refused for a negative delay", async () => {
+    const mock = await startMockProvider();
+    try {
+      const openai = new OpenAI({ baseURL: mock.openaiBaseURL, apiKey: "test", maxRetries: 0 });
+      const timed = async () => {
+        const stream = await openai.chat.completions.create({ ...hello, stream: true });
+        const gaps: number[] = [];
+        let last = Date.now();
+        for await (const _chunk of stream) {
+          gaps.push(Date.now() - last);
+          last = Date.now();
+        }
+        return gaps.slice(2); // after the head and the first event
+      };
+      mock.enqueueFault({ chunkDelayMs: 40 });
+      expect(Math.min(...(await timed()))).toBeGreaterThanOrEqual(30);
+      expect(Math.min(...(await timed()))).toBeLessThan(30);
+      expect(mock.requests[0]!.fault).toEqual({ chunkDelayMs: 40 });
+      expect(() => mock.enqueueFault({ chunkDelayMs: -1 })).toThrow(/chunkDelayMs/);
+    } finally {
+      await mock.close();
+    }
+  });
+
   it("close() ends in-flight streams", async () => {
     const mock = await startMockProvider({ chunkDelayMs: 50 });
     const openai = new OpenAI({ baseURL: mock.openaiBaseURL, apiKey: "test", maxRetries: 0 });

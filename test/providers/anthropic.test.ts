@@ -90,6 +90,7 @@ describe("Anthropic messages", () => {
 
   it("break early: one aborted event, input from message_start is exact", async () => {
     h.start();
+    h.mock.enqueueFault({ chunkDelayMs: 15 }); // a generation still under way when the loop stops
     const stream = await h
       .anthropic()
       .messages.create({ model: "claude-sonnet-4-5", max_tokens: 100, messages, stream: true });
