@@ -86,6 +86,11 @@ export class Call {
     if (typeof text === "string") this.streamedChars += text.length;
   }
 
+  /** `sawOutputText` for a text of this length (read off the event's JSON text, not parsed). */
+  sawOutputLength(length: number): void {
+    this.streamedChars += length;
+  }
+
   /** A stream item arrived (content-bearing: ≈ one output token). */
   sawItem(contentBearing: boolean): void {
     this.ttftMs ??= performance.now() - this.t0;

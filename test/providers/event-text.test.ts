@@ -28,6 +28,8 @@ const state = (call: Call) => ({
   responseModel: call.responseModel,
   usage: { ...call.usage },
   usageReported: call.usageReported,
+  streamedChars: call.streamedChars,
+  replyComplete: call.replyComplete,
 });
 
 /** The `data` of each SSE event of a stream body (`[DONE]` left out). */
@@ -54,8 +56,10 @@ function replay(observer: ResultObserver, events: string[]): number {
   const precheck = observer.textPrecheck!();
   let answered = 0;
   for (const data of events) {
+    const before = state(call);
     const kind = precheck.kind(data, call);
     if (kind === undefined) {
+      expect(state(call)).toEqual(before);
       const item = JSON.parse(data);
       observer.onItem(item, call);
       precheck.parsed?.(data, item, call);
@@ -65,13 +69,15 @@ function replay(observer: ResultObserver, events: string[]): number {
     // An error is never answered for: the body observer must see it parsed.
     expect({ data, error: parsed?.type === "error" || !!parsed?.error }).toEqual({ data, error: false });
     answered++;
+    // A twin call in the state before, reading the parsed event: same kind, and the same call after.
     const twin = newCall();
-    twin.responseModel = call.responseModel;
-    Object.assign(twin.usage, call.usage);
-    twin.usageReported = call.usageReported;
-    const before = state(twin);
-    expect({ data, kind: observer.onItem(JSON.parse(data), twin) }).toEqual({ data, kind });
-    expect(state(twin)).toEqual(before);
+    twin.responseModel = before.responseModel;
+    Object.assign(twin.usage, before.usage);
+    twin.usageReported = before.usageReported;
+    twin.streamedChars = before.streamedChars;
+    twin.replyComplete = before.replyComplete;
+    expect({ data, kind: observer.onItem(parsed, twin) }).toEqual({ data, kind });
+    expect({ data, state: state(twin) }).toEqual({ data, state: state(call) });
   }
   return answered;
 }
@@ -167,6 +173,28 @@ describe("textPrecheck agrees with parsing", () => {
       choice('{"content":"last"}'),
     ];
     expect(replay(chatObserver, chunks)).toBeGreaterThan(2);
+    // Escapes and the tool-call argument deltas, in one stream of one frame.
+    const frame = [
+      choice(
+        '{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"t","type":"function","function":{"name":"f","arguments":""}}]}',
+      ),
+      choice(
+        '{"tool_calls":[{"index":0,"function":{"arguments":"{\\"text\\":\\"a\\\\n\\u00e9\\ud83d\\ude00"}}]}',
+      ),
+      choice('{"tool_calls":[{"index":12,"function":{"arguments":""}}]}'),
+      choice(
+        '{"tool_calls":[{"index":0,"function":{"arguments":"x"}},{"index":1,"function":{"arguments":"y"}}]}',
+      ),
+      choice('{"tool_calls":[{"index":0,"function":{"arguments":"x","name":"g"}}]}'),
+      choice('{"content":"caf\\u00e9 \\"quoted\\" \\\\ end"}'),
+      choice('{"content":"é ünïcode 😀"}'),
+      choice('{"refusal":"no"}'),
+      choice('{"content":"x","refusal":"y"}'),
+      choice('{"content":""}'),
+      choice("{}"),
+      choice("{}", ',"finish_reason":"stop"'),
+    ];
+    expect(replay(chatObserver, frame)).toBeGreaterThanOrEqual(6);
   });
 
   it("OpenAI Responses: the mock's stream, deltas answered from the text", async () => {

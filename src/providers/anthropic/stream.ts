@@ -1,7 +1,7 @@
 import type { Call } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
-import { leadingType } from "../toolkit/event-text.js";
+import { jsonString } from "../toolkit/event-text.js";
 import { anthropicUsage, codeExecutionCalls, isCodeExecutionBlock } from "./usage.js";
 
 /** Code-execution calls are counted from the content (usage has no field for them). */
@@ -11,10 +11,36 @@ function addCodeExecutions(call: Call, n: number): void {
   call.reportUsage({ serverToolCalls: { ...tools, codeExecution: (tools.codeExecution ?? 0) + n } });
 }
 
-/** A content_block_delta (most events) carries nothing read below and is no error: content, unparsed. */
+/** `"delta":{"type":…,"<key>":` of the content_block_delta kinds whose text `onItem` counts. */
+const DELTA_TEXT = [
+  '"delta":{"type":"text_delta","text":',
+  '"delta":{"type":"input_json_delta","partial_json":',
+  '"delta":{"type":"thinking_delta","thinking":',
+];
+const BLOCK_DELTA = '{"type":"content_block_delta","index":';
+
+/**
+ * A content_block_delta (most events) of one text kind, `{"type":"content_block_delta","index":N,"delta":{"type":
+ * "text_delta","text":"…"}}` exactly: content, its text counted as `onItem` counts it, unparsed. Others are parsed.
+ */
 const MESSAGES_PRECHECK: TextPrecheck = {
-  kind: (data) =>
-    leadingType(data) === "content_block_delta" && !data.includes('"error"') ? "content" : undefined,
+  kind(data, call) {
+    if (!data.startsWith(BLOCK_DELTA)) return undefined;
+    const comma = data.indexOf(",", BLOCK_DELTA.length);
+    if (comma < 0) return undefined;
+    for (let i = BLOCK_DELTA.length; i < comma; i++) {
+      const c = data.charCodeAt(i);
+      if (c < 48 || c > 57) return undefined;
+    }
+    for (const prefix of DELTA_TEXT) {
+      if (!data.startsWith(prefix, comma + 1)) continue;
+      const text = jsonString(data, comma + 1 + prefix.length);
+      if (text === undefined || text.end !== data.length - 3 || !data.endsWith('"}}')) return undefined;
+      call.sawOutputLength(text.length);
+      return "content";
+    }
+    return undefined;
+  },
 };
 
 /** A Message, or the events of its stream: `message_start` (model, input usage), `message_delta` (output). */

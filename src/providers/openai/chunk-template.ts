@@ -5,6 +5,7 @@
 // every other field is the template's, which `readChatChunk` read already (the model) or found empty.
 import type { Call, StreamItem } from "../../calls/index.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
+import { jsonString } from "../toolkit/event-text.js";
 
 const DELTA = '"delta":';
 /** OpenAI ends each chunk with a random-length `obfuscation` string (stream_options.include_obfuscation). */
@@ -12,6 +13,19 @@ const OBFUSCATION = ',"obfuscation":"';
 /** Templates learned per stream at most: chunks that never repeat their frame are simply parsed. */
 const MAX_LEARNED = 3;
 const QUOTE = 34;
+/** A delta of one tool call's arguments, as OpenAI streams them after the call's first chunk. */
+const TOOL_ARGUMENTS_START = '{"tool_calls":[{"index":';
+const TOOL_ARGUMENTS_KEY = ',"function":{"arguments":';
+const TOOL_ARGUMENTS_END = "}}]}";
+
+function isDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const BACKSLASH = 92;
 
 export class ChatChunkTemplate implements TextPrecheck {
@@ -21,21 +35,34 @@ export class ChatChunkTemplate implements TextPrecheck {
   #after = "";
   #learned = 0;
 
-  kind(data: string, _call: Call): StreamItem | undefined {
+  kind(data: string, call: Call): StreamItem | undefined {
     const before = this.#before;
     // Compared as strings (a slice is a view: no copy), which V8 does faster than `startsWith`.
     if (before === undefined || data.slice(0, before.length) !== before) return undefined;
     const deltaEnd = this.#deltaEnd(data);
     const at = before.length;
     if (deltaEnd < at + 2) return undefined;
-    // The delta's first key: a non-empty content or refusal string, or tool calls, is content; `{}` is not.
-    if (data.startsWith('{"content":"', at))
-      return data.charCodeAt(at + 12) === QUOTE ? undefined : "content";
-    if (data.startsWith('{"tool_calls":[', at)) return "content";
-    if (data.startsWith('{"refusal":"', at))
-      return data.charCodeAt(at + 12) === QUOTE ? undefined : "content";
+    // The delta's only key: a non-empty content or refusal string, or one tool call's arguments, is content
+    // (its text counted as readChatChoices counts it); `{}` is not. Any other delta is parsed.
     if (deltaEnd === at + 2 && data.startsWith("{}", at)) return "meta";
-    return undefined;
+    let key = at + 1;
+    if (data.startsWith(TOOL_ARGUMENTS_START, at)) {
+      const index = data.indexOf(",", at + TOOL_ARGUMENTS_START.length);
+      if (index < 0 || !isDigits(data, at + TOOL_ARGUMENTS_START.length, index)) return undefined;
+      if (!data.startsWith(TOOL_ARGUMENTS_KEY, index)) return undefined;
+      key = index + TOOL_ARGUMENTS_KEY.length;
+      const text = jsonString(data, key);
+      if (text === undefined || text.end + 1 + TOOL_ARGUMENTS_END.length !== deltaEnd) return undefined;
+      if (data.slice(text.end + 1, deltaEnd) !== TOOL_ARGUMENTS_END) return undefined;
+      call.sawOutputLength(text.length);
+      return "content";
+    }
+    if (!data.startsWith('"content":', key) && !data.startsWith('"refusal":', key)) return undefined;
+    const text = jsonString(data, key + 10);
+    // Exactly `{"content":"…"}`, not empty (an empty string is no content).
+    if (text === undefined || text.end !== deltaEnd - 2 || text.length === 0) return undefined;
+    call.sawOutputLength(text.length);
+    return "content";
   }
 
   /** Where the delta ends when the text after it is the template's (an obfuscation string at the end aside), else -1. */
@@ -77,6 +104,8 @@ export class ChatChunkTemplate implements TextPrecheck {
     }
     const choices = frame?.choices;
     if (!Array.isArray(choices) || choices.length !== 1 || !isEmptyObject(choices[0]?.delta)) return;
+    // A finished choice is news (readChatChoices marks the reply complete): not part of a template.
+    if (choices[0]?.finish_reason) return;
     if (frame.usage || frame.error || frame.type === "error" || !frame.model) return;
     if (frame.model !== call.responseModel || frame.model !== chunk?.model) return;
     this.#before = before;

@@ -1,7 +1,7 @@
 import type { Call, StreamItem } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
-import { leadingType } from "../toolkit/event-text.js";
+import { jsonString, leadingType } from "../toolkit/event-text.js";
 import { ChatChunkTemplate } from "./chunk-template.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
@@ -72,13 +72,21 @@ export const chatObserverHidingUsage: ResultObserver = {
   },
 };
 
-/** The deltas (most events) carry no `response` and are no error: content, unparsed. Others are parsed. */
+/**
+ * The deltas (most events): no `response`, no error, one `delta` key whose string `onItem` counts; content,
+ * unparsed. Others are parsed.
+ */
 const RESPONSES_PRECHECK: TextPrecheck = {
-  kind(data) {
+  kind(data, call) {
     const type = leadingType(data);
-    return type?.endsWith(".delta") && !data.includes('"response":') && !data.includes('"error"')
-      ? "content"
-      : undefined;
+    if (!type?.endsWith(".delta") || data.includes('"response":') || data.includes('"error"'))
+      return undefined;
+    const key = data.indexOf('"delta":');
+    if (key < 0 || data.indexOf('"delta":', key + 8) >= 0) return undefined;
+    const text = jsonString(data, key + 8);
+    if (text === undefined) return undefined;
+    call.sawOutputLength(text.length);
+    return "content";
   },
 };
 

@@ -20,3 +20,23 @@ export function leadingType(data: string): string | undefined {
 }
 
 const TYPE_PREFIX = '{"type":"';
+
+/**
+ * The JSON string starting at `quote` (the index of its opening quote): the index of its closing quote and the
+ * length of the string it decodes to (`\"`, `\n`… one character each, `\uXXXX` one UTF-16 unit, as
+ * `JSON.parse` gives it), or undefined when the text has no closing quote there.
+ */
+export function jsonString(data: string, quote: number): { end: number; length: number } | undefined {
+  if (data.charCodeAt(quote) !== 34) return undefined;
+  let length = 0;
+  let at = quote + 1;
+  let escape = data.indexOf("\\", at);
+  for (;;) {
+    const close = data.indexOf('"', at);
+    if (close < 0) return undefined;
+    if (escape < 0 || escape > close) return { end: close, length: length + close - at };
+    length += escape - at + 1;
+    at = escape + (data.charCodeAt(escape + 1) === 117 ? 6 : 2); // \uXXXX or \x
+    escape = data.indexOf("\\", at);
+  }
+}
