@@ -30,13 +30,13 @@ export function jsonString(data: string, quote: number): { end: number; length: 
   if (data.charCodeAt(quote) !== 34) return undefined;
   let length = 0;
   let at = quote + 1;
-  let escape = data.indexOf("\\", at);
+  let backslash = data.indexOf("\\", at);
   for (;;) {
     const close = data.indexOf('"', at);
     if (close < 0) return undefined;
-    if (escape < 0 || escape > close) return { end: close, length: length + close - at };
-    length += escape - at + 1;
-    at = escape + (data.charCodeAt(escape + 1) === 117 ? 6 : 2); // \uXXXX or \x
-    escape = data.indexOf("\\", at);
+    if (backslash < 0 || backslash > close) return { end: close, length: length + close - at };
+    length += backslash - at + 1;
+    at = backslash + (data.charCodeAt(backslash + 1) === 117 ? 6 : 2); // \uXXXX or \x
+    backslash = data.indexOf("\\", at);
   }
 }
