@@ -69,6 +69,8 @@ describe("estimated cost", () => {
 
   it("a stream aborted before its usage arrived is estimated: input sent, output streamed", async () => {
     h.start();
+    // Paced as a generation still under way, so the break cuts it before its usage chunk arrives.
+    h.mock.enqueueFault({ chunkDelayMs: 15 });
     const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;
