@@ -5,6 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { report } from "../../src/ledger/queries.js";
 import { openLedgerReader } from "../../src/ledger/reader.js";
@@ -38,6 +39,47 @@ describe("estimated cost", () => {
     expect(event!.usage.outputTokens).toBe(0);
     expect(event!.costNanos).toBe(gpt4oInput(event!.usage.inputTokens));
     expect(event!.estimatedNanos).toBeUndefined();
+  });
+
+  it("an Anthropic call that times out is estimated the same way (claude-haiku-4-5: $1 per MTok input)", async () => {
+    h.start();
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    await expect(
+      h.anthropic({ timeout: 150 }).messages.create({ model: "claude-haiku-4-5", max_tokens: 100, messages }),
+    ).rejects.toThrow(/timed out/i);
+    const [event] = await h.eventsSettled(1);
+    expect(event).toMatchObject({ provider: "anthropic", status: "error", costSource: "estimated" });
+    expect(event!.usage.inputTokens).toBeGreaterThan(5);
+    expect(event!.costNanos).toBe(event!.usage.inputTokens * 1_000);
+  });
+
+  it("a Bedrock call whose request times out is estimated too (its SDK reports only the final error)", async () => {
+    h.start();
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    const client = new BedrockRuntimeClient({
+      endpoint: h.mock.bedrockEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 150 },
+    });
+    try {
+      await expect(
+        client.send(
+          new ConverseCommand({
+            modelId: "anthropic.claude-3-5-haiku-20241022-v1:0",
+            messages: [{ role: "user", content: [{ text: "Summarise the quarterly ledger, please." }] }],
+          }),
+        ),
+      ).rejects.toThrow();
+    } finally {
+      client.destroy();
+    }
+    const [event] = await h.eventsSettled(1);
+    expect(event).toMatchObject({ provider: "bedrock", status: "error", costSource: "estimated" });
+    // Claude 3.5 Haiku on Bedrock: $0.80 per MTok input.
+    expect(event!.costNanos).toBe(event!.usage.inputTokens * 800);
+    expect(event!.costNanos).toBeGreaterThan(0);
   });
 
   it("every timed-out attempt of a retried call counts: two attempts, twice the input", async () => {
