@@ -7,8 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { trackContext } from "../../src/index.js";
 import { report } from "../../src/ledger/queries.js";
 import { openLedgerReader } from "../../src/ledger/reader.js";
+import { limitStatuses } from "../../src/limits/index.js";
 import { createHarness, type Harness } from "../support/harness.js";
 
 let h: Harness;
@@ -107,6 +109,28 @@ describe("estimated cost", () => {
     expect(event!.costNanos).toBe(gpt4oInput(served.inputTokens) + served.outputTokens * 10_000);
     const once = (await estimateOf()).usage.inputTokens;
     expect(event!.estimatedNanos).toBe(gpt4oInput(once));
+  });
+
+  it("a limit counts the timed-out attempts of a retried call: settled with cost plus estimate", async () => {
+    const path = join(dir, "limit.db");
+    const cap = { id: "cap", maxUsd: 1, window: "day" as const, mode: "allow" as const };
+    await h.start({ ledger: path, limits: [cap] }).ready;
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    await trackContext({ limitIds: ["cap"] }, () =>
+      h.openai({ timeout: 300, maxRetries: 1 }).chat.completions.create({ model: "gpt-4o", messages }),
+    );
+    const [event] = [...(await h.eventsSettled(1))];
+    await h.stop();
+    expect(event!.estimatedNanos).toBeGreaterThan(0);
+    const db = openLedgerReader(path);
+    try {
+      const [status] = limitStatuses(db);
+      expect(Math.round(status!.spentUsd * 1e6)).toBe(
+        Math.ceil((event!.costNanos! + event!.estimatedNanos!) / 1000),
+      );
+    } finally {
+      db.close();
+    }
   });
 
   it("a stream aborted before its usage arrived is estimated: input sent, output streamed", async () => {
