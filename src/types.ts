@@ -233,8 +233,11 @@ export interface InstrumentConfig {
   sinks?: Sink[];
   limits?: LimitDefinition[];
   prices?: PriceOverride[];
-  /** KPI definitions: kind, goal and ROI role of the outcomes `recordKpi` records (see docs/kpis.md). */
-  kpis?: KpiDefinition[];
+  /**
+   * KPI definitions: kind, goal and ROI role of the outcomes `recordKpi` records, or the path of a JSON file
+   * holding them (see docs/kpis.md).
+   */
+  kpis?: KpiDefinition[] | string;
   /** Keep `x-costtrail-*` headers on outgoing requests (e.g. behind a gateway that reads them). Default false. */
   forwardHeaders?: boolean;
   /**
@@ -302,4 +305,15 @@ export interface KpiRecord {
   useCaseVersion?: number;
   userId?: string;
   accountName?: string;
+}
+
+/**
+ * Where the annotations a batch was created under are kept, so its results read later, or in another process,
+ * are attributed to them (docs/providers.md "Batch APIs"): the ledger's `batch_scopes` table. Internal.
+ */
+export interface BatchScopeStore {
+  /** Never throws. */
+  remember(provider: string, batchId: string, annotations: Annotations): void;
+  /** Never throws or rejects; undefined when the batch is not known there. A promise on Postgres. */
+  lookup(provider: string, batchId: string): Annotations | undefined | Promise<Annotations | undefined>;
 }

@@ -246,12 +246,24 @@ CREATE INDEX events_by_time ON events
    status, input_tokens, output_tokens, cost_nanos, limit_count, tag_count);
 `;
 
+// Batch APIs (docs/providers.md "Batch APIs"): the annotations in force where a batch was created, so that its
+// results, read later or by another process, are attributed to the work that made it. One row per batch.
+const V7_BATCH_SCOPES = `
+CREATE TABLE batch_scopes (
+  provider    TEXT NOT NULL,
+  batch_id    TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (provider, batch_id)
+) WITHOUT ROWID;
+`;
+
 // Estimated costs, currency and re-pricing (docs/pricing.md "Estimated costs", "Currency", "Re-pricing").
 // estimated_nanos: the estimate for attempts of a measured call that timed out unanswered before a retry;
 // event_labels copies it and cost_source, so label reports split measured from estimated cost as events do,
 // and the covering indices carry both. fx_rates: local units per USD as exact integer parts per 10^9, dated.
 // reprice_runs / reprice_changes: every cost `costtrail reprice` rewrote, with the old cost kept.
-const V7_ESTIMATES_FX_REPRICE = `
+const V8_ESTIMATES_FX_REPRICE = `
 ALTER TABLE events ADD COLUMN estimated_nanos INTEGER;
 ALTER TABLE event_labels ADD COLUMN cost_source TEXT;
 ALTER TABLE event_labels ADD COLUMN estimated_nanos INTEGER;
@@ -348,9 +360,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    description: "batch_scopes: the annotations each batch was created under",
+    up(db) {
+      db.exec(V7_BATCH_SCOPES);
+    },
+  },
+  {
+    version: 8,
     description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
     up(db) {
-      db.exec(V7_ESTIMATES_FX_REPRICE);
+      db.exec(V8_ESTIMATES_FX_REPRICE);
     },
   },
 ];

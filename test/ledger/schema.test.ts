@@ -38,6 +38,7 @@ describe("schema", () => {
       .pluck()
       .all();
     expect(tables).toEqual([
+      "batch_scopes",
       "event_labels",
       "events",
       "fx_rates",

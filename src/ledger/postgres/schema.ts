@@ -163,8 +163,19 @@ ALTER TABLE event_labels ADD COLUMN cost_nanos BIGINT;
 UPDATE event_labels SET cost_nanos = (SELECT e.cost_nanos FROM events e WHERE e.id = event_labels.event_id);
 `;
 
-// Estimated costs, currency and re-pricing: SQLite's version 7 (its comment says why); no index change here.
-const V7_ESTIMATES_FX_REPRICE = `
+// The annotations each batch was created under (docs/providers.md "Batch APIs"): the SQLite ledger's table.
+const V7_BATCH_SCOPES = `
+CREATE TABLE batch_scopes (
+  provider    ${T} NOT NULL,
+  batch_id    ${T} NOT NULL,
+  annotations ${T} NOT NULL,
+  created_ms  BIGINT NOT NULL,
+  PRIMARY KEY (provider, batch_id)
+);
+`;
+
+// Estimated costs, currency and re-pricing: SQLite's version 8 (its comment says why); no index change here.
+const V8_ESTIMATES_FX_REPRICE = `
 ALTER TABLE events ADD COLUMN estimated_nanos BIGINT;
 ALTER TABLE event_labels ADD COLUMN cost_source ${T};
 ALTER TABLE event_labels ADD COLUMN estimated_nanos BIGINT;
@@ -229,8 +240,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 7,
+    description: "batch_scopes: the annotations each batch was created under",
+    sql: V7_BATCH_SCOPES,
+  },
+  {
+    version: 8,
     description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
-    sql: V7_ESTIMATES_FX_REPRICE,
+    sql: V8_ESTIMATES_FX_REPRICE,
   },
 ];
 
