@@ -46,6 +46,7 @@ const EVENT_TYPES: Record<EventColumn, PgType> = {
   cost_breakdown: "text",
   price_source: "text",
   usage_detail: "text",
+  estimated_nanos: "int8",
 };
 
 const KPI_TYPES: Record<(typeof KPI_COLUMNS)[number], PgType> = {
@@ -74,6 +75,8 @@ const LABEL_COLUMNS = [
   "output_tokens",
   "cost_micros",
   "cost_nanos",
+  "cost_source",
+  "estimated_nanos",
 ] as const;
 const LABEL_TYPES: PgType[] = [
   "text",
@@ -86,6 +89,8 @@ const LABEL_TYPES: PgType[] = [
   "int8",
   "int8",
   "int8",
+  "text",
+  "int8",
 ];
 const LABEL_SOURCES = [
   "ts_ms",
@@ -95,6 +100,8 @@ const LABEL_SOURCES = [
   "output_tokens",
   "cost_micros",
   "cost_nanos",
+  "cost_source",
+  "estimated_nanos",
 ].map((c) => EVENT_COLUMNS.indexOf(c as EventColumn));
 
 /**
@@ -147,7 +154,9 @@ export async function writePgBatch(
   kpis: readonly PendingKpi[],
 ): Promise<number> {
   if (events.length === 0 && kpis.length === 0) return 0;
-  await client.query("BEGIN");
+  // The pool's sessions commit asynchronously (the limit gate's leases, pool.ts); an acknowledged batch must be
+  // on disk, since the sink forgets (or deletes from the spool) what the server acknowledged. One round trip.
+  await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
   try {
     let inserted = 0;
     if (events.length > 0) {
