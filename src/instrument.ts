@@ -3,7 +3,13 @@ import { defaultsLayer, resolveConfig, rootScope } from "./config.js";
 import { setRootScope } from "./context/scope-tree.js";
 import { EventPipeline } from "./events/pipeline.js";
 import { storeKpiDefinitions } from "./kpis/start.js";
-import { type LedgerSink, openLedger, registerExitHooks } from "./ledger/index.js";
+import {
+  type LedgerSink,
+  openLedger,
+  PostgresBatchScopes,
+  registerExitHooks,
+  SqliteBatchScopes,
+} from "./ledger/index.js";
 import { ledgerLocation } from "./ledger/location.js";
 import { PostgresLedgerSink } from "./ledger/postgres/sink.js";
 import type { LimitGate } from "./limits/gate.js";
@@ -61,6 +67,14 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
     ownedSinks,
     price: (event, at) => priceUsageEvent(pricer, event, at),
     ...(limits ? { limits } : {}),
+    ...(ledger
+      ? {
+          batchScopes:
+            ledger instanceof PostgresLedgerSink
+              ? new PostgresBatchScopes(ledger)
+              : new SqliteBatchScopes(() => ledger.db),
+        }
+      : {}),
   });
   // `defaults` apply in both modes: the root scope of global instrumentation, or — with it off — the outermost
   // layer of every scope, with no use case of its own and nothing outside a scope (docs/concepts.md).

@@ -2,7 +2,7 @@ import type { ResolvedConfig } from "./config.js";
 import type { EventPipeline } from "./events/pipeline.js";
 import type { LimitGate } from "./limits/gate.js";
 import type { EventPrice } from "./pricing/event-price.js";
-import type { Sink, UsageEvent } from "./types.js";
+import type { BatchScopeStore, Sink, UsageEvent } from "./types.js";
 
 /** What `instrument()` set up; the provider adapters read it at call time. */
 export interface Runtime {
@@ -12,6 +12,8 @@ export interface Runtime {
   ownedSinks: Sink[];
   /** Prices a finished event (set once pricing is configured); `at`: its start as a Date, not parsed back from `ts`. */
   price?: (event: UsageEvent, at?: Date) => EventPrice;
+  /** The creation scopes of batches, kept in the ledger (a SQLite ledger's `batch_scopes`). */
+  batchScopes?: BatchScopeStore;
   /** Spending limits, when any are defined (config or ledger). */
   limits?: LimitGate;
 }

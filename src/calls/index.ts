@@ -1,5 +1,12 @@
 // The call lifecycle, as provider adapters use it: start → (SDK) → observe → finish. See README.md.
 export { pendingAdmission } from "./admission.js";
+export {
+  type BatchLineEnd,
+  type BatchLineStart,
+  batchEventId,
+  finishBatchLine,
+  startBatchLine,
+} from "./batch-line.js";
 export { Call, type CallStart, zeroUsage } from "./call.js";
 export { finishWhenCollected, stopWatching } from "./collected.js";
 export { callOnThisPath, runWithCall } from "./current.js";
@@ -18,4 +25,4 @@ export {
   startReaper,
   stopReaper,
 } from "./reaper.js";
-export { startCall } from "./start.js";
+export { annotationsWith, startCall } from "./start.js";

@@ -16,20 +16,7 @@ import { inflight } from "./inflight.js";
 export function startCall(start: CallStart): Call | undefined {
   const runtime = getRuntime();
   if (!runtime) return undefined;
-  let scopes: ScopeAnnotations[] | undefined;
-  let hasAnnotationHeaders = false;
-  for (const headers of start.headers) {
-    if (!headers) continue;
-    const parsed = parseAnnotationHeaders(headers);
-    if (parsed.names.length > 0) hasAnnotationHeaders = true;
-    if (parsed.problem)
-      log.warnOnce(`headers:${parsed.problem}`, `ignored a costtrail header: ${parsed.problem}`);
-    if (parsed.scope) {
-      scopes ??= [];
-      scopes.push(parsed.scope);
-    }
-  }
-  const annotations = resolveAt(scopes);
+  const { annotations, hasAnnotationHeaders } = annotationsWith(start.headers);
   if (annotations.priceAsCategory !== undefined && annotations.priceAsResource === undefined) {
     log.warnOnce(
       `category-without-resource:${annotations.priceAsCategory}`,
@@ -41,6 +28,31 @@ export function startCall(start: CallStart): Call | undefined {
   inflight.add(call);
   if (runtime.limits) admit(call, runtime.limits);
   return call;
+}
+
+/**
+ * The annotations a request resolves to here and now: the active scopes, then each header source as a scope of
+ * its own (the client's defaults, then the request's). Also used for requests that are not calls (a batch
+ * created, its results read: docs/providers.md "Batch APIs").
+ */
+export function annotationsWith(headerSources: readonly unknown[]): {
+  annotations: Annotations;
+  hasAnnotationHeaders: boolean;
+} {
+  let scopes: ScopeAnnotations[] | undefined;
+  let hasAnnotationHeaders = false;
+  for (const headers of headerSources) {
+    if (!headers) continue;
+    const parsed = parseAnnotationHeaders(headers);
+    if (parsed.names.length > 0) hasAnnotationHeaders = true;
+    if (parsed.problem)
+      log.warnOnce(`headers:${parsed.problem}`, `ignored a costtrail header: ${parsed.problem}`);
+    if (parsed.scope) {
+      scopes ??= [];
+      scopes.push(parsed.scope);
+    }
+  }
+  return { annotations: resolveAt(scopes), hasAnnotationHeaders };
 }
 
 const NO_SCOPES: readonly ScopeAnnotations[] = [];

@@ -1,3 +1,4 @@
+export { SqliteBatchScopes } from "./batch-scopes.js";
 export {
   BUCKETS,
   type Bucket,
@@ -23,6 +24,7 @@ export {
   openLedger,
 } from "./ledger-sink.js";
 export { DEFAULT_LEDGER_PATH, MEMORY_PATH, openDatabase, openLedgerReadonly } from "./open-database.js";
+export { PostgresBatchScopes } from "./postgres/batch-scopes.js";
 export {
   parseReportOptions,
   REPORT_KEYS,

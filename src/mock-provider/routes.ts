@@ -1,4 +1,5 @@
 import { adminRoute } from "./admin-routes.js";
+import { batchProviderOf } from "./batch-routes.js";
 import type { MockOperation, MockProviderName } from "./types.js";
 
 export interface Route {
@@ -35,6 +36,8 @@ const OPENAI_PATHS: Record<string, MockOperation> = {
  *   (the model id URL-encoded, as the AWS SDK sends it).
  * - Admin (GET): OpenAI `/v1/organization/costs|usage/completions|usage/embeddings`, Anthropic
  *   `/v1/organizations/cost_report|usage_report/messages` (see admin-dispatch.ts).
+ * - Batches (`batches`): OpenAI `/v1/files[/{id}[/content]]`, `/v1/batches[/{id}[/cancel]]`, Anthropic
+ *   `/v1/messages/batches[/{id}[/results|/cancel]]` (see batches.ts).
  * Anything else is `unknown`, attributed to the provider its prefix or headers suggest.
  */
 export function routeRequest(method: string, path: string, headers: Record<string, string>): Route {
@@ -71,6 +74,8 @@ export function routeRequest(method: string, path: string, headers: Record<strin
   }
   const admin = method === "GET" ? adminRoute(path) : undefined;
   if (admin) return admin;
+  const batchProvider = batchProviderOf(path);
+  if (batchProvider) return { provider: batchProvider, operation: "batches" };
   if (path === "/v1/messages" || path === "/v1/messages/count_tokens") {
     return {
       provider: "anthropic",

@@ -5,6 +5,7 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from "
 import { AdminEndpoints } from "./admin-dispatch.js";
 import { isAdminOperation } from "./admin-routes.js";
 import { handleCountTokens, handleMessages } from "./anthropic.js";
+import { BatchEndpoints, type BatchLineRunner } from "./batches.js";
 import { handleBedrockConverse, handleBedrockInvoke } from "./bedrock.js";
 import { bedrockErrorHeaders, defaultFaultMessage, errorBody, type MockError } from "./errors.js";
 import { writeEventStream } from "./event-stream.js";
@@ -60,7 +61,45 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const openaiCache = new OpenAIPromptCache();
   const anthropicCache = new AnthropicPromptCache();
   const sockets = new Set<Socket>();
+  /** The server's own URL once it listens (Anthropic's `results_url` names it). */
+  let baseUrl = () => "http://127.0.0.1";
   const admin = new AdminEndpoints(options.admin);
+  /** A batch line, answered by the synchronous endpoint's handler with the usage override applied. */
+  const runBatchLine: BatchLineRunner = (line) => {
+    const handler = HANDLERS[line.operation];
+    if (!handler) return { error: { status: 400, message: `Unsupported batch endpoint ${line.path}` } };
+    const route: Route = { provider: line.provider, operation: line.operation };
+    const result = handler({
+      route,
+      body: line.body,
+      openaiCache,
+      anthropicCache,
+      azureDeployments: undefined,
+    });
+    if (result.kind === "error") return { error: result.error };
+    if (result.kind === "json") return { body: result.body };
+    // Anthropic says a batch line was served by the "batch" tier.
+    const computed =
+      line.provider === "anthropic" && result.computed.serviceTier === undefined
+        ? { ...result.computed, serviceTier: "batch" }
+        : result.computed;
+    const override = options.usage?.({
+      method: "POST",
+      path: line.path,
+      query: {},
+      headers: {},
+      body: line.body,
+      provider: line.provider,
+      operation: line.operation,
+      stream: false,
+      model: result.model,
+      computed: { ...computed },
+      batchCustomId: line.customId,
+    });
+    const merged = finalUsage(line.provider, line.operation, computed, override);
+    return { body: result.render(result.constrain ? result.constrain(merged) : merged) };
+  };
+  const batches = new BatchEndpoints(runBatchLine, options.batchOutcome);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = Date.now();
@@ -153,6 +192,33 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       if (isGone(res)) return;
       record.status = 200;
       sendJson(res, 200, answer.body, responseHeaders(route, requestId, startedAt));
+      return;
+    }
+
+    if (route.operation === "batches") {
+      if (!hasCredentials(route, headers)) {
+        return fail({ status: 401, message: "No API key provided (the mock accepts any non-empty key)." });
+      }
+      const fault = faults.take({ provider: route.provider, operation: route.operation, stream: false });
+      if (fault) record.fault = fault;
+      if (fault && "latencyMs" in fault) latencyMs += fault.latencyMs;
+      if (fault && "status" in fault) return applyStatusFault(fault);
+      const answer = batches.answer(method, url.pathname, raw, headers, baseUrl());
+      if ("error" in answer) return fail(answer.error);
+      await delay(latencyMs, res);
+      if (isGone(res)) return;
+      record.status = 200;
+      const outHeaders = responseHeaders(route, requestId, startedAt);
+      if ("json" in answer) {
+        sendJson(res, 200, answer.json, outHeaders);
+        return;
+      }
+      res.writeHead(200, {
+        ...outHeaders,
+        "content-type": answer.contentType,
+        "content-length": String(Buffer.byteLength(answer.text)),
+      });
+      res.end(answer.text);
       return;
     }
 
@@ -309,6 +375,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  baseUrl = () => url;
 
   let closing: Promise<void> | undefined;
   return {
@@ -324,6 +391,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       faults.clear();
       openaiCache.clear();
       anthropicCache.clear();
+      batches.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {

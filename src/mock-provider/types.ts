@@ -8,7 +8,8 @@ export type MockProviderName = "openai" | "azure-openai" | "anthropic" | "bedroc
  * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `invoke` and `converse` are Bedrock
  * Runtime's `/model/{modelId}/invoke[-with-response-stream]` and `/model/{modelId}/converse[-stream]`;
  * `admin_costs` / `admin_usage` are the admin (cost and usage report) endpoints, see admin-openai.ts and
- * admin-anthropic.ts; `unknown` is any path the mock does not serve (answered 404 in the provider's error shape).
+ * admin-anthropic.ts; `batches` the batch and file endpoints (OpenAI `/v1/files`, `/v1/batches`, Anthropic
+ * `/v1/messages/batches`, see batches.ts); `unknown` is any path the mock does not serve (answered 404 in the provider's error shape).
  */
 export type MockOperation =
   | "chat"
@@ -20,6 +21,7 @@ export type MockOperation =
   | "converse"
   | "admin_costs"
   | "admin_usage"
+  | "batches"
   | "unknown";
 
 /** Token counts, normalised the way costtrail's `TokenUsage` is. */
@@ -138,7 +140,16 @@ export interface MockUsageRequest {
   /** The request's `model` (Azure deployment paths: the deployment when the body has none; Bedrock: the path's model id). */
   model: string;
   computed: MockUsage;
+  /** A line of a batch (OpenAI Batch API, Anthropic Message Batches): its `custom_id`. */
+  batchCustomId?: string;
 }
+
+/**
+ * How a batch line ends when it is not answered: `expired` (the completion window ran out) or `canceled` (the
+ * batch was cancelled first). OpenAI puts such lines in the error file (`batch_expired` / `batch_cancelled`),
+ * Anthropic reports `result.type` "expired" / "canceled".
+ */
+export type MockBatchOutcome = "expired" | "canceled";
 
 export interface MockProviderOptions {
   /** Port to listen on; 0 (default) picks a free one. Always binds 127.0.0.1. */
@@ -151,6 +162,12 @@ export interface MockProviderOptions {
   usage?: (req: MockUsageRequest) => Partial<MockUsage>;
   /** Azure deployment (or model) name → the model Azure reports, e.g. `{ "prod-chat": "gpt-4o-2024-08-06" }`. */
   azureDeployments?: Record<string, string>;
+  /** Per batch line: leave it unanswered (expired or canceled); answered like the synchronous endpoint when undefined. */
+  batchOutcome?: (line: {
+    provider: "openai" | "anthropic";
+    customId: string;
+    body: Record<string, unknown>;
+  }) => MockBatchOutcome | undefined;
   /** The admin cost and usage endpoints (OpenAI organization costs/usage, Anthropic usage/cost reports). */
   admin?: MockAdminOptions;
 }

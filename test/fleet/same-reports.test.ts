@@ -141,6 +141,9 @@ describe("every read command prints the same from SQLite and from Postgres", () 
     [["events", "--tail", "50", "--format", "json"]],
     [["kpis", "--format", "json", ...RANGE]],
     [["kpis", "--by", "user", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "version", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "account", "--format", "csv", ...RANGE]],
+    [["kpis", "--by", "version", ...RANGE]],
     [["whatif", "--model", "gpt-4o", "--use-case", "support", "--format", "json", ...RANGE]],
     [["export", "--format", "focus", ...RANGE]],
   ])("%j", async (argv) => {
@@ -171,15 +174,15 @@ describe("costtrail migrate", () => {
     const first = await cli(["migrate", "--db", empty.url()]);
     expect(first).toEqual({
       code: 0,
-      out: `ledger ${empty.url()}: schema version 0 -> 6 (applied 1, 2, 3, 4, 5, 6)\n`,
+      out: `ledger ${empty.url()}: schema version 0 -> 8 (applied 1, 2, 3, 4, 5, 6, 7, 8)\n`,
       err: "",
     });
     // The fleet limit gate's tables too: apps without DDL rights find everything in place.
     expect(await query(empty.url(), "SELECT version FROM costtrail_limit_schema")).toEqual([{ version: 1 }]);
     const again = await cli(["migrate", "--db", empty.url()]);
-    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 6; nothing to do\n`);
+    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 8; nothing to do\n`);
     const local = await cli(["migrate", "--db", join(dir, "new.db")]);
-    expect(local.out).toMatch(/schema version 0 -> 6/);
+    expect(local.out).toMatch(/schema version 0 -> 8/);
   });
 
   it("a server that cannot be reached is a usage error naming the ledger, password masked", async () => {

@@ -120,6 +120,8 @@ export class PostgresLedgerSink implements Sink {
   #slowAttempts = 0;
   #warnedDown = false;
   #migrated = false;
+  /** Statements run beside the event writes (`query`): flush and shutdown wait for them. */
+  readonly #side = new Set<Promise<unknown>>();
   /** `instrument({ kpis })` definitions not yet stored (written after the next successful connect). */
   #definitions: readonly KpiDefinition[] = [];
   #events: PendingEvent[] = [];
@@ -222,6 +224,7 @@ export class PostgresLedgerSink implements Sink {
    * spool. Never rejects.
    */
   async flush(): Promise<void> {
+    await Promise.all(this.#side);
     this.#cancelTimer();
     await this.#running;
     // One pass that tries the server now, backoff or not: writes memory and replays the spool …
@@ -248,6 +251,28 @@ export class PostgresLedgerSink implements Sink {
     this.#lease = undefined;
     this.#pool = undefined;
     await lease?.release();
+  }
+
+  /**
+   * One statement beside the event writes (the batch scopes, src/ledger/postgres/batch-scopes.ts), on the
+   * sink's pool once its own pass has connected and migrated; rejects while the server is down. Flush and
+   * shutdown wait for it.
+   */
+  query<R>(text: string, params: readonly unknown[]): Promise<R[]> {
+    const run = (async () => {
+      await this.#running;
+      const pool = this.#pool;
+      if (this.#closed || this.#down || !this.#migrated || !pool)
+        throw new Error(`ledger ${this.label} cannot be reached now`);
+      return (await pool.query(text, params as unknown[])).rows as R[];
+    })();
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.#side.add(settled);
+    void settled.then(() => this.#side.delete(settled));
+    return run;
   }
 
   stats(): PostgresLedgerStats {

@@ -123,7 +123,7 @@ function hookPromise(
   if (typeof parse === "function") {
     promise.parseResponse = function (this: unknown, client: unknown, props: any) {
       const parsed = Reflect.apply(parse, this, [client, props]);
-      if (!slot.call) return parsed;
+      if (!slot.call) return slot.batch?.route.onResult ? observeBatchAnswer(parsed, slot) : parsed;
       return Promise.resolve(parsed).then(
         (result) => {
           observe(result, props);
@@ -185,6 +185,25 @@ function hookPromise(
       },
     });
   }
+}
+
+/**
+ * A batch endpoint's answer (a batch object), read once it is parsed, in the promise's own chain (see
+ * observeApiPromise on why not beside it).
+ */
+function observeBatchAnswer(parsed: unknown, slot: RequestSlot): unknown {
+  let read = false;
+  return Promise.resolve(parsed).then((result) => {
+    if (!read) {
+      read = true;
+      try {
+        slot.batch!.route.onResult!(result, slot.batch!);
+      } catch (error) {
+        log.internalFailure("batch-answer", error);
+      }
+    }
+    return result;
+  });
 }
 
 function isStream(value: any): boolean {

@@ -9,34 +9,13 @@ import { type Call, type CallStart, startCall } from "../../calls/index.js";
 import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
 import { observeApiPromise } from "./api-promise.js";
+import { type BatchRoute, matchBatchRequest } from "./batch-request.js";
 import type { BillableRequest, BillableTable } from "./billable.js";
 import { setStreamObserver } from "./event-stream-body.js";
+import { normalisePath, sdkHeaders } from "./request-options.js";
 import { type RequestSlot, requestSlots } from "./request-slot.js";
 
 export { type BillableRequest, type BillableTable, billableTable } from "./billable.js";
-
-/**
- * Request headers as a resource method hands them on: the user's object, or the SDK's `buildHeaders()` result
- * (`{ values: Headers, nulls }`, what Anthropic's messages methods pass), read through its `values`.
- */
-function sdkHeaders(headers: any): unknown {
-  return headers &&
-    typeof headers === "object" &&
-    typeof headers.values?.forEach === "function" &&
-    headers.nulls
-    ? headers.values
-    : headers;
-}
-
-/** `/v1/messages?beta=true`, `v1/messages`, `https://host/v1/messages` → `/v1/messages` as the table has it. */
-function normalisePath(path: unknown): string | undefined {
-  if (typeof path !== "string") return undefined;
-  let p = path;
-  const query = p.search(/[?#]/);
-  if (query >= 0) p = p.slice(0, query);
-  if (/^[a-z]+:\/\//i.test(p)) return undefined; // an absolute URL: not the client's own API
-  return p.startsWith("/") ? p : `/${p}`;
-}
 
 /** The table's row for a request's resolved options, if it is billable (a POST to a known path). */
 function billableRow(table: BillableTable, method: unknown, path: unknown): BillableRequest | undefined {
@@ -50,11 +29,15 @@ function billableRow(table: BillableTable, method: unknown, path: unknown): Bill
  * `methodRequest`, a raw `client.request(…)`): the request gets a slot on its async path and its APIPromise is
  * observed; the call itself starts once the SDK has resolved the options (`startBillableCall`).
  */
-export function wrapRequest(table: BillableTable, sdkError: CallStart["sdkError"]) {
+export function wrapRequest(
+  table: BillableTable,
+  sdkError: CallStart["sdkError"],
+  batchRoutes: readonly BatchRoute[] = [],
+) {
   return (original: (this: any, ...args: any[]) => any) =>
     function request(this: any, ...args: any[]): any {
       if (!getRuntime()) return Reflect.apply(original, this, args);
-      const slot: RequestSlot = { table, sdkError };
+      const slot: RequestSlot = { table, sdkError, batchRoutes };
       // A raw request's options are the user's object: the SDK's hooks may set a changed body on a copy only.
       const options = args[0];
       if (options && typeof options === "object" && typeof options.then !== "function")
@@ -78,7 +61,16 @@ export function startBillableCall(slot: RequestSlot, client: any, options: any):
   if (slot.resolved) return slot.call;
   slot.resolved = true;
   const row = options && billableRow(slot.table, options.method, options.path);
-  if (!row) return undefined;
+  if (!row) {
+    if (slot.batchRoutes.length > 0) {
+      try {
+        slot.batch = matchBatchRequest(slot.batchRoutes, client, options);
+      } catch (error) {
+        log.internalFailure("batch-request", error);
+      }
+    }
+    return undefined;
+  }
   const body = options.body;
   try {
     const headers = [client?._options?.defaultHeaders, sdkHeaders(options.headers)];

@@ -1,5 +1,6 @@
 import type { Call, CallStart } from "../../calls/index.js";
 import { asyncSlot } from "../../context/async-slot.js";
+import type { BatchRequest, BatchRoute } from "./batch-request.js";
 import type { BillableTable, ResultObserver } from "./billable.js";
 
 /**
@@ -11,6 +12,10 @@ import type { BillableTable, ResultObserver } from "./billable.js";
 export interface RequestSlot {
   table: BillableTable;
   sdkError: CallStart["sdkError"];
+  /** The batch endpoints the adapter reads (batch-request.ts). */
+  batchRoutes: readonly BatchRoute[];
+  /** Set once the options are known, for a request to a batch endpoint (not a call). */
+  batch?: BatchRequest | undefined;
   /** Set once the options are known: the table had a row for them (and costtrail was running). */
   call?: Call | undefined;
   observer?: ResultObserver | undefined;

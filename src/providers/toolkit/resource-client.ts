@@ -1,4 +1,5 @@
 import type { CallStart } from "../../calls/index.js";
+import type { BatchRoute } from "./batch-request.js";
 import { type BillableRequest, billableTable, wrapRequest } from "./billable-request.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
 import { patchSdkClient } from "./sdk-client.js";
@@ -15,6 +16,7 @@ export function patchResourceClient(
   errorName: string,
   sdk: Record<string, any>,
   rows: readonly BillableRequest[],
+  batchRoutes: readonly BatchRoute[] = [],
 ): Undo[] {
   if (typeof Client !== "function") return [];
   const sdkError = (Client[errorName] ?? sdk[errorName]) as CallStart["sdkError"];
@@ -25,7 +27,7 @@ export function patchResourceClient(
       `${label} client.request`,
       ownerOf(proto, "request"),
       "request",
-      wrapRequest(table, sdkError),
+      wrapRequest(table, sdkError, batchRoutes),
     ),
     ...patchSdkClient(proto, label),
   ];

@@ -13,8 +13,10 @@ import { HEADER_PREFIX } from "../../annotations/headers.js";
 import { pendingAdmission } from "../../calls/index.js";
 import { log } from "../../log.js";
 import { getRuntime } from "../../runtime.js";
+import { prepareBatchRequest } from "./batch-request.js";
 import { startBillableCall } from "./billable-request.js";
 import { observeEventStreamBody } from "./event-stream-body.js";
+import { observeJsonlBody } from "./jsonl-body.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
 import { requestSlots } from "./request-slot.js";
 
@@ -28,7 +30,8 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
         function prepareOptions(this: unknown, options: unknown) {
           const slot = requestSlots.get();
           const call = slot && startBillableCall(slot, this, options);
-          const pending = call && pendingAdmission(call);
+          // A batch results request waits (briefly) for what attributes its lines (batch-request.ts).
+          const pending = call ? pendingAdmission(call) : slot?.batch && prepareBatchRequest(slot.batch);
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           if (!pending) return Reflect.apply(original, this, arguments);
           // biome-ignore lint/complexity/noArguments: kept for the deferred call, exactly as the SDK made it
@@ -49,9 +52,22 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           controller: any,
         ): any {
           if (!getRuntime()?.config.forwardHeaders) stripHeaders(init?.headers);
-          const call = requestSlots.get()?.call;
-          // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
-          if (!call) return Reflect.apply(original, this, arguments);
+          const slot = requestSlots.get();
+          const call = slot?.call;
+          if (!call) {
+            // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
+            const response = Reflect.apply(original, this, arguments);
+            const batch = slot?.batch;
+            if (!batch?.route.onLine || typeof response?.then !== "function") return response;
+            return response.then((res: unknown) => {
+              try {
+                observeJsonlBody(res, (line) => batch.route.onLine!(line, batch));
+              } catch (error) {
+                log.internalFailure("batch-results-body", error);
+              }
+              return res;
+            });
+          }
           // Only reached unadmitted when a subclass's prepareOptions skips ours: the call still waits here.
           const pending = pendingAdmission(call);
           if (pending) {
@@ -62,7 +78,13 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           call.attempts++;
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           const response = Reflect.apply(original, this, arguments);
-          if (!call.start.stream || typeof response?.then !== "function") return response;
+          if (typeof response?.then !== "function") return response;
+          // A side branch (the SDK still gets the rejection): an attempt aborted in flight (its timeout, or the
+          // user) was sent unanswered, and the provider may bill it (docs/pricing.md "Estimated costs").
+          response.then(undefined, (error: unknown) => {
+            if ((error as { name?: unknown } | null)?.name === "AbortError") call.unansweredAttempts++;
+          });
+          if (!call.start.stream) return response;
           return response.then((res: unknown) => {
             try {
               observeEventStreamBody(res, call, controller?.signal);

@@ -1,0 +1,24 @@
+// A Stainless request's resolved options as costtrail reads them: its headers and its path.
+
+/**
+ * Request headers as a resource method hands them on: the user's object, or the SDK's `buildHeaders()` result
+ * (`{ values: Headers, nulls }`, what Anthropic's messages methods pass), read through its `values`.
+ */
+export function sdkHeaders(headers: any): unknown {
+  return headers &&
+    typeof headers === "object" &&
+    typeof headers.values?.forEach === "function" &&
+    headers.nulls
+    ? headers.values
+    : headers;
+}
+
+/** `/v1/messages?beta=true`, `v1/messages`, `https://host/v1/messages` → `/v1/messages` as the table has it. */
+export function normalisePath(path: unknown): string | undefined {
+  if (typeof path !== "string") return undefined;
+  let p = path;
+  const query = p.search(/[?#]/);
+  if (query >= 0) p = p.slice(0, query);
+  if (/^[a-z]+:\/\//i.test(p)) return undefined; // an absolute URL: not the client's own API
+  return p.startsWith("/") ? p : `/${p}`;
+}
