@@ -452,7 +452,7 @@ describe("a structured-output stream the provider completed (item 12)", () => {
     if (helperReadsZod) expect(last).toBe("stop");
     const event = await theEvent();
     expect(slow.mock.requests[0]!.clientAborted).toBe(true); // the break closed the connection, as bare
-    expect(event).toMatchObject({ status: "ok", stream: true });
+    expect(event).toMatchObject({ status: "ok", stream: true, costSource: "estimated" });
     expect(event.errorType).toBeUndefined();
     // The usage never arrived: input estimated from the request, output from the text streamed (≈ 4 chars per
     // token), not one token per chunk.
