@@ -7,8 +7,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import Anthropic from "@anthropic-ai/sdk";
+import Database from "better-sqlite3";
 import { toFile } from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHeaders, trackContext, type UsageEvent } from "../../src/index.js";
