@@ -108,4 +108,4 @@ it("results read by another process are attributed to the creating scope, once p
     ["u-42", 135_000],
     ["u-42", 1_000_000],
   ]);
-});
+}, 60_000);

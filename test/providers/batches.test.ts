@@ -430,5 +430,5 @@ describe.skipIf(noMessageBatches)("results read by another process", () => {
     });
     const rows = ledgerRows(path);
     expect(rows.map((r) => r.user_id)).toEqual(["u-42", "u-42"]);
-  });
+  }, 60_000);
 });
