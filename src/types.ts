@@ -82,7 +82,10 @@ export type CostDimension =
   | "other";
 
 export type EventStatus = "ok" | "error" | "aborted" | "blocked";
-/** "estimated": the provider reported no usage (timeout, abort before usage); the cost is costtrail's estimate. */
+/**
+ * "estimated": the provider reported no usage (a timeout, an abort or a cut stream before usage arrived) but may
+ * have billed the call; `usage` and the cost are costtrail's estimate (docs/pricing.md "Estimated costs").
+ */
 export type CostSource = "computed" | "override" | "unpriced" | "estimated";
 
 /** One per logical provider call (retries included). SPEC §5. */
@@ -111,6 +114,12 @@ export interface UsageEvent {
   costNanos?: number | null;
   /** Nano-USD per billable dimension. */
   costBreakdown?: CostBreakdown;
+  /**
+   * Integer nano-USD costtrail estimates for earlier attempts of this call that timed out unanswered before a
+   * retry was answered: the provider may have billed them, but reported no usage. Not part of `costNanos`;
+   * reports show it in the estimated column (docs/pricing.md "Estimated costs"). Absent when there were none.
+   */
+  estimatedNanos?: number;
   /** Where the price came from: `genai-prices@0.1.8`, `override:<model>`, `table:<date>` (joined with "+"). */
   priceSource?: string;
   currency: "USD";

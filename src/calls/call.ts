@@ -40,6 +40,11 @@ export class Call {
   httpStatus: number | undefined;
   responseModel: string | undefined;
   usage: TokenUsage = zeroUsage();
+  /**
+   * Attempts sent that never got an answer (timed out or aborted in flight): the provider may have billed them
+   * without reporting usage (docs/pricing.md "Estimated costs").
+   */
+  unansweredAttempts = 0;
   /** True once the provider reported usage; otherwise aborted streams are estimated. */
   usageReported = false;
   /** Content-bearing stream items seen: ≈ output tokens when a stream ends before its usage arrives. */

@@ -1,7 +1,7 @@
 import { log } from "../log.js";
 import type { EventStatus, UsageEvent } from "../types.js";
-import type { Call } from "./call.js";
-import { safeEstimate } from "./estimate.js";
+import { type Call, zeroUsage } from "./call.js";
+import { estimateUnreportedUsage, lostAttemptsInput } from "./estimate.js";
 import { inflight } from "./inflight.js";
 import { classifyError } from "./outcome.js";
 
@@ -25,7 +25,16 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
     const at = new Date(call.startedAt);
     const event = buildEvent(call, status, errorType, at);
     const price = call.runtime.price;
-    if (price) Object.assign(event, price(event, at));
+    if (price) {
+      Object.assign(event, price(event, at));
+      const lostInput = event.costSource === "estimated" ? 0 : lostAttemptsInput(call);
+      if (lostInput > 0) {
+        // Earlier attempts timed out unanswered before this one was: priced apart, never mixed into costNanos.
+        const lost = { ...event, usage: { ...zeroUsage(), inputTokens: lostInput }, costSource: "estimated" };
+        const nanos = price(lost as UsageEvent, at).costNanos;
+        if (nanos) event.estimatedNanos = nanos;
+      }
+    }
     if (call.hold) endReservation(call, event);
     call.runtime.pipeline.emit(event, call.contexts);
   } catch (error) {
@@ -60,13 +69,7 @@ export function buildEvent(
   at: Date,
 ): UsageEvent {
   const { start } = call;
-  if ((status === "aborted" || status === "error") && call.streamedItems > 0) {
-    // The stream ended before the provider's usage arrived: estimate from what was sent and received. A
-    // provider that reports usage at the start (Anthropic's message_start: the input, and output_tokens 1)
-    // keeps its exact input; the output is at least what was streamed (docs/providers.md "Ending early").
-    if (!call.usageReported) call.usage.inputTokens = safeEstimate(start.estimateInputTokens);
-    if (call.usage.outputTokens < call.streamedItems) call.usage.outputTokens = call.streamedItems;
-  }
+  const estimated = estimateUnreportedUsage(call, status, errorType);
   const event: UsageEvent = {
     id: call.id,
     ts: at.toISOString(),
@@ -80,7 +83,8 @@ export function buildEvent(
     usage: call.usage,
     costMicros: null,
     currency: "USD",
-    costSource: "unpriced",
+    // The pricer keeps "estimated" on a priced estimate (event-price.ts).
+    costSource: estimated ? "estimated" : "unpriced",
     annotations: call.annotations,
     limitsExceeded: [...call.limitsExceeded],
   };

@@ -1,4 +1,3 @@
-import { safeEstimate } from "./estimate.js";
 import { finishCall } from "./finish.js";
 import { inflight } from "./inflight.js";
 
@@ -42,15 +41,9 @@ export function finishAbandonedCalls(): void {
 
 /**
  * The process is ending (exit, SIGTERM, SIGINT) with calls still in flight: each is recorded as `aborted` /
- * `ProcessExit` with its estimate — the input it sent (estimated) and the output streamed so far — since the
- * provider may bill it (docs/ledger.md, "Exit").
+ * `ProcessExit`; one that was sent gets its estimate (estimate.ts) — the input it sent and the output streamed
+ * so far — since the provider may bill it (docs/ledger.md, "Exit").
  */
 export function finishCallsAtExit(): void {
-  for (const call of [...inflight]) {
-    if (!call.usageReported) {
-      call.usage.inputTokens = safeEstimate(call.start.estimateInputTokens);
-      call.usage.outputTokens = call.streamedItems;
-    }
-    finishCall(call, "aborted", "ProcessExit");
-  }
+  for (const call of [...inflight]) finishCall(call, "aborted", "ProcessExit");
 }

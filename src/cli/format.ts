@@ -5,6 +5,15 @@ export function formatUsd(micros: number): string {
   return `${sign}${Math.trunc(abs / 1e6)}.${String(abs % 1e6).padStart(6, "0")}`;
 }
 
+/** Exact nano-USD (a decimal string) as USD with 6 decimals, rounded up as costMicros is. */
+export function formatNanosAsMicros(nanos: string): string {
+  const n = BigInt(nanos);
+  const micros = n < 0n ? -((-n + 999n) / 1000n) : (n + 999n) / 1000n;
+  const sign = micros < 0n ? "-" : "";
+  const abs = micros < 0n ? -micros : micros;
+  return `${sign}${abs / 1_000_000n}.${String(abs % 1_000_000n).padStart(6, "0")}`;
+}
+
 /** Integers with thousands separators, independent of the machine's locale. */
 export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
+import type { z } from "zod";
+import { CliError } from "../errors.js";
 import { parseTimeBound } from "../ledger/durations.js";
 import { LEDGER_ENV } from "../ledger/location.js";
 import { DEFAULT_LEDGER_PATH } from "../ledger/open-database.js";
@@ -32,4 +34,22 @@ export function positiveIntOption(flags: string, description: string): Option {
     }
     return Number(value);
   });
+}
+
+/** A command's options object → `--kebab-flag` (commander camel-cases flags; errors name them as typed). */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Validates a command's parsed flags (and positional arguments, named in `schema` too) with zod; the first
+ * problem is a usage error naming the flag: `--rate: must be a positive decimal`.
+ */
+export function parseFlags<T>(schema: z.ZodType<T>, input: unknown, positional: readonly string[] = []): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const key = String(issue.path[0] ?? "");
+  const name = positional.includes(key) ? `<${key}>` : flagName(key);
+  throw new CliError(`${name}: ${issue.message}`);
 }

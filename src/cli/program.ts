@@ -5,12 +5,14 @@ import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { eventsCommand } from "./commands/events.js";
 import { exportCommand } from "./commands/export.js";
+import { fxCommand } from "./commands/fx.js";
 import { kpisCommand } from "./commands/kpis.js";
 import { limitsCommand } from "./commands/limits.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { pricesCommand } from "./commands/prices.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { reportCommand } from "./commands/report.js";
+import { repriceCommand } from "./commands/reprice.js";
 import { whatifCommand } from "./commands/whatif.js";
 import { type CliIO, type CommandRegistration, USAGE_EXIT_CODE } from "./context.js";
 
@@ -26,6 +28,8 @@ export const COMMANDS: readonly CommandRegistration[] = [
   reconcileCommand,
   exportCommand,
   pricesCommand,
+  repriceCommand,
+  fxCommand,
   migrateCommand,
 ];
 

@@ -61,6 +61,7 @@ export const EVENT_COLUMNS = [
   "cost_breakdown",
   "price_source",
   "usage_detail",
+  "estimated_nanos",
 ] as const;
 
 /** Position of a column in `PendingEvent.values`. */
@@ -146,6 +147,9 @@ export function toPendingEvent(e: UsageEvent): PendingEvent {
     e.costBreakdown && typeof e.costBreakdown === "object" ? JSON.stringify(e.costBreakdown) : null,
     str(e.priceSource),
     usageDetailOf(u),
+    typeof e.estimatedNanos === "number" && Number.isSafeInteger(e.estimatedNanos) && e.estimatedNanos > 0
+      ? e.estimatedNanos
+      : null,
   ];
   return { id: e.id, values, limitIds, tags };
 }
@@ -212,6 +216,7 @@ export function fromEventRow(row: Row): UsageEvent {
   const breakdown = parseJson<CostBreakdown | null>(row.cost_breakdown, null);
   if (breakdown) event.costBreakdown = breakdown;
   if (typeof row.price_source === "string") event.priceSource = row.price_source;
+  if (row.estimated_nanos != null) event.estimatedNanos = Number(row.estimated_nanos);
   const detail = parseJson<Partial<TokenUsage> | null>(row.usage_detail, null);
   if (detail && typeof detail === "object") Object.assign(event.usage, pick(detail));
   return event;

@@ -32,16 +32,25 @@ export interface ReportRow {
   inputTokens: number;
   outputTokens: number;
   /**
-   * The exact sum of the events' nano-USD (`cost_nanos`), as a decimal string: exact beyond 2^53
-   * (docs/pricing.md "Exact money"). Every figure below is derived from it, for display.
+   * The exact sum of the events' measured nano-USD (`cost_nanos`, estimated events left out), as a decimal
+   * string: exact beyond 2^53 (docs/pricing.md "Exact money"). costMicros and costUsd are derived from it.
    */
   costNanos: string;
+  /**
+   * Estimated nano-USD, apart from costNanos: events with `costSource: "estimated"` and the timed-out attempts
+   * of measured calls (docs/pricing.md "Estimated costs"). A decimal string, exact.
+   */
+  estimatedNanos: string;
   /** costNanos in whole micro-USD, rounded up (a non-zero total never shows as 0). */
   costMicros: number;
   /** costNanos as a float USD, for display and charts only. */
   costUsd: number;
   /** Events whose cost is unknown (cost null); they add nothing to the cost. */
   unpriced: number;
+  /** With a local currency (fx-rates.ts `inCurrency`): costNanos converted, exact local nano-units. */
+  costLocalNanos?: string;
+  /** With a local currency: estimatedNanos converted. */
+  estimatedLocalNanos?: string;
 }
 
 export interface ReportResult {
@@ -208,9 +217,11 @@ const MEASURE_EXPRS = [
   "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
   "coalesce(sum(e.input_tokens), 0)",
   "coalesce(sum(e.output_tokens), 0)",
-  "coalesce(sum(e.cost_nanos), 0)",
+  // Measured cost: estimates have their own column (docs/pricing.md "Estimated costs").
+  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN 0 ELSE e.cost_nanos END), 0)",
   "count(*) - count(e.cost_nanos)",
   "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
+  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN e.cost_nanos ELSE e.estimated_nanos END), 0)",
 ] as const;
 export const MEASURES = MEASURE_EXPRS.map((m, i) =>
   i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_nanos` : m,
@@ -237,6 +248,7 @@ export type RawRow = [
   costNanos: Int,
   unpriced: Int,
   blocked: Int,
+  estimatedNanos: Int,
 ];
 
 /** A statement whose integers come back as bigint: nano-USD sums stay exact past 2^53. */
@@ -244,7 +256,7 @@ export function exact<T extends { safeIntegers(on?: boolean): T }>(statement: T)
   return statement.safeIntegers(true);
 }
 
-const ZERO_ROW = (): RawRow => [null, null, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+const ZERO_ROW = (): RawRow => [null, null, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
 
 /** Adds measure columns of `r` into `into` (bigint, exact). */
 function addMeasures(into: RawRow, r: readonly unknown[]): void {
@@ -255,8 +267,18 @@ function addMeasures(into: RawRow, r: readonly unknown[]): void {
 export const RAW_WIDTH = 2 + MEASURE_EXPRS.length;
 
 export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
-  const [rawKey, useCaseName, requests, errors, inputTokens, outputTokens, costNanos, unpriced, blocked] =
-    raw;
+  const [
+    rawKey,
+    useCaseName,
+    requests,
+    errors,
+    inputTokens,
+    outputTokens,
+    costNanos,
+    unpriced,
+    blocked,
+    estimatedNanos,
+  ] = raw;
   let key: string | null;
   if (rawKey === null) key = null;
   else if (by === "day") key = new Date(Number(rawKey) * DAY_MS).toISOString().slice(0, 10);
@@ -272,6 +294,7 @@ export function toReportRow(raw: RawRow, by: ReportBy | null): ReportRow {
     costNanos: nanos.toString(),
     costMicros: Number((nanos + 999n) / 1000n),
     costUsd: Number(nanos) / 1e9,
+    estimatedNanos: BigInt(estimatedNanos).toString(),
     unpriced: Number(unpriced),
   };
   if (by === "instance") row.useCaseName = useCaseName;

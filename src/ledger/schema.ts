@@ -258,6 +258,61 @@ CREATE TABLE batch_scopes (
 ) WITHOUT ROWID;
 `;
 
+// Estimated costs, currency and re-pricing (docs/pricing.md "Estimated costs", "Currency", "Re-pricing").
+// estimated_nanos: the estimate for attempts of a measured call that timed out unanswered before a retry;
+// event_labels copies it and cost_source, so label reports split measured from estimated cost as events do,
+// and the covering indices carry both. fx_rates: local units per USD as exact integer parts per 10^9, dated.
+// reprice_runs / reprice_changes: every cost `costtrail reprice` rewrote, with the old cost kept.
+const V8_ESTIMATES_FX_REPRICE = `
+ALTER TABLE events ADD COLUMN estimated_nanos INTEGER;
+ALTER TABLE event_labels ADD COLUMN cost_source TEXT;
+ALTER TABLE event_labels ADD COLUMN estimated_nanos INTEGER;
+UPDATE event_labels SET cost_source = (SELECT e.cost_source FROM events e WHERE e.id = event_labels.event_id);
+DROP INDEX events_by_user;
+DROP INDEX events_by_instance;
+DROP INDEX events_by_time;
+CREATE INDEX events_by_user ON events
+  (user_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_nanos, cost_source, estimated_nanos);
+CREATE INDEX events_by_instance ON events
+  (use_case_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_nanos, cost_source,
+   estimated_nanos);
+CREATE INDEX events_by_time ON events
+  (ts_ms, use_case_name, account_name, use_case_step, request_model, provider,
+   status, input_tokens, output_tokens, cost_nanos, cost_source, estimated_nanos, limit_count, tag_count);
+
+CREATE TABLE fx_rates (
+  currency       TEXT NOT NULL,
+  effective_date TEXT NOT NULL,
+  rate_ppb       INTEGER NOT NULL CHECK (rate_ppb > 0),
+  set_ms         INTEGER NOT NULL,
+  PRIMARY KEY (currency, effective_date)
+);
+
+CREATE TABLE reprice_runs (
+  id         TEXT PRIMARY KEY,
+  run_ms     INTEGER NOT NULL,
+  since_ms   INTEGER,
+  until_ms   INTEGER,
+  events     INTEGER NOT NULL,
+  old_nanos  INTEGER NOT NULL,
+  new_nanos  INTEGER NOT NULL
+);
+
+CREATE TABLE reprice_changes (
+  run_id           TEXT NOT NULL REFERENCES reprice_runs(id) ON DELETE CASCADE,
+  event_id         TEXT NOT NULL,
+  old_cost_nanos   INTEGER,
+  old_cost_micros  INTEGER,
+  old_cost_source  TEXT NOT NULL,
+  old_price_source TEXT,
+  new_cost_nanos   INTEGER,
+  new_cost_source  TEXT NOT NULL,
+  new_price_source TEXT,
+  PRIMARY KEY (run_id, event_id)
+);
+CREATE INDEX reprice_changes_by_event ON reprice_changes (event_id);
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -308,6 +363,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "batch_scopes: the annotations each batch was created under",
     up(db) {
       db.exec(V7_BATCH_SCOPES);
+    },
+  },
+  {
+    version: 8,
+    description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
+    up(db) {
+      db.exec(V8_ESTIMATES_FX_REPRICE);
     },
   },
 ];

@@ -11,8 +11,8 @@ export function createEventWriter(db: Database): EventWriter {
   const insertLabel = db.prepare(
     `INSERT OR IGNORE INTO event_labels
        (kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros,
-        cost_nanos)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        cost_nanos, cost_source, estimated_nanos)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
     let inserted = 0;
@@ -30,6 +30,8 @@ export function createEventWriter(db: Database): EventWriter {
         v[C.output_tokens],
         v[C.cost_micros],
         v[C.cost_nanos],
+        v[C.cost_source],
+        v[C.estimated_nanos],
       ];
       for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
       for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);

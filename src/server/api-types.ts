@@ -5,6 +5,7 @@ import type { ForecastResult, LimitForecast } from "../kpis/forecast.js";
 import type { KpiGroupBy } from "../kpis/ledger-queries.js";
 import type { KpiReportResult, KpiReportRow, KpiUseCaseRow } from "../kpis/report.js";
 import type { InstanceDetail, SpendOverTimeResult, TotalsResult } from "../ledger/dashboard-queries.js";
+import type { FxRate, LocalReport } from "../ledger/fx-rates.js";
 import type { ReportBy, ReportResult } from "../ledger/queries.js";
 import type { LimitStatus } from "../limits/status.js";
 import type { CoverageDay, ReconciliationsResult } from "../reconcile/coverage.js";
@@ -14,12 +15,14 @@ export type { UsageEvent } from "../types.js";
 export type {
   CoverageDay,
   ForecastResult,
+  FxRate,
   InstanceDetail,
   KpiReportResult,
   KpiReportRow,
   KpiUseCaseRow,
   LimitForecast,
   LimitStatus,
+  LocalReport,
   ReconciliationsResult,
   ReportBy,
   ReportResult,
@@ -42,8 +45,9 @@ export interface PeriodParams {
 /** Endpoint (path without its `/<id>` tail) → its query parameters and its answer. */
 export interface ApiEndpoints {
   "/api/report": {
-    params: PeriodParams & { by: ReportBy; limit?: number; order?: "cost" | "key" };
-    result: ReportResult;
+    /** `currency`: also in that currency at its stored rate; the answer is then a LocalReport. */
+    params: PeriodParams & { by: ReportBy; limit?: number; order?: "cost" | "key"; currency?: string };
+    result: ReportResult | LocalReport;
   };
   "/api/totals": { params: PeriodParams; result: TotalsResult };
   "/api/timeseries": {
@@ -55,6 +59,7 @@ export interface ApiEndpoints {
   "/api/kpis": { params: PeriodParams & { by?: KpiGroupBy }; result: KpiReportResult };
   "/api/forecast": { params: { useCase?: string }; result: ForecastResult };
   "/api/reconciliations": { params: Record<string, never>; result: ReconciliationsResult };
+  "/api/fx": { params: Record<string, never>; result: { rates: FxRate[] } };
 }
 
 /** The JSON body of every error answer (400, 401, 403, 404, 405, 500). */

@@ -12,8 +12,10 @@ import {
   periodTotals,
   spendOverTime,
 } from "../ledger/dashboard-queries.js";
+import { FxRateMissingError, inCurrency, listFxRates } from "../ledger/fx-rates.js";
 import { parseReportOptions, ReportOptionsError, report } from "../ledger/queries.js";
 import { limitStatuses } from "../limits/index.js";
+import { currencyCodeSchema } from "../pricing/fx.js";
 import { coverageByDay } from "../reconcile/coverage.js";
 import { TOKEN_QUERY } from "./auth.js";
 
@@ -50,7 +52,7 @@ function queryObject(params: URLSearchParams, allowed: readonly string[]): Query
   return out;
 }
 
-const REPORT_PARAMS = ["by", "since", "until", "useCase", "limit", "order"] as const;
+const REPORT_PARAMS = ["by", "since", "until", "useCase", "limit", "order", "currency"] as const;
 const PERIOD_PARAMS = ["since", "until", "useCase"] as const;
 const TIMESERIES_PARAMS = [...PERIOD_PARAMS, "bucket", "series"] as const;
 const INSTANCE_PARAMS = ["limit"] as const;
@@ -60,9 +62,26 @@ const FORECAST_PARAMS = ["useCase"] as const;
 type Handler = (ctx: ApiContext, params: URLSearchParams, rest: string) => unknown;
 
 const ROUTES: Record<string, Handler> = {
+  // `currency=EUR`: every row's money also in EUR at its stored rate (docs/pricing.md "Currency").
   report: (ctx, params) => {
-    const options = parseReportOptions(queryObject(params, REPORT_PARAMS));
-    return report(ctx.db, { ...options, now: ctx.now?.() ?? Date.now() });
+    const { currency, ...rest } = queryObject(params, REPORT_PARAMS);
+    const options = parseReportOptions(rest);
+    const now = ctx.now?.() ?? Date.now();
+    const result = report(ctx.db, { ...options, now });
+    if (currency === undefined || currency === "") return result;
+    const code = currencyCodeSchema.safeParse(currency);
+    if (!code.success) throw new ApiError(400, `currency: ${code.error.issues[0]!.message}`);
+    try {
+      return inCurrency(ctx.db, result, code.data, now);
+    } catch (error) {
+      if (error instanceof FxRateMissingError) throw new ApiError(400, `currency: ${error.message}`);
+      throw error;
+    }
+  },
+  // The stored exchange rates (costtrail fx set); [] before the first.
+  fx: (ctx, params) => {
+    queryObject(params, []);
+    return { rates: listFxRates(ctx.db) };
   },
   totals: (ctx, params) => {
     const options = parsePeriodOptions(queryObject(params, PERIOD_PARAMS));

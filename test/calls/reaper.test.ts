@@ -1,5 +1,7 @@
 // A call nobody finishes — a stream never read, never closed — must not hold its limit reservation for good:
-// past `abandonedCallTimeoutMs` of silence it is recorded as aborted / Abandoned and the reservation returns.
+// past `abandonedCallTimeoutMs` of silence it is recorded as aborted / Abandoned and the reservation ends: settled
+// with its estimated cost when it was sent (the provider answered, so it may bill it: docs/pricing.md "Estimated
+// costs"), released otherwise.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, instrument, trackContext } from "../../src/index.js";
 import { getRuntime } from "../../src/runtime.js";
@@ -16,7 +18,7 @@ const messages = [{ role: "user" as const, content: "hello" }];
 const cap = { id: "cap", maxUsd: 1, window: "day" as const, mode: "block" as const };
 
 describe("the reaper", () => {
-  it("finishes a stream left unread past the timeout and releases its reservation", async () => {
+  it("finishes a stream left unread past the timeout and settles its reservation with the estimate", async () => {
     h.start({ limits: [cap], abandonedCallTimeoutMs: 1_000 });
     const gate = getRuntime()!.limits!;
     const ended: string[] = [];
@@ -42,8 +44,9 @@ describe("the reaper", () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(h.events).toHaveLength(0);
     const [event] = await h.eventsSettled(1);
-    expect(event).toMatchObject({ status: "aborted", errorType: "Abandoned" });
-    expect(ended).toEqual(["release"]);
+    expect(event).toMatchObject({ status: "aborted", errorType: "Abandoned", costSource: "estimated" });
+    expect(event!.costNanos).toBeGreaterThan(0);
+    expect(ended).toEqual(["settle"]);
   });
 
   it("leaves a stream that is being read alone", async () => {

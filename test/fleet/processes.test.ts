@@ -29,7 +29,7 @@ describe("many processes, one Postgres ledger", () => {
       empty.url(),
       "SELECT version FROM costtrail_schema ORDER BY version",
     );
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const [events] = await query<{ n: string }>(empty.url(), "SELECT count(*) AS n FROM events");
     expect(events!.n).toBe("20");
   }, 180_000);

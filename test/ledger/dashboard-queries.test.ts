@@ -16,6 +16,7 @@ describe("periodTotals", () => {
       inputTokens: 3_660,
       outputTokens: 416,
       costNanos: "11250000000",
+      estimatedNanos: "0",
       costMicros: 11_250_000,
       costUsd: 11.25,
       unpriced: 1,

@@ -144,6 +144,7 @@ describe("report", () => {
       inputTokens: 3_650,
       outputTokens: 415,
       costNanos: "12000000000",
+      estimatedNanos: "0",
       costMicros: 12_000_000,
       costUsd: 12,
       unpriced: 1,

@@ -41,6 +41,7 @@ describe("schema", () => {
       "batch_scopes",
       "event_labels",
       "events",
+      "fx_rates",
       "kpi_definitions",
       "kpis",
       "limit_alerts",
@@ -51,6 +52,8 @@ describe("schema", () => {
       "reconciliation_allocations",
       "reconciliation_days",
       "reconciliations",
+      "reprice_changes",
+      "reprice_runs",
     ]);
     const indices = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")

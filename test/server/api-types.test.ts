@@ -14,6 +14,7 @@ const CONTRACT: Record<keyof ApiEndpoints, true> = {
   "/api/kpis": true,
   "/api/forecast": true,
   "/api/reconciliations": true,
+  "/api/fx": true,
 };
 
 describe("the JSON API's contract", () => {

@@ -1,11 +1,14 @@
 import { Option } from "commander";
+import { z } from "zod";
 import { instanceCostDistribution } from "../../kpis/distribution.js";
 import { forecast } from "../../kpis/forecast.js";
+import { FxRateMissingError, inCurrency, type LocalReport } from "../../ledger/fx-rates.js";
 import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../ledger/queries.js";
+import { currencyCodeSchema } from "../../pricing/fx.js";
 import { CliError, type CommandRegistration } from "../context.js";
 import { formatUsd, toCsv } from "../format.js";
 import { withLedger } from "../open-ledger.js";
-import { dbOption, positiveIntOption, timeOption } from "../options.js";
+import { dbOption, parseFlags, positiveIntOption, timeOption } from "../options.js";
 import { renderReportTable } from "../report-table.js";
 import { renderDistributionTable, renderForecastTable } from "../value-tables.js";
 
@@ -19,11 +22,15 @@ interface ReportCommandOptions {
   until?: string;
   useCase?: string;
   limit?: number;
+  currency?: string;
   format: ReportFormat;
 }
 
-function renderReportCsv(result: ReportResult): string {
+const currencyFlag = z.object({ currency: currencyCodeSchema.optional() });
+
+function renderReportCsv(result: ReportResult | LocalReport): string {
   const instance = result.by === "instance";
+  const local = "currency" in result ? result.currency.currency.toLowerCase() : undefined;
   const header = [
     result.by,
     ...(instance ? ["use_case"] : []),
@@ -36,6 +43,9 @@ function renderReportCsv(result: ReportResult): string {
     "cost_micros",
     "cost_nanos",
     "unpriced",
+    // Apart from cost_*: docs/pricing.md "Estimated costs".
+    "estimated_nanos",
+    ...(local ? [`cost_${local}_nanos`, `estimated_${local}_nanos`] : []),
   ];
   const records = result.rows.map((r) => [
     r.key,
@@ -50,8 +60,26 @@ function renderReportCsv(result: ReportResult): string {
     // Exact: the other cost columns are it rounded up to the micro-USD (docs/pricing.md "Exact money").
     r.costNanos,
     r.unpriced,
+    r.estimatedNanos,
+    ...(local ? [r.costLocalNanos, r.estimatedLocalNanos] : []),
   ]);
   return toCsv([header, ...records]);
+}
+
+/** The report with its money also in `currency` (docs/pricing.md "Currency"); a missing rate is a usage error. */
+function localized(
+  db: Parameters<typeof inCurrency>[0],
+  result: ReportResult,
+  currency: string | undefined,
+  now: number,
+): ReportResult | LocalReport {
+  if (!currency) return result;
+  try {
+    return inCurrency(db, result, currency, now);
+  } catch (error) {
+    if (error instanceof FxRateMissingError) throw new CliError(`--currency: ${error.message}`);
+    throw error;
+  }
 }
 
 export const reportCommand: CommandRegistration = (program, io) => {
@@ -69,6 +97,7 @@ export const reportCommand: CommandRegistration = (program, io) => {
     .addOption(timeOption("--since <when>", "from this time: 30m, 24h, 7d, 2w or an ISO date (inclusive)"))
     .addOption(timeOption("--until <when>", "up to this time, same forms (exclusive)"))
     .option("--use-case <name>", "only events of this use case")
+    .option("--currency <code>", "also show cost in this currency, at its stored rate (costtrail fx set)")
     .addOption(positiveIntOption("--limit <n>", "at most n rows (totals still cover everything)"))
     .addOption(
       new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"),
@@ -84,9 +113,11 @@ export const reportCommand: CommandRegistration = (program, io) => {
       }
       const by = opts.by;
       if (by === undefined) throw new CliError("required option '--by <key>' not specified");
+      const { currency } = parseFlags(currencyFlag, { currency: opts.currency });
       const filter = { since: opts.since, until: opts.until, useCase: opts.useCase };
+      const now = Date.now();
       const { result, distribution } = withLedger(opts.db, (db) => ({
-        result: report(db, { by, ...filter, limit: opts.limit }),
+        result: localized(db, report(db, { by, ...filter, limit: opts.limit, now }), currency, now),
         // The unit economics of instances: the costly tail next to the typical one.
         distribution: by === "instance" ? instanceCostDistribution(db, filter) : undefined,
       }));

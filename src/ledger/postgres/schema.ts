@@ -174,6 +174,42 @@ CREATE TABLE batch_scopes (
 );
 `;
 
+// Estimated costs, currency and re-pricing: SQLite's version 8 (its comment says why); no index change here.
+const V8_ESTIMATES_FX_REPRICE = `
+ALTER TABLE events ADD COLUMN estimated_nanos BIGINT;
+ALTER TABLE event_labels ADD COLUMN cost_source ${T};
+ALTER TABLE event_labels ADD COLUMN estimated_nanos BIGINT;
+UPDATE event_labels SET cost_source = (SELECT e.cost_source FROM events e WHERE e.id = event_labels.event_id);
+CREATE TABLE fx_rates (
+  currency       ${T} NOT NULL,
+  effective_date ${T} NOT NULL,
+  rate_ppb       BIGINT NOT NULL CHECK (rate_ppb > 0),
+  set_ms         BIGINT NOT NULL,
+  PRIMARY KEY (currency, effective_date)
+);
+CREATE TABLE reprice_runs (
+  id         ${T} PRIMARY KEY,
+  run_ms     BIGINT NOT NULL,
+  since_ms   BIGINT,
+  until_ms   BIGINT,
+  events     BIGINT NOT NULL,
+  old_nanos  BIGINT NOT NULL,
+  new_nanos  BIGINT NOT NULL
+);
+CREATE TABLE reprice_changes (
+  run_id           ${T} NOT NULL REFERENCES reprice_runs(id) ON DELETE CASCADE,
+  event_id         ${T} NOT NULL,
+  old_cost_nanos   BIGINT,
+  old_cost_micros  BIGINT,
+  old_cost_source  ${T} NOT NULL,
+  old_price_source ${T},
+  new_cost_nanos   BIGINT,
+  new_cost_source  ${T} NOT NULL,
+  new_price_source ${T},
+  PRIMARY KEY (run_id, event_id)
+);
+CREATE INDEX reprice_changes_by_event ON reprice_changes (event_id);
+`;
 /** The ordered list, version for version the SQLite ledger's MIGRATIONS. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: "events, event_labels and the report indices", sql: V1_EVENTS },
@@ -206,6 +242,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 7,
     description: "batch_scopes: the annotations each batch was created under",
     sql: V7_BATCH_SCOPES,
+  },
+  {
+    version: 8,
+    description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
+    sql: V8_ESTIMATES_FX_REPRICE,
   },
 ];
 

@@ -46,6 +46,7 @@ const EVENT_TYPES: Record<EventColumn, PgType> = {
   cost_breakdown: "text",
   price_source: "text",
   usage_detail: "text",
+  estimated_nanos: "int8",
 };
 
 const KPI_TYPES: Record<(typeof KPI_COLUMNS)[number], PgType> = {
@@ -74,6 +75,8 @@ const LABEL_COLUMNS = [
   "output_tokens",
   "cost_micros",
   "cost_nanos",
+  "cost_source",
+  "estimated_nanos",
 ] as const;
 const LABEL_TYPES: PgType[] = [
   "text",
@@ -86,6 +89,8 @@ const LABEL_TYPES: PgType[] = [
   "int8",
   "int8",
   "int8",
+  "text",
+  "int8",
 ];
 const LABEL_SOURCES = [
   "ts_ms",
@@ -95,6 +100,8 @@ const LABEL_SOURCES = [
   "output_tokens",
   "cost_micros",
   "cost_nanos",
+  "cost_source",
+  "estimated_nanos",
 ].map((c) => EVENT_COLUMNS.indexOf(c as EventColumn));
 
 /**

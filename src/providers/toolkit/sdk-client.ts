@@ -79,7 +79,13 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           call.attempts++;
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           const response = Reflect.apply(original, this, arguments);
-          if (!call.start.stream || typeof response?.then !== "function") return response;
+          if (typeof response?.then !== "function") return response;
+          // A side branch (the SDK still gets the rejection): an attempt aborted in flight (its timeout, or the
+          // user) was sent unanswered, and the provider may bill it (docs/pricing.md "Estimated costs").
+          response.then(undefined, (error: unknown) => {
+            if ((error as { name?: unknown } | null)?.name === "AbortError") call.unansweredAttempts++;
+          });
+          if (!call.start.stream) return response;
           return response.then((res: unknown) => {
             try {
               observeEventStreamBody(res, call, controller?.signal);
