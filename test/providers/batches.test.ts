@@ -11,6 +11,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import Database from "better-sqlite3";
 import { toFile } from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
 import { createHeaders, trackContext, type UsageEvent } from "../../src/index.js";
 import type { MockUsage } from "../../src/testing.js";
 import { startTsxChild } from "../support/child.js";
@@ -352,6 +353,14 @@ describe.skipIf(noMessageBatches)("Anthropic Message Batches", () => {
     expect(rows).toHaveLength(5);
     expect(rows.reduce((sum, r) => sum + r.cost_nanos!, 0)).toBe(1_762_500);
     expect(new Set(rows.map((r) => r.user_id))).toEqual(new Set(["u-9"]));
+    // Re-pricing under the same table changes nothing: the batch rate and the unanswered lines' 0 hold.
+    let out = "";
+    const code = await runCli(["reprice", "--db", path, "--dry-run", "--format", "json"], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: () => {} },
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ events: 5, changed: 0 });
   });
 
   it("the same batch read by a second instrument() on the ledger adds no rows", async () => {
