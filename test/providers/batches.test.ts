@@ -361,6 +361,14 @@ describe.skipIf(noMessageBatches)("Anthropic Message Batches", () => {
     });
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ events: 5, changed: 0 });
+    // …and every model in it has a price: the unanswered lines (model "unknown") billed nothing.
+    out = "";
+    const checked = await runCli(["prices", "--check", "--db", path], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: () => {} },
+    });
+    expect(out).toBe("all 1 model(s) in the ledger have a price\n");
+    expect(checked).toBe(0);
   });
 
   it("the same batch read by a second instrument() on the ledger adds no rows", async () => {
