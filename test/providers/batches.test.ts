@@ -426,8 +426,8 @@ describe.skipIf(noMessageBatches)("results read by another process", () => {
       MOCK_URL: h.mock.url,
     });
     const { code } = await child.exited;
-    expect(child.stderr()).toBe("");
-    expect(code).toBe(0);
+    // Its stderr says why, if it failed (warnings there, e.g. a loaded server's slow connect, are not failures).
+    expect(code, child.stderr()).toBe(0);
     const events = child
       .stdout()
       .trim()
