@@ -49,6 +49,14 @@ export class Call {
   usageReported = false;
   /** Content-bearing stream items seen: ≈ output tokens when a stream ends before its usage arrives. */
   streamedItems = 0;
+  /** Characters of output text streamed (content, arguments, thinking): the other lower bound of the output. */
+  streamedChars = 0;
+  /**
+   * The provider's reply is whole (OpenAI's `finish_reason` on every choice, Anthropic's `stop_reason`…): what
+   * ends the stream afterwards — a `break`, an abort, an SDK helper that throws on the last chunk — ends a call
+   * the provider completed and billed, so it is `ok` (docs/providers.md "Ending early").
+   */
+  replyComplete = false;
   /** The request carried `x-costtrail-*` headers, to be stripped before each attempt is sent. */
   hasAnnotationHeaders = false;
   /** The spending-limit reservation this call holds, settled or released when it finishes. */
@@ -72,6 +80,11 @@ export class Call {
     readonly annotations: Annotations,
     readonly contexts: unknown[] | undefined,
   ) {}
+
+  /** Output text of a stream item, counted for the estimate of a stream that ends before its usage. */
+  sawOutputText(text: unknown): void {
+    if (typeof text === "string") this.streamedChars += text.length;
+  }
 
   /** A stream item arrived (content-bearing: ≈ one output token). */
   sawItem(contentBearing: boolean): void {

@@ -40,17 +40,24 @@ export function estimateUnreportedUsage(
   status: EventStatus,
   errorType: string | undefined,
 ): boolean {
-  if (status !== "error" && status !== "aborted") return false;
+  // A reply that arrived whole but without the usage chunk (the reader stopped just before it) is ok, and
+  // estimated all the same.
+  const completeUnreported = status === "ok" && call.replyComplete && !call.usageReported;
+  if (status !== "error" && status !== "aborted" && !completeUnreported) return false;
+  // The output streamed: one token per content item at least, and ≈ 4 characters per token of its text.
+  const streamed = Math.max(call.streamedItems, Math.ceil(call.streamedChars / 4));
   if (call.usageReported) {
     // Usage reported at the start (Anthropic's message_start: exact input, output 1): measured, and the output
     // is at least what was streamed (docs/providers.md "Ending early").
-    if (call.usage.outputTokens < call.streamedItems) call.usage.outputTokens = call.streamedItems;
+    if (call.usage.outputTokens < streamed) call.usage.outputTokens = streamed;
     return false;
   }
-  const attempts = unreportedAttempts(call, errorType);
+  const attempts = completeUnreported
+    ? Math.max(1, call.unansweredAttempts + 1)
+    : unreportedAttempts(call, errorType);
   if (attempts === 0) return false;
   call.usage.inputTokens = safeEstimate(call.start.estimateInputTokens) * attempts;
-  call.usage.outputTokens = call.streamedItems;
+  call.usage.outputTokens = streamed;
   return true;
 }
 

@@ -20,6 +20,12 @@ export function failCall(call: Call, error: unknown): void {
 export function finishCall(call: Call, status: EventStatus, errorType?: string): void {
   if (call.done) return;
   call.done = true;
+  // Stopped after the provider's whole reply arrived (before the usage chunk costtrail asked for, say): the
+  // provider completed and billed it, so the call is ok (issue 18 item 12).
+  if (status === "aborted" && call.replyComplete) {
+    status = "ok";
+    errorType = undefined;
+  }
   inflight.delete(call);
   try {
     const at = new Date(call.startedAt);

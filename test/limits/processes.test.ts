@@ -172,37 +172,52 @@ describe("reservation leases across processes", () => {
     }
   }, 90_000);
 
-  it("SIGTERM releases the process's reservations at once and records its calls in flight as aborted, with their estimate", async () => {
-    const ledger = freshLedger();
-    await cli("limits", "set", "t", "--max-usd", "1", "--window", "day", "--mode", "block", "--db", ledger);
-    const before = slow.requests.length;
-    const w = startWorker([ledger, "5", "1", "t", "term"], slow); // default TTL: 60 s
-    await waitLong(() => slow.requests.length >= before + 5);
-    expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
-    w.proc.kill("SIGTERM");
-    expect((await w.exited).signal).toBe("SIGTERM");
-    // The calls in flight were recorded as aborted with their estimate (issue 22 item 11), and the limit counts
-    // exactly what the ledger holds for them.
-    const after = inspect(ledger);
-    expect(after).toMatchObject({ liveRows: 0, status: { reservedUsd: 0 } });
-    const db = new Database(ledger, { readonly: true });
-    try {
-      const rows = db.prepare("SELECT status, error_type, input_tokens, cost_micros FROM events").all() as {
-        status: string;
-        error_type: string;
-        input_tokens: number;
-        cost_micros: number;
-      }[];
-      expect(rows).toHaveLength(5);
-      for (const row of rows) {
-        expect(row).toMatchObject({ status: "aborted", error_type: "ProcessExit" });
-        expect(row.input_tokens).toBeGreaterThan(0);
-        expect(row.cost_micros).toBeGreaterThan(0);
+  // SIGTERM, SIGINT, and an app that calls process.exit() itself (here on SIGUSR2).
+  for (const end of ["SIGTERM", "SIGINT", "process.exit()"] as const) {
+    it(`${end} releases the process's reservations at once and records its calls in flight as aborted, with their estimate`, async () => {
+      const ledger = freshLedger();
+      await cli("limits", "set", "t", "--max-usd", "1", "--window", "day", "--mode", "block", "--db", ledger);
+      const before = slow.requests.length;
+      const w =
+        end === "process.exit()"
+          ? startTsxChild(WORKER, [ledger, "5", "1", "t", "exit"], {
+              ...process.env,
+              MOCK_URL: slow.url,
+              EXIT_ON_SIGUSR2: "1",
+            })
+          : startWorker([ledger, "5", "1", "t", "term"], slow); // default TTL: 60 s
+      await waitLong(() => slow.requests.length >= before + 5);
+      expect(inspect(ledger).status.reservedUsd).toBeGreaterThan(0);
+      if (end === "process.exit()") {
+        w.proc.kill("SIGUSR2");
+        expect(await w.exited).toEqual({ code: 0, signal: null });
+      } else {
+        w.proc.kill(end);
+        expect((await w.exited).signal).toBe(end);
       }
-      const total = rows.reduce((sum, r) => sum + r.cost_micros, 0);
-      expect(Math.round(after.status.spentUsd * 1e6)).toBe(total);
-    } finally {
-      db.close();
-    }
-  }, 90_000);
+      // The calls in flight were recorded as aborted with their estimate (issue 22 item 11), and the limit counts
+      // exactly what the ledger holds for them.
+      const after = inspect(ledger);
+      expect(after).toMatchObject({ liveRows: 0, status: { reservedUsd: 0 } });
+      const db = new Database(ledger, { readonly: true });
+      try {
+        const rows = db.prepare("SELECT status, error_type, input_tokens, cost_micros FROM events").all() as {
+          status: string;
+          error_type: string;
+          input_tokens: number;
+          cost_micros: number;
+        }[];
+        expect(rows).toHaveLength(5);
+        for (const row of rows) {
+          expect(row).toMatchObject({ status: "aborted", error_type: "ProcessExit" });
+          expect(row.input_tokens).toBeGreaterThan(0);
+          expect(row.cost_micros).toBeGreaterThan(0);
+        }
+        const total = rows.reduce((sum, r) => sum + r.cost_micros, 0);
+        expect(Math.round(after.status.spentUsd * 1e6)).toBe(total);
+      } finally {
+        db.close();
+      }
+    }, 90_000);
+  }
 });

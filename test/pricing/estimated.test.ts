@@ -69,6 +69,7 @@ describe("estimated cost", () => {
 
   it("a stream aborted before its usage arrived is estimated: input sent, output streamed", async () => {
     h.start();
+    h.mock.enqueueFault({ chunkDelayMs: 15 }); // a generation still under way when the loop stops
     const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;

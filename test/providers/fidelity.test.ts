@@ -198,6 +198,37 @@ describe("Anthropic (items 5, 6, 7)", () => {
 });
 
 describe("what the caller gets (items 8, 9, 10)", () => {
+  it("the APIPromise keeps its class, its enumerable fields and its methods (withResponse, asResponse, parse)", async () => {
+    const shape = async (parse: boolean) => {
+      const client = h.openai();
+      const promise: any = parse
+        ? client.chat.completions.parse({ model: "gpt-4o", messages })
+        : client.chat.completions.create({ model: "gpt-4o", messages });
+      const proto = Object.getPrototypeOf(promise);
+      const out = {
+        proto: proto.constructor.name,
+        isPromise: promise instanceof Promise,
+        keys: Object.keys(promise).sort(),
+        methods: ["withResponse", "asResponse", "then", "catch", "finally"].map(
+          (m) => typeof promise[m] === "function" && (m === "asResponse" || promise[m] === proto[m]),
+        ),
+      };
+      const { data, response } = await promise.withResponse();
+      return { ...out, status: response.status, choices: data.choices.length, proto_: proto };
+    };
+    const bare = [await shape(false), await shape(true)];
+    h.start();
+    const instrumented = [await shape(false), await shape(true)];
+    for (const [i, b] of bare.entries()) {
+      const { proto_: bareProto, ...rest } = b;
+      const { proto_: proto, ...got } = instrumented[i]!;
+      expect(proto).toBe(bareProto);
+      expect(got).toEqual(rest);
+    }
+    const events = await h.eventsSettled(2);
+    expect(events.map((e) => e.status)).toEqual(["ok", "ok"]);
+  });
+
   it("a provider error keeps the caller's async stack frames", async () => {
     async function invoiceSummaryCaller(client: OpenAI) {
       return await client.chat.completions.create({ model: "gpt-4o", messages });
@@ -228,14 +259,16 @@ describe("what the caller gets (items 8, 9, 10)", () => {
     });
     afterAll(() => slow.close());
 
-    const cancelAfterOneChunk = async (how: "asResponse" | "withResponse") => {
+    const cancelAfterOneChunk = async (how: "asResponse" | "withResponse", read = true) => {
       const client = new OpenAI({ baseURL: slow.openaiBaseURL, apiKey: "test", maxRetries: 0 });
       const promise = client.chat.completions.create({ model: "gpt-4o", messages, stream: true });
       const response =
         how === "asResponse" ? await promise.asResponse() : (await promise.withResponse()).response;
-      const reader = response.body!.getReader();
-      await reader.read();
-      await reader.cancel();
+      if (read) {
+        const reader = response.body!.getReader();
+        await reader.read();
+        await reader.cancel();
+      } else await response.body!.cancel(); // unread: `response.body.cancel()` itself
       for (let i = 0; i < 100 && !slow.requests.at(-1)?.clientAborted; i++)
         await new Promise((r) => setTimeout(r, 5));
       return slow.requests.at(-1)?.clientAborted;
@@ -247,6 +280,16 @@ describe("what the caller gets (items 8, 9, 10)", () => {
       h.start();
       expect(await cancelAfterOneChunk("asResponse")).toBe(true);
       expect(await cancelAfterOneChunk("withResponse")).toBe(true);
+      const events = await h.eventsSettled(2);
+      expect(events.map((e) => e.status)).toEqual(["aborted", "aborted"]);
+    });
+
+    it("closes it too when the body is cancelled unread", async () => {
+      expect(await cancelAfterOneChunk("withResponse", false)).toBe(true);
+      slow.reset();
+      h.start();
+      expect(await cancelAfterOneChunk("asResponse", false)).toBe(true);
+      expect(await cancelAfterOneChunk("withResponse", false)).toBe(true);
       const events = await h.eventsSettled(2);
       expect(events.map((e) => e.status)).toEqual(["aborted", "aborted"]);
     });
@@ -319,6 +362,170 @@ describe("outcomes (items 11, 12)", () => {
     if ("error" in bare) return;
     expect(bare.parsed).toBe("object");
     expect(events[0]).toMatchObject({ status: "ok", stream: true, usage: h.mock.requests[0]!.usage });
+  });
+});
+
+// Item 12 as users meet it: a structured-output stream whose reply the provider completed, ended before the
+// usage chunk costtrail asked for — the user breaks after the last chunk they see, an SDK helper throws while
+// reading it (openai 5's zod helper on a schema it cannot read does), or the user stops after the usage chunk.
+// The mock pauses between events (a generation under way), so nothing after the chunk the loop stops at has
+// arrived.
+describe("a structured-output stream the provider completed (item 12)", () => {
+  let slow: Harness;
+  beforeAll(async () => {
+    slow = await createHarness({ chunkDelayMs: 15 });
+  });
+  afterEach(() => slow.stop());
+  afterAll(() => slow.mock.close());
+
+  const Answer = z.object({ title: z.string(), lines: z.array(z.string()) });
+  // openai 5's zod helper cannot read zod 4 schemas (the compat matrix runs it with this repo's zod 4): it sends
+  // no object schema and then throws on the last chunk, bare as instrumented. That is the throwing-helper case.
+  const helperReadsZod =
+    (zodResponseFormat(Answer, "answer").json_schema.schema as { type?: string } | undefined)?.type ===
+    "object";
+  const stream = (extra: Record<string, unknown> = {}) =>
+    slow.openai().chat.completions.stream({
+      model: "gpt-4o",
+      messages,
+      response_format: zodResponseFormat(Answer, "answer"),
+      ...extra,
+    });
+  /** The one event, once the mock has seen the request end (its connection closed by the break or not). */
+  const theEvent = async () => {
+    const events = await slow.eventsSettled(1);
+    expect(events).toHaveLength(1);
+    expect(slow.mock.requests).toHaveLength(1);
+    return events[0]!;
+  };
+
+  it("consumed by for await, finalChatCompletion(), done() or on('content') alone: ok, the mock's usage", async () => {
+    slow.start();
+    const consumers: Record<string, () => Promise<unknown>> = {
+      forAwait: async () => {
+        const runner = stream();
+        for await (const _ of runner) {
+          // drain
+        }
+        return runner.finalChatCompletion();
+      },
+      finalChatCompletion: () => stream().finalChatCompletion(),
+      done: () => stream().done(),
+      onContent: () =>
+        new Promise<void>((resolve) => {
+          let text = "";
+          stream()
+            .on("content", (delta) => {
+              text += delta;
+            })
+            .on("error", () => {}) // the helper's failure on openai 5 (see above); ends the stream too
+            .on("end", () => resolve(void text));
+        }),
+    };
+    for (const [name, consume] of Object.entries(consumers)) {
+      const failure = await consume().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(failure === undefined, `${name}: ${failure}`).toBe(helperReadsZod || name === "onContent");
+      const event = await theEvent();
+      expect(event, name).toMatchObject({ status: "ok", stream: true });
+      if (helperReadsZod) expect(event.usage, name).toEqual(slow.mock.requests[0]!.usage);
+      slow.events.length = 0;
+      slow.mock.reset();
+    }
+  });
+
+  it("a break after the chunk that finishes the reply (before the hidden usage chunk): ok, output estimated", async () => {
+    slow.start();
+    let last: unknown;
+    let text = "";
+    try {
+      for await (const chunk of stream()) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        last = chunk.choices[0]?.finish_reason;
+        if (last) break;
+      }
+    } catch (error) {
+      if (helperReadsZod) throw error; // else: the helper threw on that chunk (see above)
+    }
+    if (helperReadsZod) expect(last).toBe("stop");
+    const event = await theEvent();
+    expect(slow.mock.requests[0]!.clientAborted).toBe(true); // the break closed the connection, as bare
+    expect(event).toMatchObject({ status: "ok", stream: true });
+    expect(event.errorType).toBeUndefined();
+    // The usage never arrived: input estimated from the request, output from the text streamed (≈ 4 chars per
+    // token), not one token per chunk.
+    expect(event.usage.inputTokens).toBeGreaterThan(0);
+    expect(event.usage.outputTokens).toBeGreaterThanOrEqual(Math.max(1, Math.ceil(text.length / 4)));
+    // The JSON is one content chunk: counting one token per chunk would say 1.
+    if (helperReadsZod) expect(Math.ceil(text.length / 4)).toBeGreaterThan(1);
+  });
+
+  it("the same break on a plain create({ stream: true }) with the zod format", async () => {
+    slow.start();
+    const plain = await slow.openai().chat.completions.create({
+      model: "gpt-4o",
+      messages,
+      response_format: zodResponseFormat(Answer, "answer"),
+      stream: true,
+    });
+    for await (const chunk of plain) if (chunk.choices[0]?.finish_reason) break;
+    expect(await theEvent()).toMatchObject({ status: "ok", stream: true });
+  });
+
+  it("the helper throwing while it reads the last chunk: the user's error as bare, the call ok", async () => {
+    const run = async () => {
+      const runner = stream().on("content.done", () => {
+        throw new Error("parse failed in the helper");
+      });
+      return runner.finalChatCompletion().then(
+        () => "resolved",
+        (error: Error) => `${error.constructor.name}: ${error.message}`,
+      );
+    };
+    const bare = await run();
+    slow.mock.reset();
+    slow.start();
+    const instrumented = await run();
+    expect(instrumented).toBe(bare);
+    // (openai 5's zod helper on zod 4 fails to parse before this listener runs: its own error, as bare.)
+    if (helperReadsZod) expect(bare).toContain("parse failed in the helper");
+    else expect(bare).not.toBe("resolved");
+    expect(await theEvent()).toMatchObject({ status: "ok", stream: true });
+  });
+
+  it("stopped right after the usage chunk the user asked for: ok with the exact usage", async () => {
+    slow.start();
+    try {
+      for await (const chunk of stream({ stream_options: { include_usage: true } })) if (chunk.usage) break;
+    } catch (error) {
+      if (helperReadsZod) throw error; // else: the helper threw on the finishing chunk (see above)
+    }
+    const event = await theEvent();
+    expect(event.status).toBe("ok");
+    if (helperReadsZod) expect(event.usage).toEqual(slow.mock.requests[0]!.usage);
+  });
+
+  it("an Anthropic stream stopped after message_delta (stop_reason, final usage): ok with the exact usage", async () => {
+    slow.start();
+    const events = await slow.anthropic().messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 200,
+      messages,
+      stream: true,
+    });
+    for await (const event of events) if (event.type === "message_delta") break;
+    const event = await theEvent();
+    expect(event).toMatchObject({ status: "ok", usage: slow.mock.requests[0]!.usage });
+  });
+
+  it("a stream stopped before its reply finished is still aborted", async () => {
+    slow.start();
+    let chunks = 0;
+    for await (const _ of stream()) if (++chunks === 2) break;
+    // Leaving the helper's iterator aborts its request (the SDK's APIUserAbortError).
+    expect(await theEvent()).toMatchObject({ status: "aborted", errorType: "APIUserAbortError" });
   });
 });
 

@@ -20,11 +20,18 @@ export const messagesObserver: ResultObserver = {
     if (event?.type === "message_start") {
       if (event.message?.model) call.responseModel = event.message.model;
       if (event.message?.usage) call.reportUsage(anthropicUsage(event.message.usage));
-    } else if (event?.type === "message_delta" && event.usage) {
-      call.reportUsage(anthropicUsage(event.usage, call.usage));
+    } else if (event?.type === "message_delta") {
+      if (event.usage) call.reportUsage(anthropicUsage(event.usage, call.usage));
+      // The reply's last word and its final output count; only message_stop follows.
+      if (event.delta?.stop_reason) call.replyComplete = true;
+    } else if (event?.type === "message_stop") {
+      call.replyComplete = true;
     } else if (event?.type === "content_block_start" && isCodeExecutionBlock(event.content_block)) {
       addCodeExecutions(call, 1);
     }
-    return event?.type === "content_block_delta" ? "content" : "meta";
+    if (event?.type !== "content_block_delta") return "meta";
+    const delta = event.delta;
+    call.sawOutputText(delta?.text ?? delta?.partial_json ?? delta?.thinking);
+    return "content";
   },
 };

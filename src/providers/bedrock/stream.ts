@@ -7,7 +7,12 @@ import { parseBody } from "./utils.js";
 export const converseStreamObserver: StreamObserver = {
   onItem(event, call) {
     if (event?.metadata?.usage) call.reportUsage(converseUsage(event.metadata.usage));
-    return event?.contentBlockDelta ? "content" : "meta";
+    // The reply is whole at messageStop; only the metadata (usage) follows.
+    if (event?.messageStop) call.replyComplete = true;
+    if (!event?.contentBlockDelta) return "meta";
+    const delta = event.contentBlockDelta.delta;
+    call.sawOutputText(delta?.text ?? delta?.toolUse?.input ?? delta?.reasoningContent?.text);
+    return "content";
   },
 };
 

@@ -3,21 +3,47 @@ import type { ResultObserver } from "../toolkit/api-promise.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
 
-/** Runs per chunk: a plain loop (no callback allocated per chunk). */
-function chatChunkIsContent(chunk: any): boolean {
+/** Per call: the choices a stream has started and those the provider finished (`finish_reason`). */
+const choiceStates = new WeakMap<Call, { started: Set<number>; finished: Set<number> }>();
+
+/**
+ * Runs per chunk: a plain loop (no callback allocated per chunk). Counts the output text, and marks the reply
+ * complete once every choice it started has its `finish_reason`: the usage chunk costtrail may have asked for
+ * comes after that, and a stream stopped in between ended a reply the provider completed.
+ */
+function readChatChoices(chunk: any, call: Call): boolean {
   const choices = chunk?.choices;
   if (!Array.isArray(choices)) return false;
+  let content = false;
   for (let i = 0; i < choices.length; i++) {
-    const delta = choices[i]?.delta;
-    if (delta && (delta.content || delta.tool_calls || delta.refusal)) return true;
+    const choice = choices[i];
+    const delta = choice?.delta;
+    if (delta && (delta.content || delta.tool_calls || delta.refusal)) {
+      content = true;
+      call.sawOutputText(delta.content);
+      call.sawOutputText(delta.refusal);
+      if (Array.isArray(delta.tool_calls))
+        for (const tool of delta.tool_calls) call.sawOutputText(tool?.function?.arguments);
+    }
+    const index = typeof choice?.index === "number" ? choice.index : i;
+    let state = choiceStates.get(call);
+    if (!state) {
+      state = { started: new Set(), finished: new Set() };
+      choiceStates.set(call, state);
+    }
+    state.started.add(index);
+    if (choice?.finish_reason) {
+      state.finished.add(index);
+      if (state.finished.size >= state.started.size) call.replyComplete = true;
+    }
   }
-  return false;
+  return content;
 }
 
 function readChatChunk(chunk: any, call: Call): StreamItem {
   if (chunk?.model) call.responseModel = chunk.model;
   if (chunk?.usage) call.reportUsage(chatUsage(chunk.usage, chunk.service_tier));
-  return chatChunkIsContent(chunk) ? "content" : "meta";
+  return readChatChoices(chunk, call) ? "content" : "meta";
 }
 
 export const chatObserver: ResultObserver = {
@@ -51,6 +77,11 @@ export const responsesObserver: ResultObserver = {
     const response = event?.response;
     if (response?.model) call.responseModel = response.model;
     if (response?.usage) call.reportUsage(responsesUsage(response.usage, response));
-    return typeof event?.type === "string" && event.type.endsWith(".delta") ? "content" : "meta";
+    // `response.incomplete` (max_output_tokens reached) is as final as `response.completed`.
+    if (event?.type === "response.completed" || event?.type === "response.incomplete")
+      call.replyComplete = true;
+    const isDelta = typeof event?.type === "string" && event.type.endsWith(".delta");
+    if (isDelta) call.sawOutputText(event.delta);
+    return isDelta ? "content" : "meta";
   },
 };
