@@ -44,7 +44,11 @@ const configSchema = z.strictObject(
       .optional(),
     limits: z.array(z.unknown(), { error: "must be an array of limit definitions" }).optional(),
     prices: z.array(z.unknown(), { error: "must be an array of price overrides" }).optional(),
-    kpis: z.array(z.unknown(), { error: "must be an array of KPI definitions" }).optional(),
+    kpis: z
+      .union([z.array(z.unknown()), z.string().min(1, "must not be empty")], {
+        error: "must be an array of KPI definitions or the path of a JSON file holding them",
+      })
+      .optional(),
     forwardHeaders: z.boolean({ error: "must be true or false" }).optional(),
     abandonedCallTimeoutMs: z
       .number({ error: "must be a number of milliseconds" })
@@ -79,7 +83,7 @@ export interface ResolvedConfig {
   /** Validated limit definitions (a bad one throws `ConfigError` naming `limits.<i>.<key>`). */
   limits: Limit[];
   prices: unknown[];
-  /** Validated KPI definitions (a bad one throws `ConfigError` naming `kpis.<i>.<key>`). */
+  /** Validated KPI definitions, from the config or its file (a bad one throws `ConfigError` naming `kpis.<i>.<key>`). */
   kpis: KpiDefinition[];
   forwardHeaders: boolean;
   /** How long a call may stay idle before it is finished as abandoned (src/calls/reaper.ts). */

@@ -53,7 +53,8 @@ export function instrument(config?: InstrumentConfig): Instrumentation {
   // Spending limits: only when some are configured or stored in the ledger file (see docs/limits.md).
   const limits = startLimits({
     limits: resolved.limits,
-    // A Postgres URL gets the fleet-wide gate (src/limits/postgres), on its own pool.
+    // A Postgres URL gets the fleet-wide gate (src/limits/postgres), on the pool it shares with the ledger
+    // sink (src/ledger/postgres/pool.ts).
     ledger: resolved.ledger,
     ledgerDb: sqlite?.db,
     onLimitAlert: resolved.onLimitAlert,

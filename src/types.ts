@@ -233,8 +233,11 @@ export interface InstrumentConfig {
   sinks?: Sink[];
   limits?: LimitDefinition[];
   prices?: PriceOverride[];
-  /** KPI definitions: kind, goal and ROI role of the outcomes `recordKpi` records (see docs/kpis.md). */
-  kpis?: KpiDefinition[];
+  /**
+   * KPI definitions: kind, goal and ROI role of the outcomes `recordKpi` records, or the path of a JSON file
+   * holding them (see docs/kpis.md).
+   */
+  kpis?: KpiDefinition[] | string;
   /** Keep `x-costtrail-*` headers on outgoing requests (e.g. behind a gateway that reads them). Default false. */
   forwardHeaders?: boolean;
   /**

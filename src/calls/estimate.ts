@@ -51,7 +51,7 @@ export function estimateUnreportedUsage(
     if (call.usage.outputTokens < streamed) call.usage.outputTokens = streamed;
     return false;
   }
-  const attempts = unreportedAttempts(call, errorType);
+  const attempts = finishedUnreported ? call.unansweredAttempts + 1 : unreportedAttempts(call, errorType);
   if (attempts === 0) return false;
   call.usage.inputTokens = safeEstimate(call.start.estimateInputTokens) * attempts;
   call.usage.outputTokens = streamed;

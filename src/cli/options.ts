@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
-import type { z } from "zod";
+import { z } from "zod";
+import { MAX_STRING } from "../annotations/keys.js";
 import { CliError } from "../errors.js";
 import { parseTimeBound } from "../ledger/durations.js";
 import { LEDGER_ENV } from "../ledger/location.js";
@@ -52,4 +53,26 @@ export function parseFlags<T>(schema: z.ZodType<T>, input: unknown, positional: 
   const key = String(issue.path[0] ?? "");
   const name = positional.includes(key) ? `<${key}>` : flagName(key);
   throw new CliError(`${name}: ${issue.message}`);
+}
+
+const useCaseNameSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_STRING, `must be at most ${MAX_STRING} characters`);
+
+/** A use-case name, checked at parse time as annotations check it (1 to 512 characters). */
+export function useCaseOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string) => {
+    const parsed = useCaseNameSchema.safeParse(value);
+    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
+    return parsed.data;
+  });
+}
+
+/** An empty or backward range is a usage error naming --until, rather than a silently empty report. */
+export function checkTimeRange(opts: { since?: string; until?: string }, now = Date.now()): void {
+  if (opts.since === undefined || opts.until === undefined) return;
+  if (parseTimeBound(opts.until, now) <= parseTimeBound(opts.since, now)) {
+    throw new CliError("--until: must be after --since");
+  }
 }

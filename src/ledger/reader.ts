@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ensureLimitSchemaSync } from "../limits/postgres/schema.js";
 import { LedgerNotFoundError } from "./errors.js";
 import { ledgerLocation } from "./location.js";
 import { openDatabase, openLedgerReadonly } from "./open-database.js";
@@ -93,7 +94,10 @@ export function migrateLedger(value: string): MigrateOutcome {
   if (location.kind === "postgres") {
     const db = connectPostgres(location.url);
     try {
-      return migratePostgresSync(db);
+      const outcome = migratePostgresSync(db);
+      // The fleet limit gate's tables too, so apps that run without DDL rights find everything in place.
+      ensureLimitSchemaSync(db);
+      return outcome;
     } finally {
       db.close();
     }

@@ -18,9 +18,10 @@ export function percentOf(spentMicros: number, maxMicros: number): number {
 
 // On a Postgres ledger the figures are src/limits/postgres's: settled spend per window row, live reservations
 // (tombstones of settled calls have expired), in nano-USD; shown in whole micro-USD, rounded up as SQLite's are.
+// (sum() of bigint is numeric in Postgres: cast back, or the division would not be an integer one.)
 const PG_SPENT = `SELECT (spent_nanos + 999) / 1000 FROM costtrail_limit_windows
   WHERE limit_id = ? AND window_start_ms = ?`;
-const PG_RESERVED = `SELECT (coalesce(sum(nanos), 0) + 999) / 1000 FROM costtrail_limit_reservations
+const PG_RESERVED = `SELECT (coalesce(sum(nanos), 0)::bigint + 999) / 1000 FROM costtrail_limit_reservations
   WHERE limit_id = ? AND window_start_ms = ? AND expires_ms > ?`;
 
 // Blocked calls are events (status 'blocked') naming the limit in limits_exceeded, a JSON list: read the few

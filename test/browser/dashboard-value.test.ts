@@ -15,10 +15,11 @@ import { buildDashboard } from "../../scripts/build-dashboard.mjs";
 import { runCli } from "../../src/cli/program.js";
 import { forecast } from "../../src/kpis/forecast.js";
 import type { KpiReportResult } from "../../src/kpis/report.js";
+import { openLedger } from "../../src/ledger/ledger-sink.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import { coverageByDay } from "../../src/reconcile/coverage.js";
 import { type RunningDashboard, startDashboard } from "../../src/server/index.js";
-import { tempDir } from "../ledger/helpers.js";
+import { recordingLogger, tempDir } from "../ledger/helpers.js";
 import { launchChromium, watchedPage } from "./chromium.js";
 
 const ASSETS = fileURLToPath(new URL("../../docs/assets/", import.meta.url));
@@ -50,6 +51,26 @@ beforeAll(async () => {
     { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } },
   );
   if (code !== 0) throw new Error(`costtrail demo exited ${code}: ${stderr}`);
+  // One KPI nobody defined, on one of the demo's documents: the panel must flag it.
+  const demoLedger = openLedgerReadonly(path);
+  const documentId = demoLedger
+    .prepare("SELECT use_case_id FROM events WHERE use_case_name = 'create_document' LIMIT 1")
+    .pluck()
+    .get() as string;
+  demoLedger.close();
+  const sink = openLedger(path, { logger: recordingLogger(), installExitHooks: false });
+  sink.writeKpis([
+    {
+      id: "undefined-kpi-1",
+      ts: new Date().toISOString(),
+      name: "edits",
+      value: 3,
+      kind: "count",
+      useCaseName: "create_document",
+      useCaseId: documentId,
+    },
+  ]);
+  await sink.shutdown();
   db = openLedgerReadonly(path);
   now = Date.now();
   dashboard = await startDashboard({ db, port: 0, now: () => now });
@@ -129,6 +150,13 @@ describe("the dashboard's KPI, forecast and coverage panels", () => {
           return [String(u.group), String(u.instances), String((2n * BigInt(u.costNanos) + n) / (2n * n))];
         }),
     );
+    // A KPI recorded without a definition is shown, flagged.
+    expect(overall.rows.find((r) => r.kpi === "edits")).toMatchObject({ defined: false, kind: "count" });
+    const edits = page.locator('#kpis [data-use-case="create_document"] tr[data-kpi="edits"] th .badge');
+    expect(await edits.textContent()).toBe("undefined");
+    expect(
+      await page.locator('#kpis [data-use-case="create_document"] tr[data-kpi="revenue"] th .badge').count(),
+    ).toBe(0);
     const revenue = documents.rows.find((r) => r.kpi === "revenue")!;
     expect(revenue.roi).not.toBeNull();
     expect(

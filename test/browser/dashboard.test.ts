@@ -140,10 +140,13 @@ describe("costtrail dashboard in chromium", () => {
 
     const table = await driversTable();
     expect(table.by).toBe("user");
-    expect(table.headers.slice(0, 7)).toEqual([
+    // The demo's block limit refused some calls: a Blocked column, as `costtrail report` prints one.
+    expect(expected.totals.blocked).toBeGreaterThan(0);
+    expect(table.headers.slice(0, 8)).toEqual([
       "User",
       "Requests",
       "Errors",
+      "Blocked",
       "Input tokens",
       "Output tokens",
       "Spend (USD)",
@@ -158,9 +161,10 @@ describe("costtrail dashboard in chromium", () => {
     );
     for (const [i, row] of table.rows.entries()) {
       const want = expected.rows[i]!;
-      expect(row.cells.slice(1, 5)).toEqual([
+      expect(row.cells.slice(1, 6)).toEqual([
         formatCount(want.requests),
         formatCount(want.errors),
+        formatCount(want.blocked),
         formatCount(want.inputTokens),
         formatCount(want.outputTokens),
       ]);
@@ -169,6 +173,7 @@ describe("costtrail dashboard in chromium", () => {
     expect(table.footer.requests).toBe(expected.totals.requests);
     expect(table.footer.costMicros).toBe(expected.totals.costMicros);
     expect(table.footer.cells[1]).toBe(formatCount(expected.totals.requests));
+    expect(table.footer.cells[3]).toBe(formatCount(expected.totals.blocked));
     expect(table.footer.costTitle).toBe(`${formatUsd(expected.totals.costMicros)} USD`);
     expect(expected.totals.requests).toBe(REQUESTS);
 
@@ -196,6 +201,17 @@ describe("costtrail dashboard in chromium", () => {
     expect(await page.evaluate(() => typeof (window as { Chart?: unknown }).Chart)).toBe("function");
     expect(await page.locator("#spend-chart").evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(0);
     await page.waitForSelector('[data-limit="acme-trial-daily"]');
+    // The limit's card counts the calls it refused, as `costtrail limits list` does.
+    const [status] = JSON.parse(await cli("limits", "list", "--format", "json", "--db", path)) as {
+      id: string;
+      blocked: number;
+    }[];
+    expect(status).toMatchObject({ id: "acme-trial-daily", blocked });
+    const card = page.locator('[data-limit="acme-trial-daily"]');
+    expect(await card.getAttribute("data-blocked")).toBe(String(blocked));
+    expect(await card.locator(".limit-blocked").textContent()).toBe(
+      `${formatCount(blocked)} calls blocked today`,
+    );
 
     mkdirSync(ASSETS, { recursive: true });
     await page.screenshot({ path: join(ASSETS, "dashboard.png"), fullPage: true });

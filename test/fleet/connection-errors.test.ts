@@ -53,6 +53,10 @@ describe("a ledger that cannot be used: one clear message naming it, password ma
     expect(said).toMatch(
       /cannot write ledger postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/costs \(.*ECONNREFUSED/,
     );
+    // The limit gate (same pool, same URL) says so too, at once: a refusal is no slow start.
+    expect(said).toMatch(
+      /cannot reach the spending-limit store at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/costs;/,
+    );
     expect(said).not.toContain("hunter2-Secret");
   });
 

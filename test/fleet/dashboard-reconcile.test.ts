@@ -83,6 +83,7 @@ describe("reconcile and the dashboard on a Postgres ledger", () => {
         "/api/kpis",
         "/api/forecast",
         "/api/reconciliations",
+        "/api/fx",
       ];
       expect(new Set(paths.map((p) => p.split(/[/?]/)[2]))).toEqual(new Set(API_ENDPOINTS));
       for (const path of paths) {

@@ -8,7 +8,7 @@ import { openLedgerReader } from "../../src/ledger/reader.js";
 import type { KpiRecord, UsageEvent } from "../../src/types.js";
 import { makeEvent } from "../ledger/fixtures/events.js";
 import { recordingLogger, records, tempDir } from "../ledger/helpers.js";
-import { freshDatabase } from "./pg-helpers.js";
+import { freshDatabase, query } from "./pg-helpers.js";
 
 // One varied set of events and KPIs, written into a SQLite file and into Postgres by their real sinks; every
 // read command must print the same on both.
@@ -141,6 +141,9 @@ describe("every read command prints the same from SQLite and from Postgres", () 
     [["events", "--tail", "50", "--format", "json"]],
     [["kpis", "--format", "json", ...RANGE]],
     [["kpis", "--by", "user", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "version", "--format", "json", ...RANGE]],
+    [["kpis", "--by", "account", "--format", "csv", ...RANGE]],
+    [["kpis", "--by", "version", ...RANGE]],
     [["whatif", "--model", "gpt-4o", "--use-case", "support", "--format", "json", ...RANGE]],
     [["export", "--format", "focus", ...RANGE]],
   ])("%j", async (argv) => {
@@ -174,6 +177,8 @@ describe("costtrail migrate", () => {
       out: `ledger ${empty.url()}: schema version 0 -> 8 (applied 1, 2, 3, 4, 5, 6, 7, 8)\n`,
       err: "",
     });
+    // The fleet limit gate's tables too: apps without DDL rights find everything in place.
+    expect(await query(empty.url(), "SELECT version FROM costtrail_limit_schema")).toEqual([{ version: 1 }]);
     const again = await cli(["migrate", "--db", empty.url()]);
     expect(again.out).toBe(`ledger ${empty.url()} is at schema version 8; nothing to do\n`);
     const local = await cli(["migrate", "--db", join(dir, "new.db")]);

@@ -3,29 +3,32 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KpiReportResult, KpiReportRow } from "../../src/kpis/report.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
+import { freshDatabase } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { cli } from "../limits/helpers.js";
 import { startTsxChild } from "../support/child.js";
+import { withoutLimitStoreOutage } from "../support/limit-store-outage.js";
 
+// The same app, run as child processes, writing to a SQLite file and to a Postgres database of this file's own;
+// the CLI (a child process too) must compute the same figures, to the nano-dollar, from either ledger.
 const dir = tempDir("costtrail-kpis-cli-");
-const db = join(dir, "ledger.db");
+const pg = freshDatabase("kpis");
+const LEDGERS = [
+  { ledger: "SQLite", db: () => join(dir, "ledger.db") },
+  { ledger: "Postgres", db: () => pg.url() },
+];
 const APP = fileURLToPath(new URL("./fixtures/document-app.ts", import.meta.url));
 const BIN = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+/** Where a Postgres sink would spool if the server did not answer: a temp dir, never the repository. */
+const CHILD_ENV = { ...process.env, COSTTRAIL_SPOOL_DIR: join(dir, "spool") };
 
 async function run(
   script: string,
   args: string[],
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = startTsxChild(script, args);
+  const child = startTsxChild(script, args, CHILD_ENV);
   const { code } = await child.exited;
-  return { code, out: child.stdout(), err: child.stderr() };
-}
-
-async function kpisJson(...args: string[]): Promise<KpiReportResult> {
-  const r = await run(BIN, ["kpis", "--db", db, "--format", "json", ...args]);
-  expect(r.err).toBe("");
-  expect(r.code).toBe(0);
-  return JSON.parse(r.out) as KpiReportResult;
+  return { code, out: child.stdout(), err: withoutLimitStoreOutage(child.stderr()) };
 }
 
 const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null = null) =>
@@ -34,15 +37,37 @@ const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null =
 let mock: MockProvider;
 beforeAll(async () => {
   mock = await startMockProvider({ usage: () => ({ inputTokens: 1000, outputTokens: 500 }) });
-  const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
-  expect(calls.err).toBe("");
-  expect(calls.code).toBe(0);
-  const late = await run(APP, ["late", db, calls.out.trim()]);
-  expect(late).toEqual({ code: 0, out: "", err: "" });
-}, 60_000);
+});
 afterAll(() => mock?.close());
 
-describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
+describe.each(LEDGERS)("costtrail kpis (child processes → $ledger ledger → CLI)", ({ db: ledger }) => {
+  let db: string;
+  async function kpisJson(...args: string[]): Promise<KpiReportResult> {
+    const r = await run(BIN, ["kpis", "--db", db, "--format", "json", ...args]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out) as KpiReportResult;
+  }
+  /** The same, in process: kpisJson already covers the child-process path; fewer processes on a small machine. */
+  async function kpisJsonHere(...args: string[]): Promise<KpiReportResult> {
+    const r = await cli("kpis", "--db", db, "--format", "json", ...args);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out) as KpiReportResult;
+  }
+
+  /** Just before the app's first call: instances are selected by their calls' times. */
+  let started = "";
+  beforeAll(async () => {
+    db = ledger();
+    started = new Date(Date.now() - 1).toISOString();
+    const calls = await run(APP, ["calls", db, mock.openaiBaseURL]);
+    expect(calls.err).toBe("");
+    expect(calls.code).toBe(0);
+    const late = await run(APP, ["late", db, calls.out.trim()]);
+    expect(late).toEqual({ code: 0, out: "", err: "" });
+  }, 60_000);
+
   it("per KPI: instances, rate, cost per unit to the nano-dollar, ROI, goal, undefined KPIs flagged", async () => {
     const result = await kpisJson();
     expect(result.by).toBeNull();
@@ -135,7 +160,34 @@ describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
     });
   });
 
-  it("report --by version: cost and requests per prompt version", async () => {
+  it("--by account and --by user: the same split under the instances' account and user", async () => {
+    for (const [by, v1, v2] of [
+      ["account", "acme", "globex"],
+      ["user", "ann", "bob"],
+    ] as const) {
+      const result = await kpisJsonHere("--by", by);
+      expect(result.by).toBe(by);
+      expect(result.useCases.map((u) => [u.group, u.instances, u.costNanos])).toEqual([
+        [v1, 4, "8000000"],
+        [v2, 3, "6000000"],
+      ]);
+      expect(pick(result.rows, "accepted", v1)).toMatchObject({ rate: 0.5, costPerUnitNanos: "4000000" });
+      // The late acceptance by target counts under the instance's group, taken from its calls.
+      expect(pick(result.rows, "accepted", v2)).toMatchObject({ totalValue: 3, costPerUnitNanos: "2000000" });
+      expect(pick(result.rows, "revenue", v1)).toMatchObject({ roi: 0.125 });
+    }
+  });
+
+  it("--since / --until select instances by their calls' times", async () => {
+    const all = await kpisJsonHere();
+    const since = await kpisJsonHere("--since", started);
+    expect(since.rows).toEqual(all.rows);
+    expect(since.since).toBe(started);
+    const before = await kpisJsonHere("--until", started);
+    expect(before).toMatchObject({ rows: [], useCases: [], until: started });
+  });
+
+  it("report --by version: cost, requests and KPI outcomes per prompt version", async () => {
     const report = JSON.parse((await cli("report", "--by", "version", "--db", db, "--format", "json")).out);
     expect(
       report.rows.map((r: { key: string; requests: number; costMicros: number }) => [
@@ -147,6 +199,16 @@ describe("costtrail kpis (child processes → SQLite ledger → CLI)", () => {
       ["1", 4, 8000],
       ["2", 3, 6000],
     ]);
+    // The KPI outcomes beside them are `kpis --by version`'s rows.
+    expect(report.kpis).toEqual((await kpisJsonHere("--by", "version")).rows);
+    expect(pick(report.kpis, "accepted", 2)).toMatchObject({ rate: 1, costPerUnitNanos: "2000000" });
+    const table = (await cli("report", "--by", "version", "--db", db)).out;
+    const kpiPart = table.slice(table.indexOf("KPI outcomes per version"));
+    expect(kpiPart).toMatch(/^KPI outcomes per version\nuse case\s+version\s+kpi/);
+    expect(kpiPart).toMatch(/create_document\s+2\s+accepted\s+boolean\s+3\s+3\s+3\s/);
+    // Other keys stay as they were: no KPI part.
+    const byUser = JSON.parse((await cli("report", "--by", "user", "--db", db, "--format", "json")).out);
+    expect(byUser).not.toHaveProperty("kpis");
   });
 
   it("--format table and csv; --use-case filters", async () => {

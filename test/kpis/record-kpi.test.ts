@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,10 +14,13 @@ import {
   trackContext,
 } from "../../src/index.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
+import { freshDatabase, query } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { startTsxChild } from "../support/child.js";
+import { withoutLimitStoreOutage } from "../support/limit-store-outage.js";
 
 const dir = tempDir("costtrail-kpis-");
+const pg = freshDatabase("recordkpi");
 let n = 0;
 const freshPath = () => join(dir, `kpis-${n++}.db`);
 
@@ -187,6 +191,76 @@ describe("instrument({ kpis })", () => {
     }
   });
 
+  it("reads the definitions from a JSON file: an array or { kpis }, stored and enforced like inline ones", async () => {
+    const file = join(dir, "kpis.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { name: "accepted", useCase: "doc", kind: "boolean", goal: { op: ">=", value: 0.6 } },
+        { name: "revenue", useCase: "doc", kind: "usd", roi: true },
+      ]),
+    );
+    const path = freshPath();
+    handle = instrument({ ledger: path, globalInstrumentation: false, kpis: file });
+    expect(() => recordKpi("accepted", 3, { useCaseName: "doc", useCaseId: "i" })).toThrow(
+      /accepted" is a boolean KPI/,
+    );
+    await handle.shutdown();
+    handle = undefined;
+    const db = openLedgerReadonly(path);
+    try {
+      expect(
+        db
+          .prepare(
+            "SELECT use_case_name, name, kind, goal_op, goal_value, roi FROM kpi_definitions ORDER BY name",
+          )
+          .all(),
+      ).toEqual([
+        { use_case_name: "doc", name: "accepted", kind: "boolean", goal_op: ">=", goal_value: 0.6, roi: 0 },
+        { use_case_name: "doc", name: "revenue", kind: "usd", goal_op: null, goal_value: null, roi: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+    const wrapped = join(dir, "wrapped.json");
+    writeFileSync(wrapped, JSON.stringify({ kpis: [{ name: "edits", useCase: "doc", kind: "count" }] }));
+    handle = instrument({ ledger: false, globalInstrumentation: false, kpis: wrapped });
+    expect(() => recordKpi("edits", 0.5, { useCaseName: "doc", useCaseId: "i" })).toThrow(/count KPI/);
+  });
+
+  it("a bad definitions file: ConfigError naming the field, and the file", () => {
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const missing = join(dir, "no-such-kpis.json");
+    const cases: [unknown, string, RegExp][] = [
+      [missing, "kpis", /kpis: cannot read the KPI definitions file .*no-such-kpis\.json \(ENOENT\)/],
+      [write("broken.json", "[{"), "kpis", /kpis: .*broken\.json is not valid JSON/],
+      [write("other.json", '{"limits": []}'), "kpis", /other\.json must hold an array of KPI definitions/],
+      [
+        write("bad-kind.json", '[{"name":"a","useCase":"u","kind":"money"}]'),
+        "kpis.0.kind",
+        /bad-kind\.json/,
+      ],
+      [write("not-array.json", '"accepted"'), "kpis", /must be an array of KPI definitions/],
+      ["", "kpis", /kpis: /],
+      [42, "kpis", /must be an array of KPI definitions or the path of a JSON file/],
+    ];
+    for (const [kpis, field, message] of cases) {
+      let caught: unknown;
+      try {
+        instrument({ ledger: false, kpis: kpis as never });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, String(kpis)).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).field, String(kpis)).toBe(field);
+      expect((caught as ConfigError).message, String(kpis)).toMatch(message);
+    }
+  });
+
   it("stores the definitions in the ledger", async () => {
     const path = freshPath();
     handle = instrument({
@@ -224,5 +298,27 @@ describe("exit", () => {
     const rows = storedKpis(path) as { name: string }[];
     expect(rows.filter((r) => r.name === "resolved")).toHaveLength(25);
     expect(rows.filter((r) => r.name === "csat")).toHaveLength(1);
+  });
+
+  it("on a Postgres ledger too: the exit path writes them to the database", async () => {
+    const child = startTsxChild(
+      fileURLToPath(new URL("./fixtures/kpi-child.ts", import.meta.url)),
+      [pg.url(), "25"],
+      { ...process.env, COSTTRAIL_SPOOL_DIR: join(dir, "spool") },
+    );
+    const { code } = await child.exited;
+    expect({ code, out: child.stdout(), err: withoutLimitStoreOutage(child.stderr()) }).toEqual({
+      code: 0,
+      out: "recorded\n",
+      err: "",
+    });
+    const rows = await query<{ name: string; n: string; total: string }>(
+      pg.url(),
+      "SELECT name, count(*) AS n, sum(value_nanos) AS total FROM kpis GROUP BY name ORDER BY name",
+    );
+    expect(rows).toEqual([
+      { name: "csat", n: "1", total: "4500000000" },
+      { name: "resolved", n: "25", total: "25000000000" },
+    ]);
   });
 });

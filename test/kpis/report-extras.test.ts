@@ -75,6 +75,17 @@ describe("report --by instance: cost per instance", () => {
       },
     ]);
     expect(result.rows).toHaveLength(5);
+    let out = "";
+    const code = await runCli(["report", "--by", "instance", "--since", "7d", "--db", path], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: () => {} },
+    });
+    expect(code).toBe(0);
+    const tail = out.slice(out.indexOf("Cost per instance, per use case"));
+    expect(tail).toMatch(
+      /^Cost per instance, per use case\nuse case\s+instances\s+p50 USD\s+p95 USD\s+max USD/,
+    );
+    expect(tail).toMatch(/\nsearch\s+4\s+0\.002000\s+0\.010000\s+0\.010000\n/);
   });
 });
 

@@ -32,13 +32,16 @@ async function fixtureLedger(): Promise<string> {
       makeEvent("a", {
         ts: "2026-11-03T10:00:00.000Z",
         usage: { inputTokens: 1_500, outputTokens: 300, cacheReadTokens: 1_024 },
+        // Exact nano-USD that are no whole micro-USD: the export must carry them, not the rounded micros.
         costMicros: 333_337,
+        costNanos: 333_336_789,
         annotations: { useCaseName: "support", accountName: "acme", userId: "alice" },
       }),
       makeEvent("b", {
         ts: "2026-11-03T23:59:59.999Z",
         usage: { inputTokens: 10, outputTokens: 7 },
         costMicros: 11,
+        costNanos: 10_001,
         annotations: { useCaseName: "support", accountName: "acme", userId: "alice" },
       }),
       makeEvent("c", {
@@ -49,6 +52,7 @@ async function fixtureLedger(): Promise<string> {
         responseModel: "claude-sonnet-4-5-20250929",
         usage: { inputTokens: 4_000, outputTokens: 900, cacheWriteTokens: 3_000, cacheReadTokens: 500 },
         costMicros: 1_234_567,
+        costNanos: 1_234_566_001,
         annotations: { useCaseName: "search", userId: 'bob "the, builder"' },
       }),
       makeEvent("d", {
@@ -92,7 +96,7 @@ describe("costtrail export --format focus", () => {
       const ledger = sqlite
         .prepare(
           `SELECT provider, COALESCE(response_model, request_model) AS model, substr(ts, 1, 10) AS day,
-                  SUM(COALESCE(cost_micros, 0)) AS micros, SUM(input_tokens) AS input, SUM(output_tokens) AS output,
+                  SUM(COALESCE(cost_nanos, cost_micros * 1000, 0)) AS nanos, SUM(input_tokens) AS input, SUM(output_tokens) AS output,
                   SUM(cache_read_tokens) AS cache_read, SUM(cache_write_tokens) AS cache_write
              FROM events WHERE ts >= '2026-11-01' AND ts < '2026-12-01' GROUP BY 1, 2, 3`,
         )
@@ -100,7 +104,7 @@ describe("costtrail export --format focus", () => {
         provider: string;
         model: string;
         day: string;
-        micros: number;
+        nanos: number;
         input: number;
         output: number;
         cache_read: number;
@@ -113,8 +117,8 @@ describe("costtrail export --format focus", () => {
         );
         expect(mine.length).toBeGreaterThan(0);
         const cost = mine.reduce((n, r) => n + nanos(r["BilledCost"]!), 0n);
-        expect(cost).toBe(BigInt(l.micros) * 1000n);
-        expect(mine.reduce((n, r) => n + BigInt(r["x_CostNanos"]!), 0n)).toBe(BigInt(l.micros) * 1000n);
+        expect(cost).toBe(BigInt(l.nanos));
+        expect(mine.reduce((n, r) => n + BigInt(r["x_CostNanos"]!), 0n)).toBe(BigInt(l.nanos));
         const quantity = (meter: string) =>
           mine.filter((r) => r["SkuMeter"] === meter).reduce((n, r) => n + Number(r["ConsumedQuantity"]), 0);
         expect(quantity("Output Tokens")).toBe(l.output);
@@ -129,10 +133,13 @@ describe("costtrail export --format focus", () => {
       }
       const total = rows.reduce((n, r) => n + nanos(r["BilledCost"]!), 0n);
       const ledgerTotal = sqlite
-        .prepare("SELECT SUM(cost_micros) FROM events WHERE ts >= '2026-11-01' AND ts < '2026-12-01'")
+        .prepare(
+          "SELECT SUM(COALESCE(cost_nanos, cost_micros * 1000)) FROM events WHERE ts >= '2026-11-01' AND ts < '2026-12-01'",
+        )
         .pluck()
         .get() as number;
-      expect(total).toBe(BigInt(ledgerTotal) * 1000n);
+      expect(total).toBe(BigInt(ledgerTotal));
+      expect(total).toBe(333_336_789n + 10_001n + 1_234_566_001n);
     } finally {
       sqlite.close();
     }
@@ -199,6 +206,19 @@ describe("costtrail export --format focus", () => {
     } finally {
       sqlite.close();
     }
+  });
+
+  it("docs/focus.md documents every column the export writes", () => {
+    const doc = readFileSync(new URL("../../docs/focus.md", import.meta.url), "utf8");
+    const table = doc.slice(doc.indexOf("| column | value |"));
+    const documented = new Set(
+      table
+        .split("\n")
+        .filter((l) => l.startsWith("| `"))
+        .flatMap((l) => [...l.split("|")[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!)),
+    );
+    expect(FOCUS_COLUMNS.filter((c) => !documented.has(c))).toEqual([]);
+    expect([...documented].filter((c) => !(FOCUS_COLUMNS as readonly string[]).includes(c))).toEqual([]);
   });
 
   it("bad input: exit 2", async () => {

@@ -283,15 +283,22 @@ describe("paging and provider errors", () => {
     );
   });
 
-  it("a 401 injected with the faults mechanism is reported the same way", async () => {
-    mock = await adminMock();
-    const db = tempLedger();
-    await tracked(mock, db, async () => {});
-    mock.enqueueFault({ provider: "openai", operation: "admin_usage", status: 401 });
-    const run = await cli(openaiEnv, "reconcile", "--db", db, "--base-url", mock.url);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^costtrail: OpenAI usage\/completions: the admin key was refused \(HTTP 401/);
-  });
+  it.each([401, 403])(
+    "a %i injected with the faults mechanism is reported the same way, never retried",
+    async (status) => {
+      mock = await adminMock();
+      const db = tempLedger();
+      await tracked(mock, db, async () => {});
+      mock.enqueueFault({ provider: "openai", operation: "admin_usage", status, times: 5 });
+      const run = await cli(openaiEnv, "reconcile", "--db", db, "--base-url", mock.url);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(
+        new RegExp(`^costtrail: OpenAI usage/completions: the admin key was refused \\(HTTP ${status}`),
+      );
+      expect(mock.requests.filter((r) => r.path === "/v1/organization/usage/completions")).toHaveLength(1);
+    },
+  );
 });
 
 describe("keys and flags", () => {

@@ -150,7 +150,7 @@ describe("the JSON API", () => {
       ["/api/report?by=user&order=random", /^order: /],
       [
         "/api/report?by=user&now=1",
-        /^unknown parameter "now"; known: by, since, until, useCase, limit, order$/,
+        /^unknown parameter "now"; known: by, since, until, useCase, limit, order, currency$/,
       ],
       ["/api/report?by=user&by=model", /^by: given more than once$/],
       ["/api/totals?since=next%20week", /^since: invalid time "next week"/],
@@ -164,6 +164,16 @@ describe("the JSON API", () => {
       ["/api/instance/s-1?limit=-1", /^limit: /],
       ["/api/instance/%E0%A4%A", /^id: not a valid URL-encoded string$/],
       ["/api/limits?x=1", /^unknown parameter "x"$/],
+      ["/api/kpis?by=model", /^by: /],
+      ["/api/kpis?since=yesterday", /^since: invalid time "yesterday"/],
+      ["/api/kpis?until=2025-13-45", /^until: invalid time "2025-13-45"/],
+      [`/api/kpis?useCase=${"x".repeat(513)}`, /^useCase: /],
+      ["/api/kpis?by=version&by=user", /^by: given more than once$/],
+      ["/api/kpis?now=1", /^unknown parameter "now"; known: since, until, useCase, by$/],
+      ["/api/forecast?useCase=", /^useCase: /],
+      [`/api/forecast?useCase=${"x".repeat(513)}`, /^useCase: /],
+      ["/api/forecast?since=7d", /^unknown parameter "since"; known: useCase$/],
+      ["/api/reconciliations?provider=openai", /^unknown parameter "provider"$/],
     ];
     for (const [path, message] of cases) {
       const reply = await get(path);

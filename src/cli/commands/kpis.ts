@@ -5,7 +5,7 @@ import type { CommandRegistration } from "../context.js";
 import { toCsv } from "../format.js";
 import { renderKpiTable } from "../kpi-table.js";
 import { withLedger } from "../open-ledger.js";
-import { dbOption, timeOption } from "../options.js";
+import { checkTimeRange, dbOption, timeOption, useCaseOption } from "../options.js";
 
 interface KpisCommandOptions {
   db: string;
@@ -59,11 +59,12 @@ export const kpisCommand: CommandRegistration = (program, io) => {
       timeOption("--since <when>", "instances with calls from this time: 30m, 24h, 7d or an ISO date"),
     )
     .addOption(timeOption("--until <when>", "up to this time, same forms (exclusive)"))
-    .option("--use-case <name>", "only this use case")
+    .addOption(useCaseOption("--use-case <name>", "only this use case"))
     .addOption(
       new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"),
     )
     .action((opts: KpisCommandOptions) => {
+      checkTimeRange(opts);
       const result = withLedger(opts.db, (db) =>
         kpiReport(db, { by: opts.by, since: opts.since, until: opts.until, useCase: opts.useCase }),
       );

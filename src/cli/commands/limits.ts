@@ -2,10 +2,16 @@ import { existsSync } from "node:fs";
 import type { Database } from "better-sqlite3";
 import { type Command, Option } from "commander";
 import { ConfigError, LedgerNotFoundError } from "../../errors.js";
-import { isPostgresUrl } from "../../ledger/location.js";
+import { isPostgresUrl, maskSecrets } from "../../ledger/location.js";
 import { openLedgerReadonly } from "../../ledger/open-database.js";
-import { openLedgerWriter } from "../../ledger/reader.js";
+import { isPostgresConnection, openLedgerReader, openLedgerWriter } from "../../ledger/reader.js";
 import { LIMIT_MODES, LIMIT_WINDOWS, type Limit, parseLimit, usdToMicros } from "../../limits/definition.js";
+import { ensureLimitSchemaSync, type SyncQueryable } from "../../limits/postgres/schema.js";
+import {
+  deletePostgresLimitSync,
+  resetPostgresLimitSync,
+  upsertPostgresLimitsSync,
+} from "../../limits/postgres/store.js";
 import type { LimitStatus } from "../../limits/status.js";
 import { limitStatuses } from "../../limits/statuses.js";
 import { deleteLimit, readLimit, resetLimit, upsertLimits } from "../../limits/store.js";
@@ -50,7 +56,8 @@ const usd = (value: number) => formatUsd(usdToMicros(value));
 const isoSeconds = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
 
 function renderStatuses(statuses: readonly LimitStatus[], db: string): string {
-  if (statuses.length === 0) return `no limits in ${db} (add one with: costtrail limits set <id> …)\n`;
+  if (statuses.length === 0)
+    return `no limits in ${maskSecrets(db)} (add one with: costtrail limits set <id> …)\n`;
   return renderTable(
     [
       { header: "id", align: "left" },
@@ -99,12 +106,7 @@ function describeLimit(limit: Limit): string {
  * app first ran is normal); a file that is not a costtrail ledger is refused rather than migrated.
  */
 function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database) => T): T {
-  if (isPostgresUrl(path)) {
-    // The fleet gate keeps Postgres definitions in its own tables (src/limits/postgres); the CLI writes only files.
-    throw new CliError(
-      "limits set|reset|delete write SQLite ledgers only; on Postgres, define limits in instrument({ limits }) (docs/fleet.md)",
-    );
-  }
+  if (isPostgresUrl(path)) return withPostgresLimits(path, create, fn);
   if (existsSync(path)) openLedgerReadonly(path).close();
   else if (!create) throw new LedgerNotFoundError(path, `no ledger at ${path}`);
   const db = openLedgerWriter(path);
@@ -115,8 +117,28 @@ function withWritableLedger<T>(path: string, create: boolean, fn: (db: Database)
   }
 }
 
+/**
+ * The same on a Postgres ledger: the fleet gate's tables (src/limits/postgres), created if need be under the
+ * gate's own lock, so running apps pick a change up within a second. A database no costtrail has migrated is
+ * a missing ledger unless `create`.
+ */
+function withPostgresLimits<T>(url: string, create: boolean, fn: (db: Database) => T): T {
+  const db = create ? openLedgerWriter(url) : openLedgerReader(url);
+  try {
+    ensureLimitSchemaSync(pgOf(db));
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A Postgres ledger's connection (src/ledger/reader.ts) as the fleet gate's table functions take it. */
+const pgOf = (db: Database) => db as unknown as SyncQueryable;
+
 function requireLimit(db: Database, id: string, path: string): void {
-  if (!readLimit(db, id)) throw new CliError(`no limit "${id}" in ${path} (see costtrail limits list)`);
+  if (!readLimit(db, id)) {
+    throw new CliError(`no limit "${id}" in ${maskSecrets(path)} (see costtrail limits list)`);
+  }
 }
 
 function setLimit(io: CliIO, id: string, opts: SetOptions): void {
@@ -146,7 +168,8 @@ function setLimit(io: CliIO, id: string, opts: SetOptions): void {
   }
   const previous = withWritableLedger(opts.db, true, (db) => {
     const before = readLimit(db, limit.id);
-    upsertLimits(db, [limit], "cli", Date.now());
+    if (isPostgresConnection(db)) upsertPostgresLimitsSync(pgOf(db), [limit], "cli", Date.now());
+    else upsertLimits(db, [limit], "cli", Date.now());
     return before;
   });
   io.stdout.write(`limit "${limit.id}" set: ${describeLimit(limit)}\n`);
@@ -218,8 +241,10 @@ function addReset(limits: Command, io: CliIO): void {
       const now = Date.now();
       const limit = withWritableLedger(opts.db, false, (db) => {
         requireLimit(db, id, opts.db);
-        resetLimit(db, id, now);
-        return readLimit(db, id)!;
+        const limit = readLimit(db, id)!;
+        if (isPostgresConnection(db)) resetPostgresLimitSync(pgOf(db), id, windowStart(limit.window, now));
+        else resetLimit(db, id, now);
+        return limit;
       });
       const from = isoSeconds(new Date(windowStart(limit.window, now)).toISOString());
       io.stdout.write(`limit "${id}" reset: no spend in its ${limit.window} window from ${from}\n`);
@@ -234,7 +259,8 @@ function addDelete(limits: Command, io: CliIO): void {
     .action((id: string, opts: { db: string }) => {
       withWritableLedger(opts.db, false, (db) => {
         requireLimit(db, id, opts.db);
-        deleteLimit(db, id);
+        if (isPostgresConnection(db)) deletePostgresLimitSync(pgOf(db), id);
+        else deleteLimit(db, id);
       });
       io.stdout.write(`limit "${id}" deleted\n`);
     });

@@ -69,14 +69,14 @@ interface ModelGroup {
   overridden: number;
 }
 
-/** The distinct priced names in the ledger, with how their events were priced. */
+/** The distinct priced names in the ledger, with how their events were priced. Portable SQL (SQLite, Postgres). */
 function modelGroups(db: Database): ModelGroup[] {
   return db
     .prepare(
       `SELECT provider, request_model, response_model, price_as_resource, price_as_category,
               count(*) AS events,
-              sum(cost_source = 'unpriced') AS unpriced,
-              sum(cost_source = 'override') AS overridden
+              sum(CASE WHEN cost_source = 'unpriced' THEN 1 ELSE 0 END) AS unpriced,
+              sum(CASE WHEN cost_source = 'override' THEN 1 ELSE 0 END) AS overridden
          FROM events
         WHERE status != 'blocked'
         GROUP BY provider, request_model, response_model, price_as_resource, price_as_category

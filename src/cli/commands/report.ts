@@ -2,13 +2,22 @@ import { Option } from "commander";
 import { z } from "zod";
 import { instanceCostDistribution } from "../../kpis/distribution.js";
 import { forecast } from "../../kpis/forecast.js";
+import { kpiReport } from "../../kpis/report.js";
 import { FxRateMissingError, inCurrency, type LocalReport } from "../../ledger/fx-rates.js";
 import { REPORT_KEYS, type ReportBy, type ReportResult, report } from "../../ledger/queries.js";
 import { currencyCodeSchema } from "../../pricing/fx.js";
 import { CliError, type CommandRegistration } from "../context.js";
 import { formatUsd, toCsv } from "../format.js";
+import { renderKpiTable } from "../kpi-table.js";
 import { withLedger } from "../open-ledger.js";
-import { dbOption, parseFlags, positiveIntOption, timeOption } from "../options.js";
+import {
+  checkTimeRange,
+  dbOption,
+  parseFlags,
+  positiveIntOption,
+  timeOption,
+  useCaseOption,
+} from "../options.js";
 import { renderReportTable } from "../report-table.js";
 import { renderDistributionTable, renderForecastTable } from "../value-tables.js";
 
@@ -96,7 +105,7 @@ export const reportCommand: CommandRegistration = (program, io) => {
     .addOption(dbOption())
     .addOption(timeOption("--since <when>", "from this time: 30m, 24h, 7d, 2w or an ISO date (inclusive)"))
     .addOption(timeOption("--until <when>", "up to this time, same forms (exclusive)"))
-    .option("--use-case <name>", "only events of this use case")
+    .addOption(useCaseOption("--use-case <name>", "only events of this use case"))
     .option("--currency <code>", "also show cost in this currency, at its stored rate (costtrail fx set)")
     .addOption(positiveIntOption("--limit <n>", "at most n rows (totals still cover everything)"))
     .addOption(
@@ -113,17 +122,25 @@ export const reportCommand: CommandRegistration = (program, io) => {
       }
       const by = opts.by;
       if (by === undefined) throw new CliError("required option '--by <key>' not specified");
+      checkTimeRange(opts);
       const { currency } = parseFlags(currencyFlag, { currency: opts.currency });
       const filter = { since: opts.since, until: opts.until, useCase: opts.useCase };
       const now = Date.now();
-      const { result, distribution } = withLedger(opts.db, (db) => ({
+      const { result, distribution, kpis } = withLedger(opts.db, (db) => ({
         result: localized(db, report(db, { by, ...filter, limit: opts.limit, now }), currency, now),
         // The unit economics of instances: the costly tail next to the typical one.
         distribution: by === "instance" ? instanceCostDistribution(db, filter) : undefined,
+        // Versions are judged on cost per outcome: each version's KPIs, as `kpis --by version` computes them.
+        kpis: by === "version" ? kpiReport(db, { by: "version", ...filter }) : undefined,
       }));
       if (opts.format === "json") {
-        io.stdout.write(`${JSON.stringify(distribution ? { ...result, distribution } : result, null, 2)}\n`);
+        const extra = { ...(distribution ? { distribution } : {}), ...(kpis ? { kpis: kpis.rows } : {}) };
+        io.stdout.write(`${JSON.stringify({ ...result, ...extra }, null, 2)}\n`);
       } else if (opts.format === "csv") io.stdout.write(renderReportCsv(result));
-      else io.stdout.write(renderReportTable(result) + renderDistributionTable(distribution ?? []));
+      else {
+        const kpiTable =
+          kpis && kpis.rows.length > 0 ? `\nKPI outcomes per version\n${renderKpiTable(kpis)}` : "";
+        io.stdout.write(renderReportTable(result) + renderDistributionTable(distribution ?? []) + kpiTable);
+      }
     });
 };

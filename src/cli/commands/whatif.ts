@@ -3,7 +3,7 @@ import { type WhatifResult, whatif } from "../../kpis/whatif.js";
 import type { CommandRegistration } from "../context.js";
 import { formatCount, formatUsd, renderTable } from "../format.js";
 import { withLedger } from "../open-ledger.js";
-import { dbOption, timeOption } from "../options.js";
+import { checkTimeRange, dbOption, timeOption, useCaseOption } from "../options.js";
 
 interface WhatifCommandOptions {
   model: string;
@@ -48,7 +48,7 @@ export const whatifCommand: CommandRegistration = (program, io) => {
     .command("whatif")
     .description("re-price a use case's calls (same tokens) on another model, to see the saving")
     .addOption(new Option("--model <model>", "the model to price the calls on").makeOptionMandatory())
-    .addOption(new Option("--use-case <name>", "the use case").makeOptionMandatory())
+    .addOption(useCaseOption("--use-case <name>", "the use case").makeOptionMandatory())
     .option(
       "--provider <id>",
       "price the model under this provider (default: the call's own, then common ones)",
@@ -58,6 +58,7 @@ export const whatifCommand: CommandRegistration = (program, io) => {
     .addOption(dbOption())
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action((opts: WhatifCommandOptions) => {
+      checkTimeRange(opts);
       const result = withLedger(opts.db, (db) =>
         whatif(db, {
           useCase: opts.useCase,

@@ -10,7 +10,15 @@ import { maskSecrets } from "../location.js";
 import { Spool } from "../spool.js";
 import { fromSpooled, type Spooled, toSpooled } from "../spooled-record.js";
 import { toPostgresSql } from "./pg-sql.js";
-import { createPool, describePgError, isDataError } from "./pool.js";
+import {
+  CONNECT_TIMEOUT_MS,
+  describePgError,
+  isDataError,
+  isSlowAnswer,
+  leasePool,
+  type PoolLease,
+  SLOW_ATTEMPTS_BEFORE_LOG,
+} from "./pool.js";
 import { migratePostgres } from "./schema.js";
 import { writePgBatch } from "./writer.js";
 
@@ -26,7 +34,10 @@ export interface PostgresLedgerOptions {
   spoolRoot?: string;
   /** Drain (or spool) on beforeExit/exit/SIGINT/SIGTERM. Default true. */
   installExitHooks?: boolean;
-  /** How long to wait for a connection before spooling instead. Default 5 s. */
+  /**
+   * How long to wait for a connection before spooling instead. Default 5 s. The pool is shared with the limit
+   * gate (pool.ts): the first of them to open it sets this.
+   */
   connectTimeoutMs?: number;
 }
 
@@ -103,7 +114,11 @@ export class PostgresLedgerSink implements Sink {
   readonly #batchSize: number;
   readonly #drainDelayMs: number;
   readonly #connectTimeoutMs: number;
+  #lease: PoolLease | undefined;
   #pool: pg.Pool | undefined;
+  /** Attempts in a row that only timed out (the server slow, or this process busy): said once they persist. */
+  #slowAttempts = 0;
+  #warnedDown = false;
   #migrated = false;
   /** Statements run beside the event writes (`query`): flush and shutdown wait for them. */
   readonly #side = new Set<Promise<unknown>>();
@@ -139,7 +154,7 @@ export class PostgresLedgerSink implements Sink {
     this.#maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#drainDelayMs = options.drainDelayMs ?? DEFAULT_DRAIN_DELAY_MS;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     const dir = postgresSpoolDir(
       options.spoolRoot ?? (process.env[SPOOL_DIR_ENV]?.trim() || DEFAULT_SPOOL_ROOT),
       url,
@@ -232,9 +247,10 @@ export class PostgresLedgerSink implements Sink {
     this.#unregisterExitHooks?.();
     this.#unregisterExitHooks = undefined;
     this.#cancelTimer();
-    const pool = this.#pool;
+    const lease = this.#lease;
+    this.#lease = undefined;
     this.#pool = undefined;
-    await pool?.end().catch(() => {});
+    await lease?.release();
   }
 
   /**
@@ -359,10 +375,8 @@ export class PostgresLedgerSink implements Sink {
     if (this.#migrated && !this.#down && this.#definitions.length === 0) return true;
     let client: pg.PoolClient | undefined;
     try {
-      this.#pool ??= await createPool(this.url, {
-        connectTimeoutMs: this.#connectTimeoutMs,
-        onIdleError: (m) => this.#debug(`costtrail: ledger ${this.label}: idle connection closed (${m})`),
-      });
+      this.#lease ??= await leasePool(this.url, this.#connectTimeoutMs);
+      this.#pool = this.#lease.pool;
       client = await this.#pool.connect();
       if (!this.#migrated) await migratePostgres(client);
       if (this.#definitions.length > 0) {
@@ -500,17 +514,28 @@ export class PostgresLedgerSink implements Sink {
     }
   }
 
+  /**
+   * The server cannot be used: spool and retry. A definite refusal is said at once; a timeout only once
+   * SLOW_ATTEMPTS_BEFORE_LOG attempts in a row have timed out (a server slow to accept under a fleet's startup,
+   * or this process's event loop busy loading, is not an outage; the events wait in the spool meanwhile).
+   */
   #markDown(error: unknown): void {
     this.#lastError = describePgError(error);
+    this.#slowAttempts = isSlowAnswer(error) ? this.#slowAttempts + 1 : SLOW_ATTEMPTS_BEFORE_LOG;
     if (!this.#down) {
       this.#down = true;
       this.#retryDelayMs = RETRY_MIN_MS;
-      this.#warn(
-        `costtrail: cannot write ledger ${this.label} (${this.#lastError}); ` +
-          `spooling events to ${this.spool.dir} and retrying`,
-      );
     } else {
       this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
+    }
+    if (!this.#warnedDown && this.#slowAttempts >= SLOW_ATTEMPTS_BEFORE_LOG) {
+      this.#warnedDown = true;
+      const why = isSlowAnswer(error)
+        ? `no answer within ${this.#connectTimeoutMs / 1000} s, ${this.#slowAttempts} attempts in a row: ${this.#lastError}`
+        : this.#lastError;
+      this.#warn(
+        `costtrail: cannot write ledger ${this.label} (${why}); spooling events to ${this.spool.dir} and retrying`,
+      );
     }
     this.#retryAt = Date.now() + this.#retryDelayMs;
     this.#retryLater();
@@ -532,7 +557,10 @@ export class PostgresLedgerSink implements Sink {
   #recovered(): void {
     this.#down = false;
     this.#retryDelayMs = 0;
+    this.#slowAttempts = 0;
     this.#warnedFull = false;
+    if (!this.#warnedDown) return;
+    this.#warnedDown = false;
     this.#info(`costtrail: ledger ${this.label} is reachable again; spooled events are replayed`);
   }
 
@@ -562,14 +590,6 @@ export class PostgresLedgerSink implements Sink {
   #info(message: string): void {
     try {
       (this.#logger.info ?? this.#logger.warn).call(this.#logger, maskSecrets(message));
-    } catch {
-      // As above.
-    }
-  }
-
-  #debug(message: string): void {
-    try {
-      this.#logger.debug?.(maskSecrets(message));
     } catch {
       // As above.
     }

@@ -4,7 +4,9 @@ import { maskSecrets } from "../location.js";
 import { toPostgresSql } from "./pg-sql.js";
 import { SYNC_WORKER_SOURCE } from "./sync-worker.js";
 
-type Param = string | number | bigint | null | boolean | Buffer;
+type Scalar = string | number | bigint | null | boolean | Buffer;
+/** A value, or an array of them (a Postgres array parameter: `unnest($1::text[])`). */
+type Param = Scalar | readonly (string | number | boolean | null)[];
 type Reply =
   | { ok: true; rows: unknown[][]; fields: [string, number][]; rowCount: number }
   | { ok: false; message: string; code?: string };

@@ -154,7 +154,9 @@ export async function writePgBatch(
   kpis: readonly PendingKpi[],
 ): Promise<number> {
   if (events.length === 0 && kpis.length === 0) return 0;
-  await client.query("BEGIN");
+  // The pool's sessions commit asynchronously (the limit gate's leases, pool.ts); an acknowledged batch must be
+  // on disk, since the sink forgets (or deletes from the spool) what the server acknowledged. One round trip.
+  await client.query("BEGIN; SET LOCAL synchronous_commit TO on");
   try {
     let inserted = 0;
     if (events.length > 0) {

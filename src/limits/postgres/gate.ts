@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { Pool } from "pg";
+import type { Pool, QueryResultRow } from "pg";
 import { LimitExceededError } from "../../errors.js";
 import { maskSecrets } from "../../ledger/location.js";
+import {
+  CONNECT_TIMEOUT_MS,
+  isSlowAnswer,
+  leasePool,
+  type PoolLease,
+  SLOW_ATTEMPTS_BEFORE_LOG,
+} from "../../ledger/postgres/pool.js";
 import { log } from "../../log.js";
 import type { LimitAlert } from "../../types.js";
 import { fireAlert, reached, thresholdsOf } from "../alerts.js";
@@ -15,9 +22,15 @@ import {
   type ReserveRequest,
 } from "../gate.js";
 import { windowStart } from "../windows.js";
-import { maskedError, openLimitPool } from "./pool.js";
+import { LIMIT_QUERY_TIMEOUT_MS, maskedError } from "./pool.js";
 import { ensureLimitSchema } from "./schema.js";
-import { maxNanosOf, postgresLimitsVersion, readPostgresLimits, upsertPostgresLimits } from "./store.js";
+import {
+  type LimitQueryable,
+  maxNanosOf,
+  postgresLimitsVersion,
+  readPostgresLimits,
+  upsertPostgresLimits,
+} from "./store.js";
 
 /** What a limit check does when Postgres cannot be reached (docs/limits.md, "When the ledger is down"). */
 export type WhenLedgerDown = "allow" | "block";
@@ -37,6 +50,8 @@ export interface PostgresLimitGateOptions {
   refreshMs?: number;
   /** The clock for windows (ms since the epoch). Expiry uses the database's clock. */
   now?: () => number;
+  /** How long one attempt waits for a connection (the pool is the ledger sink's too: its first user sets it). */
+  connectTimeoutMs?: number;
 }
 
 interface Entry {
@@ -89,8 +104,11 @@ const key = (id: string, ws: number) => `${id}\u0000${ws}`;
  * Postgres takes them, once each.
  */
 export class PostgresLimitGate implements LimitGate {
-  readonly #pool: Pool;
+  /** This process's pool for the ledger URL, shared with the ledger sink (src/ledger/postgres/pool.ts). */
+  #lease: PoolLease | undefined;
+  #pool: Pool | undefined;
   readonly #url: string;
+  readonly #connectTimeoutMs: number;
   readonly #config: ReadonlyMap<string, Limit>;
   readonly #onLimitAlert: ((alert: LimitAlert) => void) | undefined;
   readonly #whenDown: WhenLedgerDown;
@@ -121,7 +139,12 @@ export class PostgresLimitGate implements LimitGate {
   readonly #firedAlerts = new Set<string>();
   readonly #warnedUnknown = new Set<string>();
   #downUntil = 0;
+  /** The last round trip failed: calls answer by `whenDown` without trying until #downUntil. */
   #down = false;
+  /** The outage was logged (once per outage). */
+  #warnedDown = false;
+  /** Round trips in a row that only timed out: an outage is logged once they persist (isSlowAnswer). */
+  #slowAttempts = 0;
   #lastRenew = 0;
   #lastCleanup = 0;
   readonly #timer: NodeJS.Timeout;
@@ -140,9 +163,7 @@ export class PostgresLimitGate implements LimitGate {
     if (!(this.#ttlMs > 0) || !(this.#maxAgeMs > 0)) throw new RangeError("reservation times must be > 0");
     this.#byId = new Map(this.#config);
     this.#scoped = [...this.#byId.values()].filter((l) => l.scope !== undefined);
-    this.#pool = openLimitPool(options.url, (message, error) =>
-      log.errorOnce("limits-pg-idle", message, maskedError(error)),
-    );
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.#ready = this.#start();
     const every = Math.max(
       10,
@@ -187,7 +208,10 @@ export class PostgresLimitGate implements LimitGate {
       String(this.#ttlMs),
       String(this.#maxAgeMs),
     ];
-    const send = () => this.#pool.query<{ blocked_index: number; spent_nanos: string }>(RESERVE, params);
+    const send = () =>
+      this.#prepare().then(() =>
+        this.#query<{ blocked_index: number; spent_nanos: string }>(RESERVE, params),
+      );
     const ask = () =>
       send().then((result) => {
         if (result.rows[0]!.blocked_index === 0 || this.#writes.size === 0) return result;
@@ -218,6 +242,8 @@ export class PostgresLimitGate implements LimitGate {
   #answerDown(entries: readonly Entry[]): LimitHold {
     const block = this.#whenDown === "block" ? entries.find((e) => e.limit.mode === "block") : undefined;
     if (block) {
+      // A refusal the app sees is always explained, slow store or not.
+      this.#warnDown();
       throw exceeded(block.limit, this.#spent.get(key(block.limit.id, block.windowStart)) ?? 0n);
     }
     return this.#hold(++this.#seq, entries, false);
@@ -272,7 +298,7 @@ export class PostgresLimitGate implements LimitGate {
       return;
     }
     this.#write(
-      this.#pool.query(RELEASE, [this.#owner, String(hold.seq)]).then(
+      this.#query(RELEASE, [this.#owner, String(hold.seq)]).then(
         () => this.#up(),
         (error: unknown) => {
           // Not renewed any more: it lapses after the TTL instead.
@@ -298,7 +324,8 @@ export class PostgresLimitGate implements LimitGate {
     const { hold, nanos } = settlement;
     let rows: { limit_id: string; window_start_ms: string; spent_nanos: string }[];
     try {
-      const result = await this.#pool.query(SETTLE, [
+      await this.#prepare();
+      const result = await this.#query<(typeof rows)[number]>(SETTLE, [
         hold.entries.map((e) => e.limit.id),
         hold.entries.map((e) => String(e.windowStart)),
         this.#owner,
@@ -331,7 +358,7 @@ export class PostgresLimitGate implements LimitGate {
     const alertKey = `${key(entry.limit.id, entry.windowStart)}\u0000${pct}`;
     if (this.#firedAlerts.has(alertKey)) return;
     try {
-      const result = await this.#pool.query(ALERT, [
+      const result = await this.#query(ALERT, [
         entry.limit.id,
         String(entry.windowStart),
         pct,
@@ -359,13 +386,30 @@ export class PostgresLimitGate implements LimitGate {
     this.#track(this.#alert(entry, 100, spent, true));
   }
 
+  // ---- the pool ---------------------------------------------------------------------------------------------
+
+  /** The shared pool, leased on first use (the driver is loaded then). */
+  async #poolNow(): Promise<Pool> {
+    if (this.#pool) return this.#pool;
+    this.#lease ??= await leasePool(this.#url, this.#connectTimeoutMs);
+    this.#pool = this.#lease.pool;
+    return this.#pool;
+  }
+
+  /** One statement with the gate's timeout: a store slower than that counts as down for this call. */
+  #query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) {
+    const run = (pool: Pool) =>
+      pool.query<R>({ text, values, query_timeout: LIMIT_QUERY_TIMEOUT_MS } as never);
+    return this.#pool ? run(this.#pool) : this.#poolNow().then(run);
+  }
+
+  readonly #queryable: LimitQueryable = { query: (text, values) => this.#query(text, values) };
+
   // ---- definitions, leases, health --------------------------------------------------------------------------
 
   async #start(): Promise<void> {
     try {
-      await ensureLimitSchema(this.#pool);
-      await upsertPostgresLimits(this.#pool, [...this.#config.values()], "config", this.#now());
-      await this.#load();
+      await this.#prepare();
       this.#up();
     } catch (error) {
       this.#failed(error);
@@ -374,8 +418,26 @@ export class PostgresLimitGate implements LimitGate {
     }
   }
 
+  /**
+   * Schema ensured, config limits stored, definitions read: before this gate's first statement on the limit
+   * tables (they may not exist yet: the attempt at start can have failed), and retried until it succeeds.
+   */
+  #prepare(): Promise<void> {
+    if (this.#version !== "") return Promise.resolve();
+    this.#preparing ??= (async () => {
+      await ensureLimitSchema(await this.#poolNow());
+      await upsertPostgresLimits(this.#queryable, [...this.#config.values()], "config", this.#now());
+      await this.#load();
+    })().finally(() => {
+      this.#preparing = undefined;
+    });
+    return this.#preparing;
+  }
+
+  #preparing: Promise<void> | undefined;
+
   async #load(): Promise<void> {
-    const { version, limits } = await readPostgresLimits(this.#pool);
+    const { version, limits } = await readPostgresLimits(this.#queryable);
     const byId = new Map<string, Limit>();
     for (const stored of limits) {
       const { source: _source, updatedMs: _updated, ...limit } = stored;
@@ -392,12 +454,8 @@ export class PostgresLimitGate implements LimitGate {
     if (this.#closing || !this.#loaded) return;
     const t = performance.now();
     try {
-      if (this.#version === "" || (await postgresLimitsVersion(this.#pool)) !== this.#version) {
-        if (this.#version === "") await ensureLimitSchema(this.#pool);
-        if (this.#version === "")
-          await upsertPostgresLimits(this.#pool, [...this.#config.values()], "config", this.#now());
-        await this.#load();
-      }
+      if (this.#version === "") await this.#prepare();
+      else if ((await postgresLimitsVersion(this.#queryable)) !== this.#version) await this.#load();
       this.#up();
     } catch (error) {
       this.#failed(error);
@@ -411,7 +469,7 @@ export class PostgresLimitGate implements LimitGate {
         .map((h) => String(h.seq));
       if (live.length > 0) {
         this.#track(
-          this.#pool.query(RENEW, [this.#owner, live, String(this.#ttlMs), String(this.#maxAgeMs)]).then(
+          this.#query(RENEW, [this.#owner, live, String(this.#ttlMs), String(this.#maxAgeMs)]).then(
             () => {},
             (error: unknown) => this.#failed(error),
           ),
@@ -421,7 +479,7 @@ export class PostgresLimitGate implements LimitGate {
     if (t - this.#lastCleanup >= 60_000) {
       this.#lastCleanup = t;
       this.#track(
-        this.#pool.query(CLEANUP, [String(TOMBSTONE_MS)]).then(
+        this.#query(CLEANUP, [String(TOMBSTONE_MS)]).then(
           () => {},
           () => {},
         ),
@@ -429,23 +487,48 @@ export class PostgresLimitGate implements LimitGate {
     }
   }
 
+  /**
+   * A round trip failed: answer by `whenDown` for a second. A definite refusal (refused, unknown host, wrong
+   * password, no such database) is logged at once; a timeout only once SLOW_ATTEMPTS_BEFORE_LOG round trips in a
+   * row have timed out — a server slow to accept while a fleet starts, or this process's event loop busy loading,
+   * is no outage — or as soon as it makes "block" refuse a call (#answerDown).
+   */
   #failed(error: unknown): void {
-    this.#downUntil = performance.now() + DOWN_BACKOFF_MS;
-    if (this.#down) return;
+    const now = performance.now();
+    // Round trips that were under way together time out together: one attempt, not one per call.
+    const attempt = !this.#down || now >= this.#downUntil;
+    this.#downUntil = now + DOWN_BACKOFF_MS;
     this.#down = true;
+    if (!isSlowAnswer(error)) this.#slowAttempts = SLOW_ATTEMPTS_BEFORE_LOG;
+    else if (attempt) this.#slowAttempts++;
+    this.#lastError = error;
+    if (this.#slowAttempts >= SLOW_ATTEMPTS_BEFORE_LOG) this.#warnDown();
+  }
+
+  #lastError: unknown;
+
+  #warnDown(): void {
+    if (this.#warnedDown) return;
+    this.#warnedDown = true;
     const what =
       this.#whenDown === "allow"
         ? 'limitsWhenLedgerDown is "allow": calls go through unlimited meanwhile, and their cost is counted once it is back'
         : 'limitsWhenLedgerDown is "block": calls under a block limit are refused meanwhile';
+    const slow = isSlowAnswer(this.#lastError)
+      ? ` (no answer within ${this.#connectTimeoutMs / 1000} s, ${this.#slowAttempts} attempts in a row)`
+      : "";
     log.error(
-      `cannot reach the spending-limit store at ${maskSecrets(this.#url)}; ${what}`,
-      maskedError(error),
+      `cannot reach the spending-limit store at ${maskSecrets(this.#url)}${slow}; ${what}`,
+      maskedError(this.#lastError),
     );
   }
 
   #up(): void {
+    this.#slowAttempts = 0;
     if (!this.#down) return;
     this.#down = false;
+    if (!this.#warnedDown) return;
+    this.#warnedDown = false;
     log.warn(`the spending-limit store at ${maskSecrets(this.#url)} is reachable again`);
   }
 
@@ -502,8 +585,8 @@ export class PostgresLimitGate implements LimitGate {
             `${maskSecrets(this.#url)} stayed unreachable until shutdown`,
         );
       }
-      await this.#pool.query(RELEASE_OWNER, [this.#owner]).catch(() => {});
-      await this.#pool.end().catch(() => {});
+      await this.#query(RELEASE_OWNER, [this.#owner]).catch(() => {});
+      await this.#lease?.release();
       resolve();
     })();
   }

@@ -152,6 +152,13 @@ BEGIN
 END $$;
 `;
 
+const VERSION_TABLE =
+  "CREATE TABLE IF NOT EXISTS costtrail_limit_schema (id integer PRIMARY KEY, version integer NOT NULL)";
+const READ_VERSION = "SELECT version FROM costtrail_limit_schema WHERE id = 1";
+const HAS_VERSION_TABLE = "SELECT to_regclass('costtrail_limit_schema') IS NOT NULL AS present";
+const WRITE_VERSION = `INSERT INTO costtrail_limit_schema (id, version) VALUES (1, $1)
+  ON CONFLICT (id) DO UPDATE SET version = excluded.version`;
+
 /**
  * Creates or upgrades the limit tables and functions, once across every process starting at the same moment:
  * the DDL runs under a session advisory lock, and only when the recorded version is older than this one.
@@ -159,23 +166,22 @@ END $$;
 export async function ensureLimitSchema(pool: Pool): Promise<void> {
   const client = await pool.connect();
   try {
+    // Fast path, no lock and no DDL: the common case on every start, and all a role without DDL rights may do
+    // once `costtrail migrate` has run.
+    const present = await client.query<{ present: boolean }>(HAS_VERSION_TABLE);
+    if (present.rows[0]?.present) {
+      const seen = await client.query<{ version: number }>(READ_VERSION);
+      if ((seen.rows[0]?.version ?? 0) >= LIMIT_SCHEMA_VERSION) return;
+    }
     await client.query("SELECT pg_advisory_lock($1)", [LIMIT_SCHEMA_LOCK]);
     try {
-      await client.query(
-        "CREATE TABLE IF NOT EXISTS costtrail_limit_schema (id integer PRIMARY KEY, version integer NOT NULL)",
-      );
-      const current = await client.query<{ version: number }>(
-        "SELECT version FROM costtrail_limit_schema WHERE id = 1",
-      );
+      await client.query(VERSION_TABLE);
+      const current = await client.query<{ version: number }>(READ_VERSION);
       if ((current.rows[0]?.version ?? 0) >= LIMIT_SCHEMA_VERSION) return;
       await client.query("BEGIN");
       try {
         await client.query(DDL);
-        await client.query(
-          `INSERT INTO costtrail_limit_schema (id, version) VALUES (1, $1)
-           ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
-          [LIMIT_SCHEMA_VERSION],
-        );
+        await client.query(WRITE_VERSION, [LIMIT_SCHEMA_VERSION]);
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
@@ -186,5 +192,45 @@ export async function ensureLimitSchema(pool: Pool): Promise<void> {
     }
   } finally {
     client.release();
+  }
+}
+
+/** What `ensureLimitSchemaSync` needs: one statement at a time, answered synchronously (the CLI's connection). */
+export interface SyncQueryable {
+  query(sql: string, params?: readonly unknown[]): { rows: unknown[][] };
+}
+
+/**
+ * `ensureLimitSchema` on the CLI's synchronous connection (`costtrail migrate`, `costtrail limits set`): the same
+ * lock, version check and DDL, so a command and starting apps never both apply it.
+ */
+export function ensureLimitSchemaSync(db: SyncQueryable): void {
+  if (db.query(HAS_VERSION_TABLE).rows[0]?.[0]) {
+    if (Number(db.query(READ_VERSION).rows[0]?.[0] ?? 0) >= LIMIT_SCHEMA_VERSION) return;
+  }
+  db.query("SELECT pg_advisory_lock($1)", [LIMIT_SCHEMA_LOCK]);
+  try {
+    db.query(VERSION_TABLE);
+    const current = Number(db.query(READ_VERSION).rows[0]?.[0] ?? 0);
+    if (current >= LIMIT_SCHEMA_VERSION) return;
+    db.query("BEGIN");
+    try {
+      db.query(DDL);
+      db.query(WRITE_VERSION, [LIMIT_SCHEMA_VERSION]);
+      db.query("COMMIT");
+    } catch (error) {
+      try {
+        db.query("ROLLBACK");
+      } catch {
+        // Connection gone: the server rolled back.
+      }
+      throw error;
+    }
+  } finally {
+    try {
+      db.query("SELECT pg_advisory_unlock($1)", [LIMIT_SCHEMA_LOCK]);
+    } catch {
+      // The session ends with the command, and its lock with it.
+    }
   }
 }

@@ -1,7 +1,8 @@
-import type { Pool } from "pg";
+import type { QueryResult, QueryResultRow } from "pg";
 import type { LimitMode, LimitWindow } from "../../types.js";
 import type { Limit } from "../definition.js";
 import type { LimitSource, StoredLimit } from "../store.js";
+import type { SyncQueryable } from "./schema.js";
 
 interface LimitRow {
   id: string;
@@ -33,21 +34,20 @@ WHERE (l.max_nanos, l.window_kind, l.mode, l.alert_at_pct, l.scope_user_id, l.sc
   excluded.alert_at_pct, excluded.scope_user_id, excluded.scope_account_name, excluded.scope_use_case_name,
   excluded.source)`;
 
+/** What the gate's statements run on: its pool, with the gate's own statement timeout (gate.ts). */
+export interface LimitQueryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
 /** A limit's amount in nano-USD, as the Postgres tables keep it (exact: micro-USD × 1000). */
 export function maxNanosOf(limit: Limit): bigint {
   return BigInt(limit.maxMicros) * 1000n;
 }
 
-/** Inserts or replaces definitions in one statement; unchanged ones are left alone. */
-export async function upsertPostgresLimits(
-  pool: Pool,
-  limits: readonly Limit[],
-  source: LimitSource,
-  nowMs: number,
-): Promise<void> {
-  if (limits.length === 0) return;
+/** UPSERT's parameters: one array per column. */
+function upsertParams(limits: readonly Limit[], source: LimitSource, nowMs: number): unknown[] {
   const column = <T>(get: (l: Limit) => T) => limits.map(get);
-  await pool.query(UPSERT, [
+  return [
     column((l) => l.id),
     column((l) => maxNanosOf(l).toString()),
     column((l) => l.window),
@@ -58,11 +58,84 @@ export async function upsertPostgresLimits(
     column((l) => l.scope?.useCaseName ?? null),
     column(() => source),
     column(() => String(nowMs)),
-  ]);
+  ];
+}
+
+/** Inserts or replaces definitions in one statement; unchanged ones are left alone. */
+export async function upsertPostgresLimits(
+  pool: LimitQueryable,
+  limits: readonly Limit[],
+  source: LimitSource,
+  nowMs: number,
+): Promise<void> {
+  if (limits.length === 0) return;
+  await pool.query(UPSERT, upsertParams(limits, source, nowMs));
+}
+
+// ---- the CLI's writes (`costtrail limits set|reset|delete --db postgres://…`), on its synchronous connection ----
+
+function inTransaction<T>(db: SyncQueryable, fn: () => T): T {
+  db.query("BEGIN");
+  try {
+    const result = fn();
+    db.query("COMMIT");
+    return result;
+  } catch (error) {
+    try {
+      db.query("ROLLBACK");
+    } catch {
+      // Connection gone: the server rolled back.
+    }
+    throw error;
+  }
+}
+
+/** `upsertPostgresLimits` for the CLI: the same statement; the trigger bumps the version every gate polls. */
+export function upsertPostgresLimitsSync(
+  db: SyncQueryable,
+  limits: readonly Limit[],
+  source: LimitSource,
+  nowMs: number,
+): void {
+  if (limits.length > 0) db.query(UPSERT, upsertParams(limits, source, nowMs));
+}
+
+/**
+ * Starts a limit's window over: its settled spend to zero and its fired alerts forgotten, as on SQLite
+ * (src/limits/store.ts); live reservations stay, those calls settle normally. The window row is kept (zeroed),
+ * since it is the row reservations lock.
+ */
+export function resetPostgresLimitSync(db: SyncQueryable, id: string, windowStartMs: number): void {
+  const params = [id, String(windowStartMs)];
+  inTransaction(db, () => {
+    db.query(
+      "UPDATE costtrail_limit_windows SET spent_nanos = 0 WHERE limit_id = $1 AND window_start_ms = $2",
+      params,
+    );
+    db.query("DELETE FROM costtrail_limit_alerts WHERE limit_id = $1 AND window_start_ms = $2", params);
+  });
+}
+
+/** Removes a definition with its spend history, alerts and reservations. False when it did not exist. */
+export function deletePostgresLimitSync(db: SyncQueryable, id: string): boolean {
+  return inTransaction(db, () => {
+    const deleted = db.query("DELETE FROM costtrail_limits WHERE id = $1 RETURNING 1", [id]).rows.length > 0;
+    if (!deleted) return false;
+    for (const table of [
+      "costtrail_limit_windows",
+      "costtrail_limit_alerts",
+      "costtrail_limit_reservations",
+    ]) {
+      db.query(`DELETE FROM ${table} WHERE limit_id = $1`, [id]);
+    }
+    return true;
+  });
 }
 
 /** The version counter (bumped by a trigger on every change) and every stored definition, in one round trip. */
-export async function readPostgresLimits(pool: Pool): Promise<{ version: string; limits: StoredLimit[] }> {
+export async function readPostgresLimits(
+  pool: LimitQueryable,
+): Promise<{ version: string; limits: StoredLimit[] }> {
   const result = await pool.query<LimitRow & { version: string }>(
     `SELECT m.value AS version, l.* FROM costtrail_limit_meta m
      LEFT JOIN costtrail_limits l ON true WHERE m.key = 'version' ORDER BY l.id`,
@@ -73,7 +146,7 @@ export async function readPostgresLimits(pool: Pool): Promise<{ version: string;
 }
 
 /** The version counter alone: what the gate polls to see whether definitions changed. */
-export async function postgresLimitsVersion(pool: Pool): Promise<string> {
+export async function postgresLimitsVersion(pool: LimitQueryable): Promise<string> {
   const result = await pool.query<{ value: string }>(
     "SELECT value FROM costtrail_limit_meta WHERE key = 'version'",
   );

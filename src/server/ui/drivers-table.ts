@@ -1,5 +1,6 @@
-// The cost drivers table: one row per group of `report --by <tab>` (requests, errors, tokens, spend, share),
-// sortable by any column, with the period's total at the bottom.
+// The cost drivers table: one row per group of `report --by <tab>` (requests, errors, blocked calls when there
+// are any — as `costtrail report` shows them —, tokens, spend, share), sortable by any column, with the period's
+// total at the bottom.
 import type { ReportResult, ReportRow } from "../api-types.js";
 import { $, barFill, type Child, h, orNone } from "./dom.js";
 import { decimalsFor, exactUsd, fmtCompact, fmtCount, fmtPct, fmtUsd, pct } from "./format.js";
@@ -21,6 +22,7 @@ const COLUMNS: readonly Column[] = [
   { id: "useCaseName", label: "Use case", numeric: false, only: "instances" },
   { id: "requests", label: "Requests", numeric: true },
   { id: "errors", label: "Errors", numeric: true },
+  { id: "blocked", label: "Blocked", numeric: true },
   { id: "inputTokens", label: "Input tokens", numeric: true },
   { id: "outputTokens", label: "Output tokens", numeric: true },
   { id: "costMicros", label: "Spend (USD)", numeric: true },
@@ -88,10 +90,17 @@ const countCell = (n: number, errors = false) =>
 const usdCell = (micros: number, decimals: number) =>
   h("td", { class: "num", title: `${exactUsd(micros)} USD` }, fmtUsd(micros, decimals));
 
-function numberCells(row: ReportRow, decimals: number, maxCost: number, totalCost: number): Child[] {
+function numberCells(
+  row: ReportRow,
+  decimals: number,
+  maxCost: number,
+  totalCost: number,
+  withBlocked: boolean,
+): Child[] {
   return [
     countCell(row.requests),
     countCell(row.errors, true),
+    withBlocked ? countCell(row.blocked) : null,
     countCell(row.inputTokens),
     countCell(row.outputTokens),
     usdCell(row.costMicros, decimals),
@@ -144,7 +153,11 @@ function notes(result: ReportResult, tab: Tab): string {
 export function renderDrivers(result: ReportResult, actions: DriversActions): void {
   last = { result, actions };
   const tab = TABS.find((t) => t.by === result.by) ?? TABS[0]!;
-  const columns = COLUMNS.filter((c) => !c.only || c.only === tab.id);
+  // Calls refused by a block limit get their column when the period has any (as in `costtrail report`).
+  const withBlocked = result.totals.blocked > 0;
+  const columns = COLUMNS.filter(
+    (c) => (!c.only || c.only === tab.id) && (c.id !== "blocked" || withBlocked),
+  );
   const instances = tab.id === "instances";
   const maxCost = Math.max(0, ...result.rows.map((r) => r.costMicros));
   const decimals = decimalsFor(Math.max(maxCost, result.totals.costMicros));
@@ -159,12 +172,13 @@ export function renderDrivers(result: ReportResult, actions: DriversActions): vo
           key: row.key ?? "",
           none: row.key === null ? "true" : undefined,
           requests: String(row.requests),
+          blocked: String(row.blocked),
           costMicros: String(row.costMicros),
         },
       },
       keyCell(tab, row, actions),
       instances ? h("td", null, orNone(row.useCaseName, "(none)")) : null,
-      numberCells(row, decimals, maxCost, result.totals.costMicros),
+      numberCells(row, decimals, maxCost, result.totals.costMicros, withBlocked),
     ),
   );
   const t = result.totals;
@@ -175,6 +189,7 @@ export function renderDrivers(result: ReportResult, actions: DriversActions): vo
     instances ? h("td") : null,
     countCell(t.requests),
     countCell(t.errors, true),
+    withBlocked ? countCell(t.blocked) : null,
     countCell(t.inputTokens),
     countCell(t.outputTokens),
     usdCell(t.costMicros, decimals),

@@ -46,9 +46,12 @@ function goalCell(row: KpiReportRow): HTMLElement {
   return h("td", null, `${row.goal.op} ${target} `, h("span", { class: `badge ${state}` }, word));
 }
 
-/** One version's cell: the cost per unit, and the rate (booleans) or ROI (revenue) beside it. */
-function versionCell(row: KpiReportRow | undefined): HTMLElement {
-  if (!row) return h("td", { class: "none" }, "—");
+/**
+ * One version's cell: the cost per unit, and the rate (booleans) or ROI (revenue) beside it; "—" (still marked
+ * with its version) where the KPI was never recorded under that version (an undefined KPI has no row there).
+ */
+function versionCell(row: KpiReportRow | undefined, version: KpiReportRow["group"]): HTMLElement {
+  if (!row) return h("td", { class: "num none", dataset: { version: String(version) } }, "—");
   const extra =
     row.kind === "boolean" && row.rate !== null
       ? ` · ${fmtPct(row.rate * 100)}`
@@ -128,7 +131,12 @@ function useCaseCard(useCase: KpiUseCaseRow, rows: KpiReportRow[], byVersion: Kp
       h("td", { class: "num" }, row.roi === null ? h("span", { class: "none" }, "—") : fmtRoi(row.roi)),
       goalCell(row),
       showVersions
-        ? versions.map((v) => versionCell(versionRows.find((r) => r.kpi === row.kpi && r.group === v)))
+        ? versions.map((v) =>
+            versionCell(
+              versionRows.find((r) => r.kpi === row.kpi && r.group === v),
+              v,
+            ),
+          )
         : null,
     ),
   );

@@ -1,9 +1,9 @@
 // Limits: every spending limit with its scope, window and mode, its current window's spend, reservations,
-// what is left, when it resets, its state — the figures of `costtrail limits list` — and when it will be reached
-// at the current spend rate (`costtrail report --forecast`).
+// what is left, when it resets, its state, the calls it blocked — the figures of `costtrail limits list` — and
+// when it will be reached at the current spend rate (`costtrail report --forecast`).
 import type { ForecastResult, LimitForecast, LimitStatus, LimitsResult } from "../api-types.js";
 import { $, barFill, h } from "./dom.js";
-import { dateTime, fmtPct, fmtUsd } from "./format.js";
+import { dateTime, fmtCount, fmtPct, fmtUsd } from "./format.js";
 
 const STATE_ORDER: Record<LimitStatus["state"], number> = { exceeded: 0, alert: 1, ok: 2 };
 const SCOPE_NAMES: Record<string, string> = {
@@ -43,7 +43,7 @@ function limitCard(l: LimitStatus, f: LimitForecast | undefined): HTMLElement {
   const period = l.window === "total" ? "all time" : `per ${l.window}`;
   return h(
     "div",
-    { class: `limit ${l.state}`, dataset: { limit: l.id, state: l.state } },
+    { class: `limit ${l.state}`, dataset: { limit: l.id, state: l.state, blocked: String(l.blocked) } },
     h(
       "div",
       { class: "limit-head" },
@@ -69,6 +69,14 @@ function limitCard(l: LimitStatus, f: LimitForecast | undefined): HTMLElement {
     ),
     l.reservedUsd > 0
       ? h("div", { class: "limit-figures" }, `${usd(l.reservedUsd)} reserved by calls in flight`)
+      : null,
+    // The calls this limit refused (status `blocked`, as `costtrail limits list` counts them).
+    l.blocked > 0
+      ? h(
+          "div",
+          { class: "limit-figures limit-blocked" },
+          `${fmtCount(l.blocked)} ${l.blocked === 1 ? "call" : "calls"} blocked ${l.window === "total" ? "so far" : l.window === "day" ? "today" : `this ${l.window}`}`,
+        )
       : null,
     f ? forecastLine(f) : null,
   );
