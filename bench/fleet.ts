@@ -72,6 +72,9 @@ async function child(url: string, prefix: string, count: number): Promise<void> 
   await sink.flush(); // connected and migrated before the clock starts
   const start = Date.now();
   for (let i = 0; i < count; i += 1_000) {
+    // An app cannot produce events faster than it makes calls; this loop can. Past the sink's 100,000-event
+    // buffer it would drop (docs/fleet.md, "Bounds"), so it waits for the sink instead: throughput, not drops.
+    while (sink.stats().buffered >= 50_000) await new Promise((r) => setTimeout(r, 2));
     sink.write(
       Array.from({ length: Math.min(1_000, count - i) }, (_, j) => ({ event: event(prefix, i + j) })),
     );
@@ -131,9 +134,11 @@ async function main(): Promise<void> {
     const seconds =
       (Math.max(...windows.map((w) => w.end)) - Math.min(...windows.map((w) => w.start))) / 1000;
     const total = PROCESSES * perProcess;
+    // The rate counts what the database acknowledged, never dropped events.
+    const written = windows.reduce((a, w) => a + w.written, 0);
     console.log(`ingest: ${PROCESSES} processes × ${perProcess.toLocaleString()} events into Postgres`);
     console.log(
-      `  ${Math.round(total / seconds).toLocaleString()} events/s in aggregate (${seconds.toFixed(2)} s; target ≥ 30,000)`,
+      `  ${Math.round(written / seconds).toLocaleString()} events/s written in aggregate (${seconds.toFixed(2)} s; target ≥ 30,000)`,
     );
     console.log(
       `  written ${windows.reduce((a, w) => a + w.written, 0)}, spooled ${windows.reduce((a, w) => a + w.spooled, 0)}, dropped ${windows.reduce((a, w) => a + w.dropped, 0)}`,

@@ -52,9 +52,9 @@ const emitted = new WeakMap<Runtime, Set<string>>();
 const MAX_REMEMBERED = 100_000;
 
 /**
- * Finishes a batch line: usage billed at the batch rate (`usage.batch`), priced like any call; a line the
- * provider did not answer (errored, expired, canceled) is billed nothing (cost 0, not priced). Once per id
- * per process; the ledger keeps one row per id across processes.
+ * Finishes a batch line: usage billed at the batch rate (`usage.batch`), priced like any call (a line the
+ * provider did not answer, errored, expired or canceled, costs 0). Once per id per runtime; the ledger keeps
+ * one row per id across processes.
  */
 export function finishBatchLine(call: Call, end: BatchLineEnd): void {
   if (call.done) return;
@@ -74,13 +74,9 @@ export function finishBatchLine(call: Call, end: BatchLineEnd): void {
     event.id = end.id;
     event.durationMs = 0;
     if (end.unsent) event.attempts = 0;
-    if (end.status === "ok") {
-      const price = call.runtime.price;
-      if (price) Object.assign(event, price(event, end.at));
-    } else {
-      // The providers bill nothing for a batch request that failed, expired or was canceled.
-      Object.assign(event, { costNanos: 0, costMicros: 0, costBreakdown: {}, costSource: "computed" });
-    }
+    // A line the provider did not answer is priced at 0 (src/pricing/event-price.ts).
+    const price = call.runtime.price;
+    if (price) Object.assign(event, price(event, end.at));
     call.runtime.pipeline.emit(event, call.contexts);
   } catch (error) {
     log.internalFailure("batch-event", error);

@@ -40,25 +40,27 @@ export function estimateUnreportedUsage(
   status: EventStatus,
   errorType: string | undefined,
 ): boolean {
-  // A reply that arrived whole but without the usage chunk (the reader stopped just before it) is ok, and
-  // estimated all the same.
-  const completeUnreported = status === "ok" && call.replyComplete && !call.usageReported;
-  if (status !== "error" && status !== "aborted" && !completeUnreported) return false;
-  // The output streamed: one token per content item at least, and ≈ 4 characters per token of its text.
-  const streamed = Math.max(call.streamedItems, Math.ceil(call.streamedChars / 4));
+  // A reply the provider finished whose stream stopped before its usage chunk (issue 18 item 12) is ok, and
+  // estimated the same way.
+  const finishedUnreported = status === "ok" && call.replyComplete && !call.usageReported;
+  if (status !== "error" && status !== "aborted" && !finishedUnreported) return false;
+  const streamed = streamedOutput(call);
   if (call.usageReported) {
     // Usage reported at the start (Anthropic's message_start: exact input, output 1): measured, and the output
     // is at least what was streamed (docs/providers.md "Ending early").
     if (call.usage.outputTokens < streamed) call.usage.outputTokens = streamed;
     return false;
   }
-  const attempts = completeUnreported
-    ? Math.max(1, call.unansweredAttempts + 1)
-    : unreportedAttempts(call, errorType);
+  const attempts = finishedUnreported ? call.unansweredAttempts + 1 : unreportedAttempts(call, errorType);
   if (attempts === 0) return false;
   call.usage.inputTokens = safeEstimate(call.start.estimateInputTokens) * attempts;
   call.usage.outputTokens = streamed;
   return true;
+}
+
+/** Output streamed: one token per content item, or ≈ 4 characters per token of its text, whichever is more. */
+function streamedOutput(call: Call): number {
+  return Math.max(call.streamedItems, Math.ceil(call.streamedChars / 4));
 }
 
 /** Input tokens the unanswered attempts before an answered retry may have been billed for (0: none). */

@@ -60,7 +60,11 @@ function endReservation(call: Call, event: UsageEvent): void {
       hold.release();
       return;
     }
-    for (const id of hold.settle(event.costMicros, event.costNanos)) {
+    // Attempts that timed out before the answered retry may be billed too: they count against the budget.
+    const extra = event.estimatedNanos ?? 0;
+    const nanos = extra > 0 ? (event.costNanos ?? 0) + extra : event.costNanos;
+    const micros = extra > 0 && nanos != null ? Math.ceil(nanos / 1000) : event.costMicros;
+    for (const id of hold.settle(micros, nanos)) {
       if (!event.limitsExceeded.includes(id)) event.limitsExceeded.push(id);
     }
   } catch (error) {

@@ -12,6 +12,10 @@ export type EventPrice = Pick<
  * `costSource: "estimated"` before pricing; the estimate is then priced like measured usage and keeps the flag.
  */
 export function priceUsageEvent(pricer: Pricer, event: UsageEvent, at?: Date): EventPrice {
+  // A batch line the provider did not answer (errored, expired, canceled) is billed nothing, whatever its model
+  // (often unknown): 0, never "unpriced" (docs/pricing.md "Batch APIs"). Re-pricing keeps it so.
+  if (event.usage.batch && event.status !== "ok")
+    return { costMicros: 0, costNanos: 0, costSource: "computed" };
   const a = event.annotations;
   // Built by assignment, not conditional spreads: this runs once per call. `at` spares parsing `ts` back.
   const input: PriceInput = {

@@ -86,8 +86,8 @@ it("results read by another process are attributed to the creating scope, once p
   for (let run = 0; run < 2; run++) {
     const child = runReader(openaiBatchId, anthropicBatchId);
     const { code } = await child.exited;
-    expect(child.stderr()).toBe("");
-    expect(code).toBe(0);
+    // Its stderr says why, if it failed (warnings there, e.g. a loaded server's slow connect, are not failures).
+    expect(code, child.stderr()).toBe(0);
     const events = child
       .stdout()
       .trim()
@@ -108,4 +108,4 @@ it("results read by another process are attributed to the creating scope, once p
     ["u-42", 135_000],
     ["u-42", 1_000_000],
   ]);
-});
+}, 60_000);

@@ -7,6 +7,7 @@ import { freshDatabase } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { cli } from "../limits/helpers.js";
 import { startTsxChild } from "../support/child.js";
+import { withoutLimitStoreOutage } from "../support/limit-store-outage.js";
 
 // The same app, run as child processes, writing to a SQLite file and to a Postgres database of this file's own;
 // the CLI (a child process too) must compute the same figures, to the nano-dollar, from either ledger.
@@ -27,7 +28,7 @@ async function run(
 ): Promise<{ code: number | null; out: string; err: string }> {
   const child = startTsxChild(script, args, CHILD_ENV);
   const { code } = await child.exited;
-  return { code, out: child.stdout(), err: child.stderr() };
+  return { code, out: child.stdout(), err: withoutLimitStoreOutage(child.stderr()) };
 }
 
 const pick = (rows: KpiReportRow[], kpi: string, group: number | string | null = null) =>

@@ -17,6 +17,7 @@ import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import { freshDatabase, query } from "../fleet/pg-helpers.js";
 import { tempDir } from "../ledger/helpers.js";
 import { startTsxChild } from "../support/child.js";
+import { withoutLimitStoreOutage } from "../support/limit-store-outage.js";
 
 const dir = tempDir("costtrail-kpis-");
 const pg = freshDatabase("recordkpi");
@@ -306,7 +307,7 @@ describe("exit", () => {
       { ...process.env, COSTTRAIL_SPOOL_DIR: join(dir, "spool") },
     );
     const { code } = await child.exited;
-    expect({ code, out: child.stdout(), err: child.stderr() }).toEqual({
+    expect({ code, out: child.stdout(), err: withoutLimitStoreOutage(child.stderr()) }).toEqual({
       code: 0,
       out: "recorded\n",
       err: "",

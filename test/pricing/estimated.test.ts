@@ -5,9 +5,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { trackContext } from "../../src/index.js";
 import { report } from "../../src/ledger/queries.js";
 import { openLedgerReader } from "../../src/ledger/reader.js";
+import { limitStatuses } from "../../src/limits/index.js";
 import { createHarness, type Harness } from "../support/harness.js";
 
 let h: Harness;
@@ -40,6 +43,47 @@ describe("estimated cost", () => {
     expect(event!.estimatedNanos).toBeUndefined();
   });
 
+  it("an Anthropic call that times out is estimated the same way (claude-haiku-4-5: $1 per MTok input)", async () => {
+    h.start();
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    await expect(
+      h.anthropic({ timeout: 150 }).messages.create({ model: "claude-haiku-4-5", max_tokens: 100, messages }),
+    ).rejects.toThrow(/timed out/i);
+    const [event] = await h.eventsSettled(1);
+    expect(event).toMatchObject({ provider: "anthropic", status: "error", costSource: "estimated" });
+    expect(event!.usage.inputTokens).toBeGreaterThan(5);
+    expect(event!.costNanos).toBe(event!.usage.inputTokens * 1_000);
+  });
+
+  it("a Bedrock call whose request times out is estimated too (its SDK reports only the final error)", async () => {
+    h.start();
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    const client = new BedrockRuntimeClient({
+      endpoint: h.mock.bedrockEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 150 },
+    });
+    try {
+      await expect(
+        client.send(
+          new ConverseCommand({
+            modelId: "anthropic.claude-3-5-haiku-20241022-v1:0",
+            messages: [{ role: "user", content: [{ text: "Summarise the quarterly ledger, please." }] }],
+          }),
+        ),
+      ).rejects.toThrow();
+    } finally {
+      client.destroy();
+    }
+    const [event] = await h.eventsSettled(1);
+    expect(event).toMatchObject({ provider: "bedrock", status: "error", costSource: "estimated" });
+    // Claude 3.5 Haiku on Bedrock: $0.80 per MTok input.
+    expect(event!.costNanos).toBe(event!.usage.inputTokens * 800);
+    expect(event!.costNanos).toBeGreaterThan(0);
+  });
+
   it("every timed-out attempt of a retried call counts: two attempts, twice the input", async () => {
     h.start();
     h.mock.enqueueFault({ latencyMs: 2_000, times: 2 });
@@ -67,9 +111,32 @@ describe("estimated cost", () => {
     expect(event!.estimatedNanos).toBe(gpt4oInput(once));
   });
 
+  it("a limit counts the timed-out attempts of a retried call: settled with cost plus estimate", async () => {
+    const path = join(dir, "limit.db");
+    const cap = { id: "cap", maxUsd: 1, window: "day" as const, mode: "allow" as const };
+    await h.start({ ledger: path, limits: [cap] }).ready;
+    h.mock.enqueueFault({ latencyMs: 2_000 });
+    await trackContext({ limitIds: ["cap"] }, () =>
+      h.openai({ timeout: 300, maxRetries: 1 }).chat.completions.create({ model: "gpt-4o", messages }),
+    );
+    const [event] = [...(await h.eventsSettled(1))];
+    await h.stop();
+    expect(event!.estimatedNanos).toBeGreaterThan(0);
+    const db = openLedgerReader(path);
+    try {
+      const [status] = limitStatuses(db);
+      expect(Math.round(status!.spentUsd * 1e6)).toBe(
+        Math.ceil((event!.costNanos! + event!.estimatedNanos!) / 1000),
+      );
+    } finally {
+      db.close();
+    }
+  });
+
   it("a stream aborted before its usage arrived is estimated: input sent, output streamed", async () => {
     h.start();
-    h.mock.enqueueFault({ chunkDelayMs: 15 }); // a generation still under way when the loop stops
+    // Paced as a generation still under way, so the break cuts it before its usage chunk arrives.
+    h.mock.enqueueFault({ chunkDelayMs: 15 });
     const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
     let n = 0;
     for await (const _ of stream) if (++n === 3) break;

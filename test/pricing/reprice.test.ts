@@ -214,6 +214,11 @@ describe.each([
     expect(again.stdout).toContain("nothing to rewrite: all 3 event(s) already have the current price");
   });
 
+  it("prices --check reads this ledger too: every model has a price (the override-priced one counts)", async () => {
+    const check = await cli("prices", "--check", "--db", db());
+    expect(check).toEqual({ code: 0, stdout: "all 3 model(s) in the ledger have a price\n", stderr: "" });
+  });
+
   it("a bad flag is a usage error naming it", async () => {
     const bad = await cli("reprice", "--since", "yesterday", "--db", db());
     expect(bad.code).toBe(2);

@@ -451,9 +451,14 @@ describe("a structured-output stream the provider completed (item 12)", () => {
     }
     if (helperReadsZod) expect(last).toBe("stop");
     const event = await theEvent();
-    expect(slow.mock.requests[0]!.clientAborted).toBe(true); // the break closed the connection, as bare
     expect(event).toMatchObject({ status: "ok", stream: true });
     expect(event.errorType).toBeUndefined();
+    // On a loaded machine the reads may coalesce, the usage chunk arriving with the finishing one: then exact.
+    if (event.costSource !== "estimated") {
+      expect(event.usage).toEqual(slow.mock.requests[0]!.usage);
+      return;
+    }
+    expect(slow.mock.requests[0]!.clientAborted).toBe(true); // the break closed the connection, as bare
     // The usage never arrived: input estimated from the request, output from the text streamed (≈ 4 chars per
     // token), not one token per chunk.
     expect(event.usage.inputTokens).toBeGreaterThan(0);

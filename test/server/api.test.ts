@@ -150,7 +150,7 @@ describe("the JSON API", () => {
       ["/api/report?by=user&order=random", /^order: /],
       [
         "/api/report?by=user&now=1",
-        /^unknown parameter "now"; known: by, since, until, useCase, limit, order$/,
+        /^unknown parameter "now"; known: by, since, until, useCase, limit, order, currency$/,
       ],
       ["/api/report?by=user&by=model", /^by: given more than once$/],
       ["/api/totals?since=next%20week", /^since: invalid time "next week"/],

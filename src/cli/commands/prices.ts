@@ -69,16 +69,19 @@ interface ModelGroup {
   overridden: number;
 }
 
-/** The distinct priced names in the ledger, with how their events were priced. */
+/** The distinct priced names in the ledger, with how their events were priced. Portable SQL (SQLite, Postgres). */
 function modelGroups(db: Database): ModelGroup[] {
   return db
     .prepare(
       `SELECT provider, request_model, response_model, price_as_resource, price_as_category,
               count(*) AS events,
-              sum(cost_source = 'unpriced') AS unpriced,
-              sum(cost_source = 'override') AS overridden
+              sum(CASE WHEN cost_source = 'unpriced' THEN 1 ELSE 0 END) AS unpriced,
+              sum(CASE WHEN cost_source = 'override' THEN 1 ELSE 0 END) AS overridden
          FROM events
         WHERE status != 'blocked'
+          -- A call that billed nothing needs no price: a batch line the provider did not answer (model often
+          -- "unknown", docs/pricing.md "Batch APIs"), a failed call recorded at 0.
+          AND NOT (status != 'ok' AND COALESCE(cost_nanos, -1) = 0 AND input_tokens = 0 AND output_tokens = 0)
         GROUP BY provider, request_model, response_model, price_as_resource, price_as_category
         ORDER BY provider, request_model`,
     )

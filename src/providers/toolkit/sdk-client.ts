@@ -8,7 +8,8 @@
 // - `fetchWithTimeout(url, init, ms, controller)`: runs once per attempt of every request, priced or not. It
 //   strips `x-costtrail-*` headers at the last moment, whatever set them (request options, `defaultHeaders`,
 //   a raw `client.get`); for a call it counts attempts (retries make one event with `attempts > 1`) and
-//   observes a streamed response at its body (event-stream-body.ts).
+//   observes a streamed response at its body (event-stream-body.ts). A batch results request (not a call) has
+//   its JSONL body observed there too (jsonl-body.ts), and waits in `prepareOptions` for what attributes it.
 import { HEADER_PREFIX } from "../../annotations/headers.js";
 import { pendingAdmission } from "../../calls/index.js";
 import { log } from "../../log.js";

@@ -57,5 +57,12 @@ export function renderTotals(result: TotalsResult): void {
   note.textContent = t.unpriced
     ? `${fmtCount(t.unpriced)} ${one ? "call has" : "calls have"} no known price and ${one ? "is" : "are"} not in the spend (add a price override).`
     : "";
+  // Estimated cost is kept out of the spend and shown beside it (docs/pricing.md "Estimated costs").
+  const estimatedMicros = Number((BigInt(t.estimatedNanos) + 999n) / 1000n);
+  const estimated = $("#estimated-note");
+  estimated.hidden = estimatedMicros === 0;
+  estimated.textContent = estimatedMicros
+    ? `Plus ${fmtUsd(estimatedMicros)} estimated for calls that left no usage (timeouts, aborts in flight, streams cut short); not in the spend.`
+    : "";
   $("#empty-period").hidden = t.requests > 0 || state.period === "all";
 }
