@@ -13,6 +13,7 @@ import {
 } from "../../calls/index.js";
 import { log } from "../../log.js";
 import type { ResultObserver } from "./billable.js";
+import { replaceResponseBody } from "./response-body.js";
 
 /** The observer for each call whose body is read here (set when the call starts, see billable-request.ts). */
 const observers = new WeakMap<Call, BodyObserver>();
@@ -28,8 +29,6 @@ export function setStreamObserver(call: Call, observer: BodyObserver, rewrites: 
 export function isBodyObserved(call: Call): boolean {
   return observedCalls.has(call);
 }
-
-const READERS = ["text", "json", "arrayBuffer", "blob", "bytes"] as const;
 
 /**
  * Observes an `text/event-stream` response of a call in place. Every event is read once as it is handed to
@@ -59,20 +58,7 @@ export function observeEventStreamBody(response: any, call: Call, signal: AbortS
     }
     return observed;
   };
-  Object.defineProperty(response, "body", { configurable: true, get: body });
-  // The readers of a Response read its internal body, not the `body` property: give them the observed one.
-  const proto = Object.getPrototypeOf(response);
-  for (const key of READERS) {
-    const read = proto?.[key];
-    if (typeof read !== "function") continue;
-    Object.defineProperty(response, key, {
-      configurable: true,
-      writable: true,
-      value: function (this: any) {
-        return Reflect.apply(read, new Response(body(), { headers: this.headers }), []);
-      },
-    });
-  }
+  replaceResponseBody(response, body);
   observedCalls.add(call);
   // An abort the stream never reads (the request's signal, `stream.controller.abort()`) still ends the call.
   const aborted = () =>

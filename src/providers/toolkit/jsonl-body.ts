@@ -6,8 +6,7 @@
 // body: it is piped through a pass-through that looks at each chunk.
 import { Transform } from "node:stream";
 import { log } from "../../log.js";
-
-const READERS = ["text", "json", "arrayBuffer", "blob", "bytes"] as const;
+import { replaceResponseBody } from "./response-body.js";
 
 /**
  * Observes an ok response's body line by line. `onLine` returns false to stop looking (the file is not one
@@ -82,19 +81,7 @@ function observeWebBody(response: any, ownBody: () => any, lines: Lines): void {
     observed ??= observedWebStream(() => ownBody.call(response), lines);
     return observed;
   };
-  Object.defineProperty(response, "body", { configurable: true, get: body });
-  const proto = Object.getPrototypeOf(response);
-  for (const key of READERS) {
-    const read = proto?.[key];
-    if (typeof read !== "function") continue;
-    Object.defineProperty(response, key, {
-      configurable: true,
-      writable: true,
-      value: function (this: any) {
-        return Reflect.apply(read, new Response(body(), { headers: this.headers }), []);
-      },
-    });
-  }
+  replaceResponseBody(response, body);
 }
 
 function observedWebStream(
