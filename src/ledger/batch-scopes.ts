@@ -5,6 +5,12 @@ import type { Database } from "better-sqlite3";
 import { log } from "../log.js";
 import type { Annotations, BatchScopeStore } from "../types.js";
 
+/** A stored `annotations` column back to annotations (undefined unless it holds a JSON object). */
+export function storedAnnotations(text: string): Annotations | undefined {
+  const parsed: unknown = JSON.parse(text);
+  return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Annotations) : undefined;
+}
+
 export class SqliteBatchScopes implements BatchScopeStore {
   /** `db`: the ledger's connection on this thread, looked up at each use (null while the file cannot be opened). */
   constructor(private readonly db: () => Database | null) {}
@@ -26,11 +32,7 @@ export class SqliteBatchScopes implements BatchScopeStore {
       const row = this.db()
         ?.prepare("SELECT annotations FROM batch_scopes WHERE provider = ? AND batch_id = ?")
         .get(provider, batchId) as { annotations: string } | undefined;
-      if (!row) return undefined;
-      const parsed: unknown = JSON.parse(row.annotations);
-      return parsed && typeof parsed === "object" && !Array.isArray(parsed)
-        ? (parsed as Annotations)
-        : undefined;
+      return row ? storedAnnotations(row.annotations) : undefined;
     } catch (error) {
       log.internalFailure("batch-scopes", error);
       return undefined;

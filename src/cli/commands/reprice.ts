@@ -16,11 +16,6 @@ const flagsSchema = z.object({
   format: z.enum(["table", "json"]).default("table"),
 });
 
-/** A signed exact nano-USD string as signed USD with 6 decimals. */
-function usd(nanos: string): string {
-  return nanos.startsWith("-") ? `-${formatNanosAsMicros(nanos.slice(1))}` : formatNanosAsMicros(nanos);
-}
-
 function renderReprice(r: RepriceResult): string {
   const table = renderTable(
     [
@@ -37,9 +32,9 @@ function renderReprice(r: RepriceResult): string {
       m.model,
       formatCount(m.events),
       formatCount(m.changed),
-      usd(m.oldNanos),
-      usd(m.newNanos),
-      usd(m.deltaNanos),
+      formatNanosAsMicros(m.oldNanos),
+      formatNanosAsMicros(m.newNanos),
+      formatNanosAsMicros(m.deltaNanos),
     ]),
     [
       [
@@ -47,7 +42,7 @@ function renderReprice(r: RepriceResult): string {
         "",
         formatCount(r.events),
         formatCount(r.changed),
-        ...[r.totals.oldNanos, r.totals.newNanos, r.totals.deltaNanos].map(usd),
+        ...[r.totals.oldNanos, r.totals.newNanos, r.totals.deltaNanos].map((n) => formatNanosAsMicros(n)),
       ],
     ],
   );

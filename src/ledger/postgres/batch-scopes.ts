@@ -3,6 +3,7 @@
 // for the answer there, briefly; docs/providers.md "Batch APIs").
 import { log } from "../../log.js";
 import type { Annotations, BatchScopeStore } from "../../types.js";
+import { storedAnnotations } from "../batch-scopes.js";
 import type { PostgresLedgerSink } from "./sink.js";
 
 const INSERT =
@@ -21,11 +22,7 @@ export class PostgresBatchScopes implements BatchScopeStore {
   async lookup(provider: string, batchId: string): Promise<Annotations | undefined> {
     try {
       const [row] = await this.sink.query<{ annotations: string }>(SELECT, [provider, batchId]);
-      if (!row) return undefined;
-      const parsed: unknown = JSON.parse(row.annotations);
-      return parsed && typeof parsed === "object" && !Array.isArray(parsed)
-        ? (parsed as Annotations)
-        : undefined;
+      return row ? storedAnnotations(row.annotations) : undefined;
     } catch (error) {
       log.internalFailure("batch-scopes", error);
       return undefined;
