@@ -416,6 +416,9 @@ export class LimitEngine implements LimitGate {
       this.#db.transaction(() => this.#recordAlert(limit, ws, 100, spent, now, result)).immediate();
       this.#afterSettle(result, true);
     } catch (error) {
+      // Another process holds the ledger (statements never wait here, see the constructor): the alert is not
+      // marked fired, so the next refused call in this window records it.
+      if (isBusy(error)) return;
       log.errorOnce("limits-alert", "could not record a spending-limit alert", error);
     }
   }
