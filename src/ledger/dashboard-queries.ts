@@ -20,6 +20,7 @@ import {
   totalsRow,
   whereClause,
 } from "./queries.js";
+import { rollupDialect, rollupUnion } from "./rollups.js";
 
 const useCaseSchema = z.preprocess(EMPTY_TO_UNDEFINED, z.string().max(512).optional());
 const nowSchema = z.union([z.number(), z.date()]).optional();
@@ -140,24 +141,63 @@ export interface SpendOverTimeResult {
  * Spend per UTC day or hour, one series per use case (stacked in the chart). Buckets run from `since` (or the
  * first event) to `until` (or, with `since`, now; else the last event), empty ones included.
  */
-export function spendOverTime(db: Database, options: SpendOverTimeOptions = {}): SpendOverTimeResult {
+export function spendOverTime(
+  db: Database,
+  options: SpendOverTimeOptions = {},
+  /** `rollups: false` reads raw events only (the reference the rollup tests compare against). */
+  read: { rollups?: boolean } = {},
+): SpendOverTimeResult {
   const opts = parseSpendOverTimeOptions(options);
   const bucket = opts.bucket ?? "day";
   const size = BUCKET_MS[bucket];
   const maxSeries = opts.series ?? 8;
   const filter = eventFilter(opts);
   const now = opts.now === undefined ? Date.now() : new Date(opts.now).getTime();
-  // events_by_time covers ts_ms, use_case_name and the measures: a range scan, grouped in a small temp b-tree.
-  const rows = (
-    exact(
+  const dialect = read.rollups === false ? null : rollupDialect(db);
+  let raw: [bigint, string | null, bigint, bigint][];
+  if (dialect) {
+    // Whole hours (and, for day buckets, whole days) from the `total` rollup rows; edges from events.
+    const union = rollupUnion(
+      dialect,
+      {
+        dim: "total",
+        key: (grain) => (bucket === "hour" || grain === "d" ? "r.bucket" : "r.bucket / 24"),
+        withUseCase: true,
+        hoursOnly: bucket === "hour",
+        columns: ["requests", "all_cost_nanos"],
+        measures: ["count(*)", "coalesce(sum(e.cost_nanos), 0)"],
+        raw: [
+          {
+            from: "events e",
+            group: `e.ts_ms / ${size}`,
+            groupBy: `e.ts_ms / ${size}, e.use_case_name`,
+            ucn: "e.use_case_name",
+            where: [],
+            params: [],
+          },
+        ],
+      },
+      filter.since,
+      filter.until,
+      filter.useCase,
+    );
+    raw = exact(
+      db.prepare(`SELECT u.k, u.ucn, sum(u.m0), sum(u.m1) FROM (${union.sql}) u GROUP BY u.k, u.ucn`),
+    )
+      .raw()
+      .all(union.params) as typeof raw;
+  } else {
+    // events_by_time covers ts_ms, use_case_name and the measures: a range scan, grouped in a small temp b-tree.
+    raw = exact(
       db.prepare(
         `SELECT e.ts_ms / ${size} AS b, e.use_case_name, count(*), coalesce(sum(e.cost_nanos), 0)
        FROM events e ${whereClause(filter)} GROUP BY b, e.use_case_name`,
       ),
     )
       .raw()
-      .all(filter.params) as [bigint, string | null, bigint, bigint][]
-  ).map(([b, useCase, n, cost]) => [Number(b), useCase, Number(n), cost] as const);
+      .all(filter.params) as typeof raw;
+  }
+  const rows = raw.map(([b, useCase, n, cost]) => [Number(b), useCase, Number(n), BigInt(cost)] as const);
 
   const bucketOf = (ms: number) => Math.floor(ms / size);
   let first = filter.since !== undefined ? bucketOf(filter.since) : undefined;

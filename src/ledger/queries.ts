@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { UsageEvent } from "../types.js";
 import { parseTimeBound, type TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
+import { type RollupDim, rollupDialect, rollupUnion, type UnionSpec } from "./rollups.js";
 
 export const REPORT_KEYS = [
   "user",
@@ -157,6 +158,8 @@ export interface EventFilterOptions {
 export interface EventFilter {
   since: number | undefined;
   until: number | undefined;
+  /** The use case filter, also among `where` (rollup reads apply it themselves). */
+  useCase?: string | undefined;
   /** Conditions to AND together (empty: every event). */
   where: string[];
   params: (string | number)[];
@@ -181,7 +184,7 @@ export function eventFilter(opts: EventFilterOptions): EventFilter {
     where.push("e.use_case_name = ?");
     params.push(opts.useCase);
   }
-  return { since, until, where, params };
+  return { since, until, useCase: opts.useCase, where, params };
 }
 
 /** `WHERE a AND b …` for a filter's conditions; empty when there are none. */
@@ -316,9 +319,16 @@ function byCost(a: ReportRow, b: ReportRow): number {
 }
 
 /** Cost per key over an optional time range and use case. One query layer for the CLI and the dashboard. */
-export function report(db: Database, options: ReportOptions): ReportResult {
+export function report(
+  db: Database,
+  options: ReportOptions,
+  /** `rollups: false` reads raw events only (the reference the rollup tests compare against). */
+  read: { rollups?: boolean } = {},
+): ReportResult {
   // Parsed even when typed: a JavaScript caller (or a cast) can still pass anything.
   const opts = parseReportOptions(options);
+  const dialect = read.rollups === false ? null : rollupDialect(db);
+  if (dialect) return reportFromRollups(db, opts, dialect);
   const filter = eventFilter(opts);
   const { params } = filter;
   const whereSql = whereClause(filter);
@@ -395,13 +405,140 @@ export function report(db: Database, options: ReportOptions): ReportResult {
 }
 
 /** Every matching event counted once: the `totals` of a report, and of the dashboard's period. */
-export function totalsRow(db: Database, filter: EventFilter): ReportRow {
+export function totalsRow(db: Database, filter: EventFilter, read: { rollups?: boolean } = {}): ReportRow {
+  // Rollups answer the standard filter only (time range, use case); any other condition reads raw events.
+  const standard =
+    filter.where.length ===
+    Number(filter.since !== undefined) +
+      Number(filter.until !== undefined) +
+      Number(filter.useCase !== undefined);
+  const dialect = read.rollups === false || !standard ? null : rollupDialect(db);
+  if (dialect) {
+    const union = rollupUnion(
+      dialect,
+      {
+        dim: "total",
+        withUseCase: false,
+        raw: [{ from: "events e", group: null, ucn: "NULL", where: [], params: [] }],
+      },
+      filter.since,
+      filter.until,
+      filter.useCase,
+    );
+    const sums = SUMS.map((s) => `coalesce(${s}, 0)`).join(", ");
+    return toReportRow(
+      exact(db.prepare(`SELECT NULL, NULL, ${sums} FROM (${union.sql}) u`))
+        .raw()
+        .get(union.params) as RawRow,
+      null,
+    );
+  }
   return toReportRow(
     exact(db.prepare(`SELECT NULL, NULL, ${MEASURES} FROM events e ${whereClause(filter)}`))
       .raw()
       .get(filter.params) as RawRow,
     null,
   );
+}
+
+/** The union's measures summed, in RawRow order (requests … estimated nano-USD). */
+const SUMS = MEASURE_EXPRS.map((_, i) => `sum(u.m${i})`);
+const SUM_MEASURES = SUMS.map((m, i) =>
+  i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_nanos` : m,
+).join(", ");
+
+/** The rollup dimension and key of each report key (use cases and days come from the `total` rows). */
+const ROLLUP_OF: Record<ReportBy, { dim: RollupDim; key?: UnionSpec["key"] }> = {
+  user: { dim: "user" },
+  "use-case": { dim: "total", key: (_g, c) => c.ucn },
+  instance: { dim: "instance" },
+  account: { dim: "account" },
+  step: { dim: "step" },
+  version: { dim: "version" },
+  model: { dim: "model" },
+  provider: { dim: "provider" },
+  day: { dim: "total", key: (g) => (g === "h" ? "r.bucket / 24" : "r.bucket") },
+  limit: { dim: "limit" },
+  tag: { dim: "tag" },
+};
+
+/**
+ * `report()` from rollups (rollups.ts): whole hours and days from `event_rollups`, the partial edges from raw
+ * events, summed per key in SQL. Exactly the rows of the raw query: the same sums, grouped, ordered and cut alike.
+ */
+function reportFromRollups(db: Database, opts: ReportOptions, dialect: "sqlite" | "postgres"): ReportResult {
+  const filter = eventFilter(opts);
+  const by = opts.by;
+  const kind = LABEL_KIND[by];
+  const { dim, key } = ROLLUP_OF[by];
+  const raw: UnionSpec["raw"] = kind
+    ? [
+        { from: "event_labels e", group: "e.value", ucn: "NULL", where: ["e.kind = ?"], params: [kind] },
+        { from: "events e", group: null, ucn: "NULL", where: [`e.${kind}_count = 0`], params: [] },
+      ]
+    : [
+        {
+          from: "events e",
+          group: GROUP_EXPR[by],
+          ucn: by === "instance" ? "max(e.use_case_name)" : "NULL",
+          where: [],
+          params: [],
+        },
+      ];
+  const union = rollupUnion(
+    dialect,
+    { dim, ...(key ? { key } : {}), withUseCase: by === "instance", raw },
+    filter.since,
+    filter.until,
+    filter.useCase,
+  );
+  const useCaseName = by === "instance" ? "max(u.ucn)" : "NULL";
+  const from = `FROM (${union.sql}) u GROUP BY u.k`;
+  let rows: ReportRow[];
+  let groupCount: number;
+  let totals: ReportRow;
+  if (kind) {
+    const all = exact(db.prepare(`SELECT u.k, NULL, ${SUM_MEASURES} ${from}`))
+      .raw()
+      .all(union.params) as RawRow[];
+    rows = all.map((r) => toReportRow(r, by));
+    rows.sort(opts.order === "key" ? byKey : byCost);
+    groupCount = rows.length;
+    if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
+    totals = totalsRow(db, filter);
+  } else {
+    const keyOrder = "u.k IS NULL, u.k";
+    const order = opts.order === "key" ? keyOrder : `cost_nanos DESC, requests DESC, ${keyOrder}`;
+    if (opts.limit === undefined) {
+      const all = exact(
+        db.prepare(`SELECT u.k AS key, ${useCaseName}, ${SUM_MEASURES} ${from} ORDER BY ${order}`),
+      )
+        .raw()
+        .all(union.params) as RawRow[];
+      rows = all.map((r) => toReportRow(r, by));
+      groupCount = rows.length;
+      const sums = ZERO_ROW();
+      for (const r of all) addMeasures(sums, r);
+      totals = toReportRow(sums, null);
+    } else {
+      const overAll = ["count(*) OVER ()", ...SUMS.map((m) => `sum(${m}) OVER ()`)].join(", ");
+      const all = exact(
+        db.prepare(
+          `SELECT u.k AS key, ${useCaseName}, ${SUM_MEASURES}, ${overAll} ${from} ORDER BY ${order} LIMIT ?`,
+        ),
+      )
+        .raw()
+        .all([...union.params, opts.limit]) as (string | Int | null)[][];
+      rows = all.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by));
+      const first = all[0];
+      groupCount = first ? Number(first[RAW_WIDTH]) : 0;
+      totals = toReportRow(
+        first ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow) : ZERO_ROW(),
+        null,
+      );
+    }
+  }
+  return { by, since: iso(filter.since), until: iso(filter.until), rows, groupCount, totals };
 }
 
 /** The last `n` events (most recent last, like `tail`). */

@@ -6,6 +6,7 @@ import type { Pricer } from "../pricing/pricer.js";
 import type { TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
 import { eventFilter } from "./queries.js";
+import { rebuildRollupDays, rollupDialect } from "./rollups.js";
 
 export interface RepriceOptions {
   /** Inclusive; same forms as a report's (`30d`, an ISO date). Absent: from the first event. */
@@ -47,6 +48,7 @@ export interface RepriceResult {
 
 interface Change {
   id: string;
+  tsMs: number;
   oldNanos: number | null;
   oldMicros: number | null;
   oldSource: string;
@@ -96,6 +98,7 @@ export function reprice(db: Database, pricer: Pricer, opts: RepriceOptions): Rep
       ) {
         changes.push({
           id: event.id,
+          tsMs: Number(row.ts_ms),
           oldNanos,
           oldMicros: event.costMicros,
           oldSource: event.costSource,
@@ -213,6 +216,14 @@ function writeChanges(
       updateEvent.run(c.newNanos, micros, c.newSource, c.newPriceSource, c.newBreakdown, c.id);
       updateLabels.run(c.newNanos, micros, c.newSource, c.id);
     }
+    // The rollups of the days these events are in, summed again from the rewritten events (rollups.ts).
+    const dialect = rollupDialect(db);
+    if (dialect)
+      rebuildRollupDays(
+        db,
+        dialect,
+        changes.map((c) => c.tsMs),
+      );
   });
   write.immediate();
 }

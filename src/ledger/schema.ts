@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { rollupInserts, SQLITE_ROLLUP_TABLE } from "./rollups.js";
 
 /**
  * One step of the ledger schema. `version` is what `PRAGMA user_version` holds once `up` has run.
@@ -370,6 +371,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
     up(db) {
       db.exec(V8_ESTIMATES_FX_REPRICE);
+    },
+  },
+  {
+    version: 9,
+    description: "event_rollups: report measures per hour and day for each report dimension",
+    up(db) {
+      // Rollups (src/ledger/rollups.ts, docs/ledger.md "Rollups"), filled from the events already stored.
+      db.exec(SQLITE_ROLLUP_TABLE);
+      for (const sql of rollupInserts("sqlite", "events e", "event_labels e", "")) db.exec(sql);
     },
   },
 ];

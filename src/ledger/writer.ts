@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { COLUMN_INDEX as C, EVENT_COLUMNS, type PendingEvent } from "./event-row.js";
+import { createRollupUpsert, RollupBatch } from "./rollups.js";
 
 /** Writes a batch in one transaction; returns how many events were new (duplicates by id are ignored). */
 export type EventWriter = (batch: readonly PendingEvent[]) => number;
@@ -14,12 +15,16 @@ export function createEventWriter(db: Database): EventWriter {
         cost_nanos, cost_source, estimated_nanos)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const upsertRollups = createRollupUpsert(db);
   const writeBatch = db.transaction((batch: readonly PendingEvent[]) => {
     let inserted = 0;
+    // Rollups count new rows only, in this same transaction (rollups.ts): they can never disagree with events.
+    const rollups = new RollupBatch();
     for (const e of batch) {
       // Labels only with a new row: a re-sent event already has its labels, written in the same transaction.
       if (insertEvent.run(e.values).changes === 0) continue;
       inserted++;
+      rollups.add(e);
       if (e.limitIds.length === 0 && e.tags.length === 0) continue;
       const v = e.values;
       const copied = [
@@ -36,6 +41,7 @@ export function createEventWriter(db: Database): EventWriter {
       for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
       for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);
     }
+    upsertRollups(rollups);
     return inserted;
   });
   // IMMEDIATE takes the write lock up front, so a concurrent writer waits on busy_timeout instead of

@@ -174,15 +174,15 @@ describe("costtrail migrate", () => {
     const first = await cli(["migrate", "--db", empty.url()]);
     expect(first).toEqual({
       code: 0,
-      out: `ledger ${empty.url()}: schema version 0 -> 8 (applied 1, 2, 3, 4, 5, 6, 7, 8)\n`,
+      out: `ledger ${empty.url()}: schema version 0 -> 9 (applied 1, 2, 3, 4, 5, 6, 7, 8, 9)\n`,
       err: "",
     });
     // The fleet limit gate's tables too: apps without DDL rights find everything in place.
     expect(await query(empty.url(), "SELECT version FROM costtrail_limit_schema")).toEqual([{ version: 1 }]);
     const again = await cli(["migrate", "--db", empty.url()]);
-    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 8; nothing to do\n`);
+    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 9; nothing to do\n`);
     const local = await cli(["migrate", "--db", join(dir, "new.db")]);
-    expect(local.out).toMatch(/schema version 0 -> 8/);
+    expect(local.out).toMatch(/schema version 0 -> 9/);
   });
 
   it("a server that cannot be reached is a usage error naming the ledger, password masked", async () => {

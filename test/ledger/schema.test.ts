@@ -40,6 +40,7 @@ describe("schema", () => {
     expect(tables).toEqual([
       "batch_scopes",
       "event_labels",
+      "event_rollups",
       "events",
       "fx_rates",
       "kpi_definitions",

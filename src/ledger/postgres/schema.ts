@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { pgRollupBackfill, pgRollupUpsert, ROLLUP_MEASURES } from "../rollups.js";
 
 /**
  * The Postgres ledger's schema: the same logical tables, columns and meanings as the SQLite ledger
@@ -210,6 +211,44 @@ CREATE TABLE reprice_changes (
 );
 CREATE INDEX reprice_changes_by_event ON reprice_changes (event_id);
 `;
+// Rollups (src/ledger/rollups.ts, docs/ledger.md "Rollups"): the same logical rows as SQLite's event_rollups,
+// with the use case name and key as nullable typed columns under a NULLS NOT DISTINCT unique constraint
+// (PostgreSQL 15+), and money as NUMERIC (a sum never overflows). Kept by statement triggers in the inserting
+// transaction, from the rows the INSERT actually added (ON CONFLICT DO NOTHING leaves re-sent ones out), so any
+// writer of the events (the sink, COPY, a bulk load) keeps them exact. The SHARE lock holds writers off while the
+// existing events are summed.
+const MONEY = new Set(["cost_nanos", "estimated_nanos", "all_cost_nanos"]);
+const V9_ROLLUPS = `
+LOCK TABLE events, event_labels IN SHARE MODE;
+CREATE TABLE event_rollups (
+  dim           ${T} NOT NULL,
+  grain         ${T} NOT NULL CHECK (grain IN ('h', 'd')),
+  bucket        BIGINT NOT NULL,
+  use_case_name ${T},
+  key_text      ${T},
+  key_int       BIGINT,
+  ${ROLLUP_MEASURES.map((c) => `${c} ${MONEY.has(c) ? "NUMERIC" : "BIGINT"} NOT NULL`).join(",\n  ")},
+  CONSTRAINT event_rollups_key UNIQUE NULLS NOT DISTINCT (dim, grain, bucket, use_case_name, key_text, key_int)
+);
+CREATE FUNCTION costtrail_rollup_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${pgRollupUpsert(false)};
+  RETURN NULL;
+END
+$fn$;
+CREATE FUNCTION costtrail_rollup_labels() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${pgRollupUpsert(true)};
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER event_rollups_from_events AFTER INSERT ON events
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION costtrail_rollup_events();
+CREATE TRIGGER event_rollups_from_labels AFTER INSERT ON event_labels
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION costtrail_rollup_labels();
+${pgRollupBackfill().join(";\n")};
+`;
+
 /** The ordered list, version for version the SQLite ledger's MIGRATIONS. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: "events, event_labels and the report indices", sql: V1_EVENTS },
@@ -247,6 +286,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 8,
     description: "estimated costs (estimated_nanos, label cost_source), FX rates, re-pricing runs",
     sql: V8_ESTIMATES_FX_REPRICE,
+  },
+  {
+    version: 9,
+    description: "event_rollups: report measures per hour and day for each report dimension",
+    sql: V9_ROLLUPS,
   },
 ];
 

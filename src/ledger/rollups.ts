@@ -1,0 +1,528 @@
+import type { Database } from "better-sqlite3";
+import { COLUMN_INDEX as C, type PendingEvent } from "./event-row.js";
+
+/**
+ * Rollups (docs/ledger.md "Rollups"): exact integer sums of the report measures per hour and per UTC day, for
+ * each report dimension, kept in `event_rollups` in the same transaction as the events they sum. Reports read
+ * them for the whole hours and days of a range and read raw events only for the partial edges, so a report over
+ * 10M events reads a few hundred thousand rows instead. Only events at or after the epoch are rolled up (an
+ * hour is `ts_ms / 3600000`, integer division); earlier ones are always read raw.
+ *
+ * SQLite stores the group's use case name and key in NOT NULL columns (`ucn_k`, `key_k`) with NULL encoded as
+ * an empty BLOB, which never equals a text or an integer, so the clustered primary key is exact; queries decode
+ * them with `nullif(…, X'')`. Postgres keeps them as nullable typed columns under a NULLS NOT DISTINCT unique
+ * index and maintains the rows with statement triggers (postgres/schema.ts).
+ */
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+export type Grain = "h" | "d";
+
+/** Dimensions with their key: an event column (text or integer), none (`total`), or a label kind. */
+export const ROLLUP_DIMS = {
+  total: null,
+  user: "user_id",
+  instance: "use_case_id",
+  account: "account_name",
+  step: "use_case_step",
+  version: "use_case_version",
+  model: "request_model",
+  provider: "provider",
+} as const;
+export type EventDim = keyof typeof ROLLUP_DIMS;
+export type RollupDim = EventDim | "limit" | "tag";
+
+/** Measure columns, in the order of queries.ts MEASURE_EXPRS, then the unsplit cost sum (the spend chart's). */
+export const ROLLUP_MEASURES = [
+  "requests",
+  "errors",
+  "input_tokens",
+  "output_tokens",
+  "cost_nanos",
+  "unpriced",
+  "blocked",
+  "estimated_nanos",
+  "all_cost_nanos",
+] as const;
+
+/** The measures of a group of rows of `events` (or `event_labels`, same columns) aliased `e`, as SQL. */
+export const ROLLUP_MEASURE_SQL = [
+  "count(*)",
+  "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
+  "coalesce(sum(e.input_tokens), 0)",
+  "coalesce(sum(e.output_tokens), 0)",
+  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN 0 ELSE e.cost_nanos END), 0)",
+  "count(*) - count(e.cost_nanos)",
+  "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
+  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN e.cost_nanos ELSE e.estimated_nanos END), 0)",
+  "coalesce(sum(e.cost_nanos), 0)",
+] as const;
+
+const WIDTH = ROLLUP_MEASURES.length;
+/** Empty BLOB: SQLite's stand-in for NULL in the rollup key (see above). */
+const NONE = Buffer.alloc(0);
+
+type Sum = number | bigint;
+interface Group {
+  dim: RollupDim;
+  grain: Grain;
+  bucket: number;
+  ucn: string | null;
+  key: string | number | null;
+  m: Sum[];
+}
+interface DayLinked extends Group {
+  day: DayLinked | null;
+}
+
+/** a + b, exact: numbers while they stay safe integers, bigint past that. */
+function add(a: Sum, b: number): Sum {
+  if (typeof a === "number") {
+    const s = a + b;
+    return Number.isSafeInteger(s) ? s : BigInt(a) + BigInt(b);
+  }
+  return a + BigInt(b);
+}
+
+const EVENT_DIM_COLUMNS = Object.entries(ROLLUP_DIMS) as [EventDim, string | null][];
+const KEY_INDEX = EVENT_DIM_COLUMNS.map(([, col]) => (col === null ? -1 : C[col as keyof typeof C]));
+const DIM_NAMES: readonly RollupDim[] = [...EVENT_DIM_COLUMNS.map(([d]) => d), "limit", "tag"];
+const LIMIT_SLOT = EVENT_DIM_COLUMNS.length;
+const TAG_SLOT = LIMIT_SLOT + 1;
+const DIM_COUNT = TAG_SLOT + 1;
+
+type Slot = Map<string | null, Map<string | number | null, DayLinked>>;
+
+/**
+ * Sums a batch's new events into rollup groups (hour and day), in JS: a batch's events share few hours, so the
+ * groups are far fewer than the events, and each group is one upsert. Nested maps keyed by the stored values
+ * themselves (no key strings built per event; the text "1" and the integer 1 stay different keys, as in SQLite).
+ */
+export class RollupBatch {
+  /** hour → one slot per dimension (ROLLUP_DIMS order, then limit, tag) → use case name → key → group. */
+  readonly #hours = new Map<number, Slot[]>();
+  readonly #days = new Map<number, Slot[]>();
+  #size = 0;
+
+  /** Adds one event that the batch inserted (not a duplicate), with its label values. */
+  add(e: PendingEvent): void {
+    const v = e.values;
+    const ts = v[C.ts_ms] as number;
+    if (!(ts >= 0)) return;
+    const status = v[C.status];
+    const source = v[C.cost_source];
+    const nanos = v[C.cost_nanos] as number | null;
+    const est = v[C.estimated_nanos] as number | null;
+    const m = [
+      1,
+      status === "error" ? 1 : 0,
+      v[C.input_tokens] as number,
+      v[C.output_tokens] as number,
+      source === "estimated" ? 0 : (nanos ?? 0),
+      nanos === null ? 1 : 0,
+      status === "blocked" ? 1 : 0,
+      source === "estimated" ? (nanos ?? 0) : (est ?? 0),
+      nanos ?? 0,
+    ];
+    const ucn = v[C.use_case_name] as string | null;
+    const hour = Math.floor(ts / HOUR_MS);
+    let slots = this.#hours.get(hour);
+    if (!slots) {
+      slots = Array.from({ length: DIM_COUNT }, () => new Map());
+      this.#hours.set(hour, slots);
+    }
+    for (let d = 0; d < EVENT_DIM_COLUMNS.length; d++) {
+      const i = KEY_INDEX[d]!;
+      this.#add(slots, d, hour, ucn, i < 0 ? null : (v[i] as string | number | null), m);
+    }
+    if (e.limitIds.length === 0) this.#add(slots, LIMIT_SLOT, hour, ucn, null, m);
+    else for (const l of e.limitIds) this.#add(slots, LIMIT_SLOT, hour, ucn, l, m);
+    if (e.tags.length === 0) this.#add(slots, TAG_SLOT, hour, ucn, null, m);
+    else for (const t of e.tags) this.#add(slots, TAG_SLOT, hour, ucn, t, m);
+  }
+
+  #group(
+    grains: Map<number, Slot[]>,
+    grain: Grain,
+    bucket: number,
+    d: number,
+    ucn: string | null,
+    key: string | number | null,
+  ): DayLinked {
+    let slots = grains.get(bucket);
+    if (!slots) {
+      slots = Array.from({ length: DIM_COUNT }, () => new Map());
+      grains.set(bucket, slots);
+    }
+    let byKey = slots[d]!.get(ucn);
+    if (!byKey) {
+      byKey = new Map();
+      slots[d]!.set(ucn, byKey);
+    }
+    let g = byKey.get(key);
+    if (!g) {
+      g = { dim: DIM_NAMES[d]!, grain, bucket, ucn, key, m: new Array<Sum>(WIDTH).fill(0), day: null };
+      byKey.set(key, g);
+      this.#size++;
+    }
+    return g;
+  }
+
+  #add(
+    slots: Slot[],
+    d: number,
+    hour: number,
+    ucn: string | null,
+    key: string | number | null,
+    m: readonly number[],
+  ): void {
+    let byKey = slots[d]!.get(ucn);
+    if (!byKey) {
+      byKey = new Map();
+      slots[d]!.set(ucn, byKey);
+    }
+    let g = byKey.get(key);
+    if (!g) {
+      g = {
+        dim: DIM_NAMES[d]!,
+        grain: "h",
+        bucket: hour,
+        ucn,
+        key,
+        m: new Array<Sum>(WIDTH).fill(0),
+        day: null,
+      };
+      byKey.set(key, g);
+      this.#size++;
+      // The day group is looked up once per new hour group, not once per event.
+      g.day = this.#group(this.#days, "d", Math.floor(hour / 24), d, ucn, key);
+    }
+    const dg = g.day!;
+    for (let i = 0; i < WIDTH; i++) {
+      const x = m[i]!;
+      if (x !== 0) {
+        g.m[i] = add(g.m[i]!, x);
+        dg.m[i] = add(dg.m[i]!, x);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  *groups(): IterableIterator<Group> {
+    for (const grains of [this.#hours, this.#days])
+      for (const slots of grains.values())
+        for (const byUcn of slots) for (const byKey of byUcn.values()) yield* byKey.values();
+  }
+}
+
+/** Rows per multi-row upsert statement (14 parameters each; well under SQLite's 32,766). */
+const UPSERT_ROWS = 128;
+
+/** The SQLite upsert of rollup groups (adds to each row, or creates it), many rows per statement. */
+export function createRollupUpsert(db: Database): (batch: RollupBatch) => void {
+  const cols = ROLLUP_MEASURES.join(", ");
+  const row = `(${new Array(5 + WIDTH).fill("?").join(", ")})`;
+  const sql = (n: number) =>
+    `INSERT INTO event_rollups (dim, grain, bucket, ucn_k, key_k, ${cols})
+     VALUES ${new Array(n).fill(row).join(", ")}
+     ON CONFLICT (dim, grain, bucket, ucn_k, key_k) DO UPDATE SET
+     ${ROLLUP_MEASURES.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+  const many = db.prepare(sql(UPSERT_ROWS));
+  const one = db.prepare(sql(1));
+  return (batch) => {
+    const params: unknown[] = [];
+    let rows = 0;
+    for (const g of batch.groups()) {
+      params.push(g.dim, g.grain, g.bucket, g.ucn ?? NONE, g.key ?? NONE, ...g.m);
+      if (++rows === UPSERT_ROWS) {
+        many.run(params);
+        params.length = 0;
+        rows = 0;
+      }
+    }
+    const w = 5 + WIDTH;
+    for (let i = 0; i < rows; i++) one.run(params.slice(i * w, (i + 1) * w));
+  };
+}
+
+// ---- rebuilding from events (migration backfill, re-pricing) ----------------------------------------------
+
+type Dialect = "sqlite" | "postgres";
+
+/** The grouped SELECT of rollup rows from events (or labels) aliased `e` over `where`, for one dialect. */
+function rollupSelect(dialect: Dialect, source: string, where: string, labels: boolean): string[] {
+  const measures = ROLLUP_MEASURE_SQL.join(", ");
+  const nullable = (x: string) => (dialect === "sqlite" ? `coalesce(${x}, X'')` : x);
+  const out: string[] = [];
+  for (const [grain, size] of [
+    ["h", HOUR_MS],
+    ["d", DAY_MS],
+  ] as const) {
+    const bucket = `e.ts_ms / ${size}`;
+    const cond = `e.ts_ms >= 0${where ? ` AND ${where}` : ""}`;
+    if (labels) {
+      // Labelled rows from the labels table (value is never null), one group per kind and value.
+      out.push(
+        `SELECT e.kind, '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${dialect === "sqlite" ? "e.value" : "e.value, NULL::bigint"}, ${measures}
+         FROM ${source} WHERE ${cond} GROUP BY e.kind, ${bucket}, e.use_case_name, e.value`,
+      );
+      continue;
+    }
+    for (const [dim, col] of EVENT_DIM_COLUMNS) {
+      let key: string;
+      if (dialect === "sqlite") key = col === null ? "X''" : `coalesce(e.${col}, X'')`;
+      else if (col === null) key = "NULL::text, NULL::bigint";
+      else if (dim === "version") key = `NULL::text, e.${col}`;
+      else key = `e.${col}, NULL::bigint`;
+      out.push(
+        `SELECT '${dim}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${key}, ${measures}
+         FROM ${source} WHERE ${cond} GROUP BY ${bucket}, e.use_case_name${col ? `, e.${col}` : ""}`,
+      );
+    }
+    // Events without any value of a label kind: that kind's null-key group.
+    for (const kind of ["limit", "tag"]) {
+      const none = dialect === "sqlite" ? "X''" : "NULL::text, NULL::bigint";
+      out.push(
+        `SELECT '${kind}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${none}, ${measures}
+         FROM ${source} WHERE ${cond} AND e.${kind}_count = 0 GROUP BY ${bucket}, e.use_case_name`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Column list of an INSERT into event_rollups, per dialect. */
+export function rollupInsertColumns(dialect: Dialect): string {
+  const keys = dialect === "sqlite" ? "ucn_k, key_k" : "use_case_name, key_text, key_int";
+  return `dim, grain, bucket, ${keys}, ${ROLLUP_MEASURES.join(", ")}`;
+}
+
+/** Statements that add the rollup rows of `source` (events or their labels, aliased e) over `where`. */
+export function rollupInserts(
+  dialect: Dialect,
+  eventsSource: string,
+  labelsSource: string | null,
+  where: string,
+): string[] {
+  const cols = rollupInsertColumns(dialect);
+  const selects = [
+    ...rollupSelect(dialect, eventsSource, where, false),
+    ...(labelsSource ? rollupSelect(dialect, labelsSource, where, true) : []),
+  ];
+  return selects.map((s) => `INSERT INTO event_rollups (${cols}) ${s}`);
+}
+
+/**
+ * Postgres (schema v9): the rollup rows of one statement's inserted rows (`new_rows`, a transition table) as one
+ * upsert, in key order, so that concurrent writers lock shared rows in the same order (no deadlock).
+ */
+export function pgRollupUpsert(labels: boolean): string {
+  const cols = rollupInsertColumns("postgres");
+  const selects = rollupSelect("postgres", "new_rows e", "", labels);
+  return `INSERT INTO event_rollups (${cols})
+    SELECT * FROM (${selects.join("\n    UNION ALL\n    ")}) s ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (dim, grain, bucket, use_case_name, key_text, key_int) DO UPDATE SET
+    ${ROLLUP_MEASURES.map((c) => `${c} = event_rollups.${c} + excluded.${c}`).join(", ")}`;
+}
+
+/** Postgres: the rollup rows of every stored event and label (the v9 backfill). */
+export function pgRollupBackfill(): string[] {
+  return rollupInserts("postgres", "events e", "event_labels e", "");
+}
+
+/** The DDL of SQLite's rollup table (schema v9). */
+export const SQLITE_ROLLUP_TABLE = `
+CREATE TABLE event_rollups (
+  dim             TEXT NOT NULL,
+  grain           TEXT NOT NULL CHECK (grain IN ('h', 'd')),
+  bucket          INTEGER NOT NULL,
+  ucn_k           NOT NULL,
+  key_k           NOT NULL,
+  ${ROLLUP_MEASURES.map((c) => `${c} INTEGER NOT NULL`).join(",\n  ")},
+  PRIMARY KEY (dim, grain, bucket, ucn_k, key_k)
+) WITHOUT ROWID;
+`;
+
+/**
+ * Recomputes the rollups of the UTC days holding `tsMs` from the events (re-pricing rewrote their costs). Runs
+ * in the caller's transaction; portable through the Postgres connection.
+ */
+export function rebuildRollupDays(db: Database, dialect: Dialect, tsMs: Iterable<number>): void {
+  const days = new Set<number>();
+  for (const ts of tsMs) if (ts >= 0) days.add(Math.floor(ts / DAY_MS));
+  if (days.size === 0) return;
+  // Postgres: writers' triggers add to these rows; hold them off until this transaction commits, so their
+  // events are counted once (those committed before now are in the events read here; later ones add after).
+  if (dialect === "postgres") db.prepare("LOCK TABLE event_rollups IN SHARE ROW EXCLUSIVE MODE").run();
+  const del = db.prepare(
+    "DELETE FROM event_rollups WHERE (grain = 'd' AND bucket = ?) OR (grain = 'h' AND bucket >= ? AND bucket < ?)",
+  );
+  const inserts = [
+    ...rollupInserts(dialect, "events e", "event_labels e", "e.ts_ms >= ? AND e.ts_ms < ?"),
+  ].map((sql) => db.prepare(sql));
+  for (const day of [...days].sort((a, b) => a - b)) {
+    del.run(day, day * 24, day * 24 + 24);
+    for (const stmt of inserts) stmt.run(day * DAY_MS, (day + 1) * DAY_MS);
+  }
+}
+
+// ---- reading: which parts of a range come from rollups -----------------------------------------------------
+
+/** Bucket ranges read from rollups (hi exclusive; null: open) and event time ranges read raw. */
+export interface RollupPlan {
+  parts: { grain: Grain; lo: number; hi: number | null }[];
+  /** Raw event ranges [lo, hi) in ms (null: open), covering exactly what the parts do not. */
+  raw: { lo: number | null; hi: number | null }[];
+}
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+/**
+ * Splits [since, until) (either open) into whole days, whole hours at their edges, and raw edges. Every instant
+ * is in exactly one piece; rollups cover only ts_ms >= 0.
+ */
+export function planRollups(
+  since: number | undefined,
+  until: number | undefined,
+  hoursOnly = false,
+): RollupPlan {
+  const s0 = Math.max(since ?? 0, 0);
+  if (until !== undefined && until <= s0) return { parts: [], raw: [{ lo: since ?? null, hi: until }] };
+  const hStart = ceilDiv(s0, HOUR_MS);
+  const hEnd = until === undefined ? null : Math.floor(until / HOUR_MS);
+  if (hEnd !== null && hEnd <= hStart) return { parts: [], raw: [{ lo: since ?? null, hi: until! }] };
+  const parts: RollupPlan["parts"] = [];
+  const dStart = ceilDiv(hStart, 24);
+  const dEnd = hEnd === null ? null : Math.floor(hEnd / 24);
+  if (!hoursOnly && (dEnd === null || dEnd > dStart)) {
+    if (hStart < dStart * 24) parts.push({ grain: "h", lo: hStart, hi: dStart * 24 });
+    parts.push({ grain: "d", lo: dStart, hi: dEnd });
+    if (dEnd !== null && dEnd * 24 < hEnd!) parts.push({ grain: "h", lo: dEnd * 24, hi: hEnd });
+  } else parts.push({ grain: "h", lo: hStart, hi: hEnd });
+  const raw: RollupPlan["raw"] = [];
+  const startMs = hStart * HOUR_MS;
+  if (since === undefined || since < startMs) raw.push({ lo: since ?? null, hi: startMs });
+  if (hEnd !== null && hEnd * HOUR_MS < until!) raw.push({ lo: hEnd * HOUR_MS, hi: until! });
+  return { parts, raw };
+}
+
+// ---- reading: the union of rollup rows and raw edges ------------------------------------------------------
+
+/** Whether a connection can read rollups (a file of an older schema, opened read-only, has none). */
+const readable = new WeakMap<object, Dialect>();
+
+/** The dialect of a connection whose ledger has rollups, or null (read raw events only). */
+export function rollupDialect(db: Database): Dialect | null {
+  const seen = readable.get(db);
+  if (seen) return seen;
+  const postgres = (db as unknown as { dialect?: string }).dialect === "postgres";
+  const found = postgres
+    ? [true, 1].includes(db.prepare("SELECT to_regclass('event_rollups') IS NOT NULL").pluck().get() as never)
+    : db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_rollups'").get() !==
+      undefined;
+  if (!found) return null;
+  const dialect: Dialect = postgres ? "postgres" : "sqlite";
+  readable.set(db, dialect);
+  return dialect;
+}
+
+/** A rollup row's use case name and key, decoded, as SQL on alias `r`. */
+export function rollupColumns(dialect: Dialect, dim: RollupDim): { ucn: string; key: string } {
+  if (dialect === "sqlite") return { ucn: "nullif(r.ucn_k, X'')", key: "nullif(r.key_k, X'')" };
+  return { ucn: "r.use_case_name", key: dim === "version" ? "r.key_int" : "r.key_text" };
+}
+
+/** One raw part of a union: grouped rows of `from` (aliased e) with its own conditions. */
+export interface RawPart {
+  from: string;
+  /** The key expression (as the events query groups by), or null for one ungrouped row. */
+  group: string | null;
+  /** GROUP BY list when more than the key (default: the key). */
+  groupBy?: string;
+  /** The use case name column of the union (e.g. `max(e.use_case_name)`), or `NULL`. */
+  ucn: string;
+  where: string[];
+  params: (string | number)[];
+}
+
+export interface UnionSpec {
+  dim: RollupDim;
+  /** The key of a rollup row, by grain (default: the decoded key). */
+  key?: (grain: Grain, columns: { ucn: string; key: string }) => string;
+  /** The union's use case name column from a rollup row: its name (instances) or `NULL`. */
+  withUseCase: boolean;
+  /** Raw parts; the piece's time range and the use case filter are added to each. */
+  raw: RawPart[];
+  /** The measure SQL of a raw part (default: the first eight of ROLLUP_MEASURE_SQL). */
+  measures?: readonly string[];
+  /** Rollup measure columns to read (default: the first eight). */
+  columns?: readonly string[];
+  /** Read hour rows only (hour buckets of the spend chart: a day row cannot be split). */
+  hoursOnly?: boolean;
+}
+
+/**
+ * `SELECT k, ucn, m0…` rows whose sums over a key equal the raw events query's over [since, until): rollup rows
+ * for whole hours and days, grouped raw rows for the edges. Params in order.
+ */
+export function rollupUnion(
+  dialect: Dialect,
+  spec: UnionSpec,
+  since: number | undefined,
+  until: number | undefined,
+  useCase: string | undefined,
+): { sql: string; params: (string | number)[] } {
+  const plan = planRollups(since, until, spec.hoursOnly);
+  const cols = rollupColumns(dialect, spec.dim);
+  const columns = spec.columns ?? ROLLUP_MEASURES.slice(0, 8);
+  const measures = spec.measures ?? ROLLUP_MEASURE_SQL.slice(0, 8);
+  const selects: string[] = [];
+  const params: (string | number)[] = [];
+  const alias = (i: number) => `m${i}`;
+  for (const part of plan.parts) {
+    const key = spec.key ? spec.key(part.grain, cols) : cols.key;
+    let where = "r.dim = ? AND r.grain = ? AND r.bucket >= ?";
+    params.push(spec.dim, part.grain, part.lo);
+    if (part.hi !== null) {
+      where += " AND r.bucket < ?";
+      params.push(part.hi);
+    }
+    if (useCase !== undefined) {
+      where += ` AND ${dialect === "sqlite" ? "r.ucn_k" : "r.use_case_name"} = ?`;
+      params.push(useCase);
+    }
+    selects.push(
+      `SELECT ${key} AS k, ${spec.withUseCase ? cols.ucn : "NULL"} AS ucn, ${columns.map((c, i) => `r.${c} AS ${alias(i)}`).join(", ")}
+       FROM event_rollups r WHERE ${where}`,
+    );
+  }
+  for (const range of plan.raw) {
+    for (const raw of spec.raw) {
+      const where = [...raw.where];
+      const p = [...raw.params];
+      if (range.lo !== null) {
+        where.push("e.ts_ms >= ?");
+        p.push(range.lo);
+      }
+      if (range.hi !== null) {
+        where.push("e.ts_ms < ?");
+        p.push(range.hi);
+      }
+      if (useCase !== undefined) {
+        where.push("e.use_case_name = ?");
+        p.push(useCase);
+      }
+      const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
+      const tail = raw.group === null ? "HAVING count(*) > 0" : `GROUP BY ${raw.groupBy ?? raw.group}`;
+      selects.push(
+        `SELECT ${raw.group ?? "NULL"} AS k, ${raw.ucn} AS ucn, ${measures.map((m, i) => `${m} AS ${alias(i)}`).join(", ")}
+         FROM ${raw.from} ${whereSql} ${tail}`,
+      );
+      params.push(...p);
+    }
+  }
+  return { sql: selects.join("\nUNION ALL\n"), params };
+}
