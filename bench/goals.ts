@@ -308,12 +308,20 @@ console.error("ledger ingest …");
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const t0 = performance.now();
-  // As a busy app: 100 events per turn of the event loop, the sink draining in the background.
-  for (const batch of batches) {
-    sink.write(batch);
+  let maxWrite = 0;
+  let spilled = 0;
+  // As a busy app: 100 events per turn of the event loop, the sink draining in the background. Each batch is let go
+  // once written (an app keeps no events), so the bench's own heap does not inflate the GC pauses measured.
+  for (let i = 0; i < batches.length; i++) {
+    const w = performance.now();
+    sink.write(batches[i]!);
+    maxWrite = Math.max(maxWrite, performance.now() - w);
+    batches[i] = [];
     await tick();
+    spilled = Math.max(spilled, sink.stats().spooled);
   }
-  while (sink.stats().buffered > 0) await tick();
+  // Then wait without spinning (a spinning wait takes a core from the writer thread on a 2-vCPU machine).
+  while (sink.stats().buffered > 0) await new Promise((resolve) => setTimeout(resolve, 2));
   const ms = performance.now() - t0;
   delay.disable();
   const stats = sink.stats();
@@ -323,14 +331,14 @@ console.error("ledger ingest …");
   goal(
     `SQLite ledger ingest (${fmt(total)} events, background drain)`,
     "≥ 100,000 events/s",
-    `${fmt(rate)} events/s`,
+    `${fmt(rate)} events/s (faster than the file takes them: up to ${fmt(spilled)} went through the spool)`,
     rate >= 100_000,
   );
   const maxMs = delay.max / 1e6;
   goal(
     "event loop delay while ingesting (monitorEventLoopDelay, max)",
     "≤ 1 ms",
-    `${f1(maxMs)} ms max, ${f1(delay.percentile(99) / 1e6)} ms p99`,
+    `${f1(maxMs)} ms max, ${f1(delay.percentile(99) / 1e6)} ms p99 (longest sink.write() of 100 events: ${f1(maxWrite)} ms)`,
     maxMs <= 1,
   );
 }

@@ -377,8 +377,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     description: "event_rollups: report measures per hour and day for each report dimension",
     up(db) {
-      // Rollups (src/ledger/rollups.ts, docs/ledger.md "Rollups"), filled from the events already stored.
+      // Rollups (src/ledger/rollups.ts, docs/ledger.md "Rollups"), filled from the events already stored. Reports
+      // by user read them, and their raw edges a time range (events_by_time): the user index only cost ingest.
       db.exec(SQLITE_ROLLUP_TABLE);
+      db.exec("DROP INDEX IF EXISTS events_by_user");
       for (const sql of rollupInserts("sqlite", "events e", "event_labels e", "")) db.exec(sql);
     },
   },
