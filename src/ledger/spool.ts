@@ -73,7 +73,8 @@ export class Spool<T> {
   }
 
   /**
-   * Replays every segment (in name order) through `write` (in chunks of `chunk` records), deleting each once written.
+   * Replays every segment (in name order) through `write` (in chunks of up to `chunk` records, small segments
+   * together), deleting each once written.
    * Returns how many records were handed to `write`. If `write` throws, the segment stays for a later drain and
    * the error is rethrown. Idempotent: records are deduplicated by id within a drain, and a replay after a crash
    * re-sends ids the ledger already holds.
@@ -81,13 +82,25 @@ export class Spool<T> {
   drain(write: (records: T[]) => void, chunk = 5_000): number {
     const seen = new Set<string>();
     let replayed = 0;
+    // Small segments (one per overflow chunk) are written together, up to `chunk` records per call: one big
+    // transaction instead of many small ones. Each segment is removed only after all its records are written.
+    let pending: T[] = [];
+    let segments: string[] = [];
+    const writePending = () => {
+      for (let i = 0; i < pending.length; i += chunk) write(pending.slice(i, i + chunk));
+      replayed += pending.length;
+      for (const s of segments) this.remove(s);
+      pending = [];
+      segments = [];
+    };
     for (const segment of this.claim()) {
       const records = this.read(segment, seen);
       if (records === undefined) continue;
-      for (let i = 0; i < records.length; i += chunk) write(records.slice(i, i + chunk));
-      replayed += records.length;
-      this.remove(segment);
+      pending = pending.length === 0 ? records : pending.concat(records);
+      segments.push(segment);
+      if (pending.length >= chunk) writePending();
     }
+    writePending();
     return replayed;
   }
 
