@@ -69,11 +69,15 @@ export function parsePeriodOptions(input: unknown): PeriodOptions {
 /** The period's totals (the dashboard's headline numbers). Throws ReportOptionsError on bad options. */
 export function periodTotals(db: Database, options: PeriodOptions = {}): TotalsResult {
   const filter = eventFilter(parsePeriodOptions(options));
-  // min/max walk the time index from either end: no scan beyond the totals' own.
+  // min and max in separate subqueries: each walks the time index from its end (SQLite optimizes a lone min() or
+  // max(), not both in one SELECT, which scans the whole range).
+  const where = whereClause(filter);
   const [first, last] = db
-    .prepare(`SELECT min(e.ts_ms), max(e.ts_ms) FROM events e ${whereClause(filter)}`)
+    .prepare(
+      `SELECT (SELECT min(e.ts_ms) FROM events e ${where}), (SELECT max(e.ts_ms) FROM events e ${where})`,
+    )
     .raw()
-    .get(filter.params) as [number | null, number | null];
+    .get([...filter.params, ...filter.params]) as [number | null, number | null];
   // The totals' measures include the blocked count: one scan.
   const totals = totalsRow(db, filter);
   return {

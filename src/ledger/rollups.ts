@@ -379,6 +379,8 @@ export interface RollupPlan {
 }
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+/** The farthest instant a Date holds, in ms from the epoch (ECMAScript's limit). */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * Splits [since, until) (either open) into whole days, whole hours at their edges, and raw edges. Every instant
@@ -404,7 +406,10 @@ export function planRollups(
   } else parts.push({ grain: "h", lo: hStart, hi: hEnd });
   const raw: RollupPlan["raw"] = [];
   const startMs = hStart * HOUR_MS;
-  if (since === undefined || since < startMs) raw.push({ lo: since ?? null, hi: startMs });
+  // The edge before the rollups gets a lower bound even when the range has none (every Date is within ±8.64e15 ms):
+  // a range bounded on both sides is what makes SQLite's planner seek the time index for it, instead of scanning
+  // a covering index in group order for the few events before 1970.
+  if (since === undefined || since < startMs) raw.push({ lo: since ?? -MAX_DATE_MS, hi: startMs });
   if (hEnd !== null && hEnd * HOUR_MS < until!) raw.push({ lo: hEnd * HOUR_MS, hi: until! });
   return { parts, raw };
 }

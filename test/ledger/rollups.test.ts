@@ -181,7 +181,7 @@ describe("planRollups", () => {
     });
     expect(planRollups(undefined, undefined)).toEqual({
       parts: [{ grain: "d", lo: 0, hi: null }],
-      raw: [{ lo: null, hi: 0 }],
+      raw: [{ lo: -8.64e15, hi: 0 }],
     });
     expect(planRollups(BASE + 5, BASE + HOUR)).toEqual({
       parts: [],
