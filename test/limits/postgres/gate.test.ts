@@ -4,6 +4,7 @@ import { LimitExceededError } from "../../../src/errors.js";
 import { type Limit, parseLimits } from "../../../src/limits/definition.js";
 import type { LimitHold, ReserveRequest } from "../../../src/limits/gate.js";
 import { PostgresLimitGate } from "../../../src/limits/postgres/gate.js";
+import { LIMIT_SCHEMA_VERSION } from "../../../src/limits/postgres/schema.js";
 import type { Annotations } from "../../../src/types.js";
 import { createTestDatabase, type TestDatabase, eventually as waitFor } from "./database.js";
 
@@ -71,7 +72,7 @@ describe("PostgresLimitGate", () => {
     );
     await Promise.all(many.map((g) => g.ready));
     const version = await db.query("SELECT version FROM costtrail_limit_schema");
-    expect(version).toEqual([{ version: 1 }]);
+    expect(version).toEqual([{ version: LIMIT_SCHEMA_VERSION }]);
     const stored = await db.query("SELECT id, max_nanos::text AS max FROM costtrail_limits WHERE id = $1", [
       id,
     ]);
