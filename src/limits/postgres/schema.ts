@@ -50,7 +50,9 @@ ALTER TABLE costtrail_limit_windows
 
 -- One row per (call, limit). Live while expires_ms > now; settled or released rows keep the row (expires_ms
 -- set to the settle time) as a tombstone so that a retried settlement is not counted twice. counted: the row's
--- nanos are in its window's reserved_nanos (block limits only; changed only under that window row's lock).
+-- nanos are in its window's reserved_nanos while it is not settled (block limits only; changed only under
+-- that window row's lock): settling a row takes it out of the sum, and a settlement reads counted to know
+-- whether to subtract it.
 CREATE TABLE IF NOT EXISTS costtrail_limit_reservations (
   limit_id text NOT NULL,
   window_start_ms bigint NOT NULL,
@@ -67,7 +69,8 @@ ALTER TABLE costtrail_limit_reservations ADD COLUMN IF NOT EXISTS counted boolea
 -- partial index of counted rows (the sweep). The CLI's figures scan a window's rows by the primary key.
 DROP INDEX IF EXISTS costtrail_limit_reservations_live;
 CREATE INDEX IF NOT EXISTS costtrail_limit_reservations_counted
-  ON costtrail_limit_reservations (limit_id, window_start_ms, expires_ms) INCLUDE (nanos) WHERE counted;
+  ON costtrail_limit_reservations (limit_id, window_start_ms, expires_ms) INCLUDE (nanos)
+  WHERE counted AND settled_ms IS NULL;
 CREATE INDEX IF NOT EXISTS costtrail_limit_reservations_owner
   ON costtrail_limit_reservations (owner, seq);
 CREATE INDEX IF NOT EXISTS costtrail_limit_reservations_expiry ON costtrail_limit_reservations (expires_ms);
@@ -111,10 +114,12 @@ BEGIN
   END IF;
   IF recount_at <= p_now_ms THEN
     UPDATE costtrail_limit_reservations x SET counted = false
-      WHERE x.limit_id = p_id AND x.window_start_ms = p_ws AND x.counted AND x.expires_ms <= p_now_ms;
+      WHERE x.limit_id = p_id AND x.window_start_ms = p_ws AND x.counted AND x.settled_ms IS NULL
+        AND x.expires_ms <= p_now_ms;
     SELECT coalesce(sum(x.nanos), 0)::bigint, coalesce(min(x.expires_ms), 9223372036854775807)
       INTO reserved, recount_at
-      FROM costtrail_limit_reservations x WHERE x.limit_id = p_id AND x.window_start_ms = p_ws AND x.counted;
+      FROM costtrail_limit_reservations x
+      WHERE x.limit_id = p_id AND x.window_start_ms = p_ws AND x.counted AND x.settled_ms IS NULL;
     UPDATE costtrail_limit_windows w SET reserved_nanos = reserved, recount_at_ms = recount_at
       WHERE w.limit_id = p_id AND w.window_start_ms = p_ws;
   END IF;
@@ -205,10 +210,12 @@ BEGIN
       (limit_id, window_start_ms, owner, seq, nanos, created_ms, expires_ms, counted)
     SELECT u.id, u.ws, p_owner, p_seqs[u.c], p_nanos[u.c], now_ms, expires, u.block
     FROM unnest(p_calls, p_ids, p_windows, p_block) AS u(c, id, ws, block) WHERE ok[u.c];
-  UPDATE costtrail_limit_windows w
-    SET reserved_nanos = w.reserved_nanos + u.add, recount_at_ms = least(w.recount_at_ms, expires)
-    FROM unnest(w_id, w_ws, w_add) AS u(id, ws, add)
-    WHERE u.add > 0 AND w.limit_id = u.id AND w.window_start_ms = u.ws;
+  FOR j IN 1..k LOOP
+    CONTINUE WHEN w_add[j] = 0;
+    UPDATE costtrail_limit_windows w
+      SET reserved_nanos = w.reserved_nanos + w_add[j], recount_at_ms = least(w.recount_at_ms, expires)
+      WHERE w.limit_id = w_id[j] AND w.window_start_ms = w_ws[j];
+  END LOOP;
 END $$;
 
 -- One call's reservation (costtrail_reserve_calls for one call; the statement of limit schema version 1's
@@ -236,40 +243,34 @@ CREATE OR REPLACE FUNCTION costtrail_settle_calls(
 DECLARE
   now_ms bigint := costtrail_now_ms();
   r record;
+  held bigint;
+  was_counted boolean;
 BEGIN
   FOR r IN SELECT DISTINCT u.id, u.ws FROM unnest(p_ids, p_windows) AS u(id, ws) ORDER BY u.id, u.ws LOOP
     PERFORM costtrail_lock_window(r.id, r.ws, now_ms);
   END LOOP;
-  RETURN QUERY
-  WITH input AS (
-    SELECT u.id, u.ws, p_seqs[u.c] AS seq, p_costs[u.c] AS cost FROM unnest(p_calls, p_ids, p_windows) AS u(c, id, ws)
-  ), old AS (
-    SELECT x.limit_id, x.window_start_ms, x.seq, x.nanos, x.counted
-    FROM costtrail_limit_reservations x JOIN input i
-      ON x.limit_id = i.id AND x.window_start_ms = i.ws AND x.owner = p_owner AND x.seq = i.seq
-    WHERE x.settled_ms IS NULL FOR UPDATE OF x
-  ), settled AS (
-    UPDATE costtrail_limit_reservations x SET expires_ms = now_ms, settled_ms = now_ms, counted = false
-    FROM old o
-    WHERE x.limit_id = o.limit_id AND x.window_start_ms = o.window_start_ms AND x.owner = p_owner AND x.seq = o.seq
-    RETURNING x.limit_id, x.window_start_ms, x.seq, CASE WHEN o.counted THEN o.nanos ELSE 0 END AS freed
-  ), unreserved AS (
-    INSERT INTO costtrail_limit_reservations AS x
-        (limit_id, window_start_ms, owner, seq, nanos, created_ms, expires_ms, settled_ms)
-      SELECT i.id, i.ws, p_owner, i.seq, 0, now_ms, now_ms, now_ms FROM input i
-      WHERE NOT EXISTS (SELECT 1 FROM old o WHERE o.limit_id = i.id AND o.window_start_ms = i.ws AND o.seq = i.seq)
-      ON CONFLICT DO NOTHING
-      RETURNING x.limit_id, x.window_start_ms, x.seq, 0::bigint AS freed
-  ), applied AS (
-    SELECT a.limit_id AS id, a.window_start_ms AS ws, sum(i.cost)::bigint AS cost, sum(a.freed)::bigint AS freed
-    FROM (SELECT * FROM settled UNION ALL SELECT * FROM unreserved) a
-      JOIN input i ON i.id = a.limit_id AND i.ws = a.window_start_ms AND i.seq = a.seq
-    GROUP BY a.limit_id, a.window_start_ms
-  )
-  UPDATE costtrail_limit_windows w
-    SET spent_nanos = w.spent_nanos + a.cost, reserved_nanos = w.reserved_nanos - a.freed
-    FROM applied a WHERE w.limit_id = a.id AND w.window_start_ms = a.ws
-    RETURNING w.limit_id, w.window_start_ms, w.spent_nanos;
+  -- Row by row, each statement by its key: never a plan that scans the process's rows (they grow with its
+  -- tombstones).
+  FOR r IN SELECT u.id, u.ws, p_seqs[u.c] AS seq, p_costs[u.c] AS cost
+           FROM unnest(p_calls, p_ids, p_windows) AS u(c, id, ws) LOOP
+    UPDATE costtrail_limit_reservations x SET expires_ms = now_ms, settled_ms = now_ms
+      WHERE x.limit_id = r.id AND x.window_start_ms = r.ws AND x.owner = p_owner AND x.seq = r.seq
+        AND x.settled_ms IS NULL
+      RETURNING x.nanos, x.counted INTO held, was_counted;
+    IF NOT FOUND THEN
+      INSERT INTO costtrail_limit_reservations AS x
+          (limit_id, window_start_ms, owner, seq, nanos, created_ms, expires_ms, settled_ms)
+        VALUES (r.id, r.ws, p_owner, r.seq, 0, now_ms, now_ms, now_ms) ON CONFLICT DO NOTHING;
+      CONTINUE WHEN NOT FOUND;
+      was_counted := false;
+    END IF;
+    UPDATE costtrail_limit_windows w
+      SET spent_nanos = w.spent_nanos + r.cost,
+          reserved_nanos = w.reserved_nanos - CASE WHEN was_counted THEN held ELSE 0 END
+      WHERE w.limit_id = r.id AND w.window_start_ms = r.ws
+      RETURNING w.limit_id, w.window_start_ms, w.spent_nanos INTO limit_id, window_start_ms, spent_nanos;
+    RETURN NEXT;
+  END LOOP;
 END $$;
 
 -- One call's settlement (costtrail_settle_calls for one call; limit schema version 1's statement).
@@ -298,11 +299,14 @@ DECLARE
   now_ms bigint := costtrail_now_ms();
   r record;
 BEGIN
-  FOR r IN SELECT a.id, a.ws FROM unnest(s_ids, s_windows) AS a(id, ws)
-           UNION SELECT b.id, b.ws FROM unnest(r_ids, r_windows, r_block) AS b(id, ws, block) WHERE b.block
-           ORDER BY 1, 2 LOOP
-    PERFORM costtrail_lock_window(r.id, r.ws, now_ms);
-  END LOOP;
+  -- (Either part alone locks its own rows in that order.)
+  IF cardinality(s_ids) > 0 AND cardinality(r_ids) > 0 THEN
+    FOR r IN SELECT a.id, a.ws FROM unnest(s_ids, s_windows) AS a(id, ws)
+             UNION SELECT b.id, b.ws FROM unnest(r_ids, r_windows, r_block) AS b(id, ws, block) WHERE b.block
+             ORDER BY 1, 2 LOOP
+      PERFORM costtrail_lock_window(r.id, r.ws, now_ms);
+    END LOOP;
+  END IF;
   RETURN QUERY SELECT NULL::integer, NULL::integer, s.spent_nanos, s.limit_id, s.window_start_ms
     FROM costtrail_settle_calls(s_calls, s_ids, s_windows, p_owner, s_seqs, s_costs) AS s;
   RETURN QUERY SELECT c.call_no, c.blocked_index, c.spent_nanos, NULL::text, NULL::bigint
@@ -320,7 +324,7 @@ BEGIN
     WHERE (w.limit_id, w.window_start_ms) IN (SELECT x.limit_id, x.window_start_ms
       FROM costtrail_limit_reservations x WHERE x.owner = p_owner AND x.settled_ms IS NULL)
     ORDER BY w.limit_id, w.window_start_ms FOR UPDATE;
-  UPDATE costtrail_limit_reservations x SET expires_ms = now_ms, settled_ms = now_ms, counted = false
+  UPDATE costtrail_limit_reservations x SET expires_ms = now_ms, settled_ms = now_ms
     WHERE x.owner = p_owner AND x.settled_ms IS NULL;
   UPDATE costtrail_limit_windows w SET recount_at_ms = 0
     WHERE (w.limit_id, w.window_start_ms) IN (SELECT x.limit_id, x.window_start_ms
