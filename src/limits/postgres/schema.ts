@@ -168,15 +168,13 @@ BEGIN
     w_used[k] := lw.spent + lw.reserved;
     w_add[k] := 0;
   END LOOP;
-  FOR i IN 1..m LOOP
-    CONTINUE WHEN NOT p_block[i];
-    FOR j IN 1..k LOOP
-      IF w_id[j] = p_ids[i] AND w_ws[j] = p_windows[i] THEN
-        slot[i] := j;
-        EXIT;
-      END IF;
-    END LOOP;
-  END LOOP;
+  -- Each entry's window (0 for allow limits), by a join rather than a loop in a loop: a statement may carry
+  -- hundreds of calls, each with limits of its own.
+  IF k > 0 THEN
+    SELECT array_agg(coalesce(w.j, 0)::integer ORDER BY e.i) INTO slot
+      FROM unnest(p_ids, p_windows, p_block) WITH ORDINALITY AS e(id, ws, block, i)
+      LEFT JOIN unnest(w_id, w_ws) WITH ORDINALITY AS w(id, ws, j) ON e.block AND w.id = e.id AND w.ws = e.ws;
+  END IF;
   WHILE e <= m LOOP
     c := p_calls[e];
     first := e;
