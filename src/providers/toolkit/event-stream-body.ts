@@ -13,6 +13,7 @@ import {
 } from "../../calls/index.js";
 import { log } from "../../log.js";
 import type { ResultObserver } from "./billable.js";
+import { hasTextAt } from "./event-text.js";
 import { replaceResponseBody } from "./response-body.js";
 import { UTF8Text } from "./utf8-text.js";
 
@@ -93,21 +94,21 @@ function observedBody(
     let data: string | undefined;
     let event: string | undefined;
     // Most events are one `data: {…}` line: read as it is. Others line by line, without splitting into an array.
-    if (text.charCodeAt(from + 6) === 123 && text.startsWith("data: ", from) && !hasNewline(text, from, to))
+    if (text.charCodeAt(from + 6) === 123 && hasTextAt(text, from, "data: ") && !hasNewline(text, from, to))
       data = text.slice(from + 6, to);
     else
       for (let at = from; at < to; ) {
         let end = text.indexOf("\n", at);
         if (end < 0 || end > to) end = to;
-        if (text.startsWith("data:", at)) {
+        if (hasTextAt(text, at, "data:")) {
           const line = text.slice(at + 5, end).trimStart();
           data = data === undefined ? line : `${data}\n${line}`;
-        } else if (text.startsWith("event:", at)) event = text.slice(at + 6, end).trim();
+        } else if (hasTextAt(text, at, "event:")) event = text.slice(at + 6, end).trim();
         at = end + 1;
       }
     const same = rewrites ? text.slice(from, to) : "";
     // The provider's last word (`[DONE]`; `message_stop`, `response.completed` below): the call completed.
-    if (data?.startsWith("[DONE]")) state.complete = true;
+    if (data !== undefined && hasTextAt(data, 0, "[DONE]")) state.complete = true;
     if (data === undefined || state.complete || event?.startsWith("thread.")) return same;
     // Most events carry nothing costtrail reads: the observer tells so from the text, and they are not parsed.
     if (precheck && event !== "error") {
