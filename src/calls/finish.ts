@@ -32,7 +32,13 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
     const event = buildEvent(call, status, errorType, at);
     const price = call.runtime.price;
     if (price) {
-      Object.assign(event, price(event, at));
+      const priced = price(event, at);
+      // Assigned field by field (what Object.assign of the price did, without its generic copy).
+      event.costMicros = priced.costMicros;
+      event.costNanos = priced.costNanos;
+      event.costSource = priced.costSource;
+      if (priced.costBreakdown !== undefined) event.costBreakdown = priced.costBreakdown;
+      if (priced.priceSource !== undefined) event.priceSource = priced.priceSource;
       const lostInput = event.costSource === "estimated" ? 0 : lostAttemptsInput(call);
       if (lostInput > 0) {
         // Earlier attempts timed out unanswered before this one was: priced apart, never mixed into costNanos.
@@ -96,7 +102,8 @@ export function buildEvent(
     // The pricer keeps "estimated" on a priced estimate (event-price.ts).
     costSource: estimated ? "estimated" : "unpriced",
     annotations: call.annotations,
-    limitsExceeded: [...call.limitsExceeded],
+    // A copy: settling may add to the event's list.
+    limitsExceeded: call.limitsExceeded.length === 0 ? [] : call.limitsExceeded.slice(),
   };
   if (call.ttftMs !== undefined) event.ttftMs = Math.round(call.ttftMs * 1000) / 1000;
   if (call.responseModel) event.responseModel = call.responseModel;

@@ -113,6 +113,9 @@ export interface OverrideMatch {
   discount?: CompiledOverride;
 }
 
+/** No override applies (most calls, every call of an app without overrides): one shared answer, not one per call. */
+const NO_MATCH: OverrideMatch = Object.freeze({});
+
 function compile(override: PriceOverride, index: number): CompiledOverride {
   const key = override.model.trim().toLowerCase();
   const wild = key.includes("*");
@@ -164,7 +167,7 @@ export class OverrideTable {
     altProviderId: string,
     accountName: string | undefined,
   ): OverrideMatch {
-    if (this.size === 0) return {};
+    if (this.size === 0) return NO_MATCH;
     const name = model.trim().toLowerCase();
     const candidates: CompiledOverride[] = [];
     const admit = (o: CompiledOverride) => {
@@ -174,7 +177,7 @@ export class OverrideTable {
     };
     for (const o of this.#exact.get(name) ?? []) admit(o);
     for (const o of this.#patterns) if (o.pattern!.test(name)) admit(o);
-    if (candidates.length === 0) return {};
+    if (candidates.length === 0) return NO_MATCH;
     candidates.sort(bySpecificity);
     const rates = candidates.find((o) => o.setsRates);
     const discount = candidates.find((o) => !o.setsRates);
