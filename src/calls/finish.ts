@@ -113,14 +113,29 @@ export function buildEvent(
   return event;
 }
 
-/** The last call's start, formatted: calls that start in the same millisecond share one string. */
+/**
+ * The call's start as `ts` (`Date#toISOString()`): calls that start in the same millisecond share one string,
+ * and within one second only the milliseconds are written (`toISOString` costs ~0.5 µs a call).
+ */
 let lastMs = Number.NaN;
 let lastIso = "";
-function isoAt(ms: number, at: Date): string {
-  if (ms !== lastMs) {
+/** The start of the second last formatted in full, and its text up to the milliseconds (`…T11:22:46.`). */
+let secondMs = Number.NaN;
+let secondText = "";
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, "0")}Z`);
+export function isoAt(ms: number, at: Date): string {
+  if (ms === lastMs) return lastIso;
+  const second = Math.floor(ms / 1000) * 1000;
+  const millis = second === secondMs ? MILLIS[ms - second] : undefined;
+  if (millis !== undefined) lastIso = secondText + millis;
+  else {
     lastIso = at.toISOString();
-    lastMs = ms;
+    // The common form only (years 0–9999, whole milliseconds): anything else is formatted in full each time.
+    const standard = lastIso.length === 24 && Number.isInteger(ms);
+    secondMs = standard ? second : Number.NaN;
+    secondText = standard ? lastIso.slice(0, 20) : "";
   }
+  lastMs = ms;
   return lastIso;
 }
 

@@ -6,20 +6,7 @@ import { randomFillSync } from "node:crypto";
 const POOL_IDS = 256;
 const pool = Buffer.allocUnsafe(10 * POOL_IDS);
 let offset = pool.length;
-/** Each byte's two hex digits as ASCII codes: the high digit in the low 8 bits. */
-const HEX_CODES = new Uint16Array(256);
-for (let i = 0; i < 256; i++) {
-  const digits = i.toString(16).padStart(2, "0");
-  HEX_CODES[i] = digits.charCodeAt(0) | (digits.charCodeAt(1) << 8);
-}
-/** The id is written here as ASCII and read out as one string (not 20 concatenated pieces). */
-const text = Buffer.alloc(36, "-");
-
-function hex(at: number, byte: number): void {
-  const codes = HEX_CODES[byte]!;
-  text[at] = codes & 0xff;
-  text[at + 1] = codes >>> 8;
-}
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export function newId(): string {
   if (offset === pool.length) {
@@ -31,16 +18,26 @@ export function newId(): string {
   const ms = Date.now();
   const hi = Math.floor(ms / 0x10000); // top 32 bits of the 48-bit timestamp
   const lo = ms & 0xffff;
-  hex(0, (hi >>> 24) & 0xff);
-  hex(2, (hi >>> 16) & 0xff);
-  hex(4, (hi >>> 8) & 0xff);
-  hex(6, hi & 0xff);
-  hex(9, lo >>> 8);
-  hex(11, lo & 0xff);
-  hex(14, 0x70 | (pool[r]! & 0x0f));
-  hex(16, pool[r + 1]!);
-  hex(19, 0x80 | (pool[r + 2]! & 0x3f));
-  hex(21, pool[r + 3]!);
-  for (let i = 0; i < 6; i++) hex(24 + 2 * i, pool[r + 4 + i]!);
-  return text.toString("latin1", 0, 36);
+  return (
+    HEX[(hi >>> 24) & 0xff]! +
+    HEX[(hi >>> 16) & 0xff]! +
+    HEX[(hi >>> 8) & 0xff]! +
+    HEX[hi & 0xff]! +
+    "-" +
+    HEX[lo >>> 8]! +
+    HEX[lo & 0xff]! +
+    "-" +
+    HEX[0x70 | (pool[r]! & 0x0f)]! +
+    HEX[pool[r + 1]!]! +
+    "-" +
+    HEX[0x80 | (pool[r + 2]! & 0x3f)]! +
+    HEX[pool[r + 3]!]! +
+    "-" +
+    HEX[pool[r + 4]!]! +
+    HEX[pool[r + 5]!]! +
+    HEX[pool[r + 6]!]! +
+    HEX[pool[r + 7]!]! +
+    HEX[pool[r + 8]!]! +
+    HEX[pool[r + 9]!]!
+  );
 }

@@ -113,9 +113,6 @@ export interface OverrideMatch {
   discount?: CompiledOverride;
 }
 
-/** No override applies (most calls, every call of an app without overrides): one shared answer, not one per call. */
-const NO_MATCH: OverrideMatch = Object.freeze({});
-
 function compile(override: PriceOverride, index: number): CompiledOverride {
   const key = override.model.trim().toLowerCase();
   const wild = key.includes("*");
@@ -167,7 +164,7 @@ export class OverrideTable {
     altProviderId: string,
     accountName: string | undefined,
   ): OverrideMatch {
-    if (this.size === 0) return NO_MATCH;
+    if (this.size === 0) return {};
     const name = model.trim().toLowerCase();
     const candidates: CompiledOverride[] = [];
     const admit = (o: CompiledOverride) => {
@@ -177,7 +174,7 @@ export class OverrideTable {
     };
     for (const o of this.#exact.get(name) ?? []) admit(o);
     for (const o of this.#patterns) if (o.pattern!.test(name)) admit(o);
-    if (candidates.length === 0) return NO_MATCH;
+    if (candidates.length === 0) return {};
     candidates.sort(bySpecificity);
     const rates = candidates.find((o) => o.setsRates);
     const discount = candidates.find((o) => !o.setsRates);
