@@ -34,12 +34,18 @@ export function checkUsage(
     if (value !== null && typeof value === "object") {
       for (const [inner, n] of Object.entries(value)) {
         const problem = n === undefined ? undefined : problemOf(n);
-        if (problem) (issues ??= []).push(`${key}.${inner}: ${String(n)} (${problem})`);
+        if (problem) {
+          issues ??= [];
+          issues.push(`${key}.${inner}: ${String(n)} (${problem})`);
+        }
       }
       continue;
     }
     const problem = problemOf(value);
-    if (problem) (issues ??= []).push(`${key}: ${String(value)} (${problem})`);
+    if (problem) {
+      issues ??= [];
+      issues.push(`${key}: ${String(value)} (${problem})`);
+    }
   }
   if (issues === undefined) return undefined;
   const trusted: Record<string, unknown> = {};

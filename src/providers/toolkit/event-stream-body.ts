@@ -222,8 +222,12 @@ function observedBody(
       (error: unknown) => failed(controller, error),
     );
   };
-  return new ReadableStream<Uint8Array>(
+  let own: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const observed = new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        own = controller;
+      },
       pull,
       cancel(reason) {
         settle("aborted", "StreamClosedEarly");
@@ -233,6 +237,118 @@ function observedBody(
     // Nothing is read ahead of the reader: an event is observed when its chunk is handed on.
     { highWaterMark: 0 },
   );
+  if (rewrites) return observed;
+  /**
+   * One read of the connection for the stream's async iterator (what the SDKs' Stream reads the body with): the
+   * chunk goes from the connection's reader to the iterator's caller without passing through `observed`'s queue,
+   * observed on the way as `pull` observes it. `observed` is locked, closed, errored and cancelled as its own
+   * iterator would leave it (docs/benchmarks.md "Streams read by their iterator").
+   */
+  const readForIterator = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const controller = own!;
+    if (ended) return Promise.resolve({ done: true, value: undefined });
+    let read: Promise<ReadableStreamReadResult<Uint8Array>>;
+    try {
+      reader ??= source().getReader();
+      read = reader.read();
+    } catch (error) {
+      failed(controller, error);
+      return Promise.reject(error);
+    }
+    return read.then(
+      (result) => {
+        if (result.done) {
+          ended = true;
+          handOn(decoder.end(), true);
+          settle("ok");
+          controller.close();
+          return result;
+        }
+        handOn(decoder.write(result.value), false);
+        if (state.complete) finishCall(call, "ok");
+        return result;
+      },
+      (error: unknown) => {
+        failed(controller, error);
+        throw error;
+      },
+    );
+  };
+  const values = (options?: { preventCancel?: boolean }) =>
+    streamIterator(observed, readForIterator, options?.preventCancel === true);
+  for (const key of [Symbol.asyncIterator, "values"] as const)
+    Object.defineProperty(observed, key, { configurable: true, writable: true, value: values });
+  return observed;
+}
+
+/**
+ * A ReadableStream async iterator (`stream.values()`, `for await`) over `read`: the stream is locked while it
+ * runs and released when it ends, fails or returns; `return()` cancels the stream unless `preventCancel`; calls
+ * of `next()` made before the previous one settled run after it, in order.
+ */
+function streamIterator(
+  stream: ReadableStream<Uint8Array>,
+  read: () => Promise<ReadableStreamReadResult<Uint8Array>>,
+  preventCancel: boolean,
+): AsyncIterableIterator<Uint8Array> {
+  const lock = stream.getReader(); // throws, as the stream's own iterator does, when it is locked
+  let finished = false;
+  /** next() calls not settled yet, and the last of them: a new call runs after it. */
+  let pending = 0;
+  let tail: Promise<IteratorResult<Uint8Array>> | undefined;
+  const release = () => {
+    finished = true;
+    lock.releaseLock();
+  };
+  const step = (): Promise<IteratorResult<Uint8Array>> => {
+    if (finished) {
+      pending--;
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return read().then(
+      (result): IteratorResult<Uint8Array> => {
+        pending--;
+        if (!result.done) return { done: false, value: result.value };
+        release();
+        return { done: true, value: undefined };
+      },
+      (error: unknown) => {
+        pending--;
+        release();
+        throw error;
+      },
+    );
+  };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next() {
+      const run = pending++ > 0 && tail ? tail.then(step, step) : step();
+      tail = run;
+      return run;
+    },
+    return(value?: unknown) {
+      const done = { done: true as const, value: value as undefined };
+      if (finished) return Promise.resolve(done);
+      const settled = pending > 0 && tail ? tail : Promise.resolve();
+      return settled.then(
+        () => close(),
+        () => close(),
+      );
+      function close(): Promise<IteratorResult<Uint8Array>> {
+        if (finished) return Promise.resolve(done);
+        if (preventCancel) {
+          release();
+          return Promise.resolve(done);
+        }
+        const cancelled = lock.cancel(value);
+        release();
+        return cancelled.then(() => done);
+      }
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
 }
 
 /** Whether `text` has a line feed between `from` and `to`. */
