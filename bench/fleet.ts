@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +71,7 @@ async function child(url: string, prefix: string, count: number): Promise<void> 
   });
   await sink.flush(); // connected and migrated before the clock starts
   const start = Date.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < count; i += 1_000) {
     // An app cannot produce events faster than it makes calls; this loop can. Past the sink's 100,000-event
     // buffer it would drop (docs/fleet.md, "Bounds"), so it waits for the sink instead: throughput, not drops.
@@ -82,8 +83,11 @@ async function child(url: string, prefix: string, count: number): Promise<void> 
   }
   await sink.shutdown();
   const end = Date.now();
+  const cpu = process.cpuUsage(cpu0);
   rmSync(spoolRoot, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify({ start, end, ...sink.stats() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ start, end, cpuMs: (cpu.user + cpu.system) / 1000, ...sink.stats() })}\n`,
+  );
 }
 
 async function admin(sql: string, url = `${server}/postgres`): Promise<void> {
@@ -111,6 +115,33 @@ function runChild(url: string, prefix: string, count: number): Promise<string> {
   });
 }
 
+/**
+ * CPU seconds used so far by every postgres process on this machine (the server is local: loopback), from
+ * /proc; undefined where there is no /proc. Where the ingest's CPU goes: the server's or the producers'.
+ */
+function postgresCpuSeconds(): number | undefined {
+  try {
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
+        const fields = stat.slice(close + 2).split(" ");
+        // utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the name and state.
+        total += fields.slice(11, 15).reduce((a, f) => a + Number(f), 0) / tick;
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const name = `ct_bench_fleet_${randomBytes(4).toString("hex")}`;
   const url = `${server}/${name}`;
@@ -118,6 +149,7 @@ async function main(): Promise<void> {
   try {
     // Ingest: 4 processes at once; the aggregate rate over the union of their write windows.
     const perProcess = quick ? 25_000 : 250_000;
+    const serverCpu0 = postgresCpuSeconds();
     const outs = await Promise.all(
       Array.from({ length: PROCESSES }, (_, i) => runChild(url, `p${i}`, perProcess)),
     );
@@ -129,8 +161,10 @@ async function main(): Promise<void> {
           written: number;
           dropped: number;
           spooled: number;
+          cpuMs: number;
         },
     );
+    const serverCpu1 = postgresCpuSeconds();
     const seconds =
       (Math.max(...windows.map((w) => w.end)) - Math.min(...windows.map((w) => w.start))) / 1000;
     const total = PROCESSES * perProcess;
@@ -142,6 +176,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `  written ${windows.reduce((a, w) => a + w.written, 0)}, spooled ${windows.reduce((a, w) => a + w.spooled, 0)}, dropped ${windows.reduce((a, w) => a + w.dropped, 0)}`,
+    );
+    const clientCpu = windows.reduce((a, w) => a + w.cpuMs, 0) / 1000;
+    const serverCpu =
+      serverCpu0 === undefined || serverCpu1 === undefined
+        ? "n/a"
+        : `${(serverCpu1 - serverCpu0).toFixed(1)} s`;
+    console.log(
+      `  CPU: the 4 producing processes ${clientCpu.toFixed(1)} s (events made, queued and sent), ` +
+        `the Postgres server ${serverCpu} (every postgres process on this machine)`,
     );
 
     // Report: top the table up to the target size server-side (fast), then report --by user.

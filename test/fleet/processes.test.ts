@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIMIT_SCHEMA_VERSION } from "../../src/limits/postgres/schema.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
 import { tempDir } from "../ledger/helpers.js";
 import { freshDatabase, query, startChildIn } from "./pg-helpers.js";
@@ -30,7 +31,7 @@ describe("many processes, one Postgres ledger", () => {
     );
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(await query(empty.url(), "SELECT id, version FROM costtrail_limit_schema")).toEqual([
-      { id: 1, version: 1 },
+      { id: 1, version: LIMIT_SCHEMA_VERSION },
     ]);
     const [events] = await query<{ n: string }>(empty.url(), "SELECT count(*) AS n FROM events");
     expect(events!.n).toBe("20");

@@ -5,6 +5,7 @@ import { instanceDetail, periodTotals, spendOverTime } from "../../src/ledger/da
 import { openLedger } from "../../src/ledger/ledger-sink.js";
 import { PostgresLedgerSink } from "../../src/ledger/postgres/sink.js";
 import { openLedgerReader } from "../../src/ledger/reader.js";
+import { LIMIT_SCHEMA_VERSION } from "../../src/limits/postgres/schema.js";
 import type { KpiRecord, UsageEvent } from "../../src/types.js";
 import { makeEvent } from "../ledger/fixtures/events.js";
 import { recordingLogger, records, tempDir } from "../ledger/helpers.js";
@@ -178,7 +179,9 @@ describe("costtrail migrate", () => {
       err: "",
     });
     // The fleet limit gate's tables too: apps without DDL rights find everything in place.
-    expect(await query(empty.url(), "SELECT version FROM costtrail_limit_schema")).toEqual([{ version: 1 }]);
+    expect(await query(empty.url(), "SELECT version FROM costtrail_limit_schema")).toEqual([
+      { version: LIMIT_SCHEMA_VERSION },
+    ]);
     const again = await cli(["migrate", "--db", empty.url()]);
     expect(again.out).toBe(`ledger ${empty.url()} is at schema version 8; nothing to do\n`);
     const local = await cli(["migrate", "--db", join(dir, "new.db")]);

@@ -68,6 +68,27 @@ describe("the Postgres ledger sink", () => {
     expect(rows).toEqual([{ use_case_name: "a\uFFFDb" }]);
   });
 
+  it("stores lone surrogates as U+FFFD, and keeps backslashes, quotes and real pairs as they are", async () => {
+    const sink = sinkOf(db.url());
+    const odd = ["x\ud800y", "\\u0000 and \\\u0000", 'q"\\"\n\t', "pair 😀 \udfff"];
+    sink.write(
+      records(
+        odd.map((name, i) => makeEvent(`odd-${i}`, { annotations: { useCaseName: name, userId: "x" } })),
+      ),
+    );
+    await sink.shutdown();
+    const rows = await query<{ use_case_name: string }>(
+      db.url(),
+      "SELECT use_case_name FROM events WHERE id LIKE 'odd-%' ORDER BY id",
+    );
+    expect(rows.map((r) => r.use_case_name)).toEqual([
+      "x\uFFFDy",
+      "\\u0000 and \\\uFFFD",
+      'q"\\"\n\t',
+      "pair 😀 \uFFFD",
+    ]);
+  });
+
   it("stores instrument({ kpis }) definitions once the server is reachable", async () => {
     const sink = sinkOf(db.url());
     sink.defineKpis([

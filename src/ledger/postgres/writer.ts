@@ -105,43 +105,44 @@ const LABEL_SOURCES = [
 ].map((c) => EVENT_COLUMNS.indexOf(c as EventColumn));
 
 /**
- * `INSERT … SELECT * FROM unnest($1::t[], $2::t[], …)`: one array parameter per column, so a batch of any
- * size is one statement with a fixed parameter count (Postgres allows 65,535 parameters; a row per
- * parameter set would cap a batch at 1,680 events). Re-sent ids are skipped: replay is idempotent.
+ * `INSERT … SELECT r->>0, (r->>1)::int8, … FROM jsonb_array_elements($1::jsonb) AS r`: the whole batch is one
+ * JSON parameter, an array of rows, each row the array of its column values, so a batch of any size is one
+ * statement with one parameter. Measured against one array parameter per column (`unnest($1::text[], …)`): a
+ * third less time per batch, and half the client CPU (JSON.stringify is native; pg's array literals are built
+ * value by value in JS) — docs/benchmarks.md, fleet section. Re-sent ids are skipped: replay is idempotent.
  */
-function unnestInsert(table: string, columns: readonly string[], types: readonly PgType[], conflict: string) {
-  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(", ");
-  return `INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM unnest(${arrays}) ON CONFLICT ${conflict} DO NOTHING`;
+function jsonInsert(table: string, columns: readonly string[], types: readonly PgType[], conflict: string) {
+  const values = types.map((t, i) => (t === "text" ? `r->>${i}` : `(r->>${i})::${t}`)).join(", ");
+  return (
+    `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values} ` +
+    `FROM jsonb_array_elements($1::jsonb) AS r ON CONFLICT ${conflict} DO NOTHING`
+  );
 }
 
-const INSERT_EVENTS = unnestInsert(
+const INSERT_EVENTS = jsonInsert(
   "events",
   EVENT_COLUMNS,
   EVENT_COLUMNS.map((c) => EVENT_TYPES[c]),
   "(id)",
 );
-const INSERT_LABELS = unnestInsert("event_labels", LABEL_COLUMNS, LABEL_TYPES, "(kind, value, event_id)");
-const INSERT_KPIS = unnestInsert(
+const INSERT_LABELS = jsonInsert("event_labels", LABEL_COLUMNS, LABEL_TYPES, "(kind, value, event_id)");
+const INSERT_KPIS = jsonInsert(
   "kpis",
   KPI_COLUMNS,
   KPI_COLUMNS.map((c) => KPI_TYPES[c]),
   "(id)",
 );
 
-/** Postgres text cannot hold NUL; SQLite can. Stored as U+FFFD so the event is kept (docs/fleet.md). */
-function pgValue(v: string | number | bigint | null): string | number | null {
-  if (typeof v === "string") return v.includes("\0") ? v.replaceAll("\0", "\uFFFD") : v;
-  if (typeof v === "bigint") return v.toString();
-  return v;
-}
-
-function columnArrays(rows: readonly (readonly (string | number | bigint | null)[])[], width: number) {
-  const columns: (string | number | null)[][] = Array.from({ length: width }, () => new Array(rows.length));
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    for (let c = 0; c < width; c++) columns[c]![r] = pgValue(row[c] ?? null);
-  }
-  return columns;
+/**
+ * Rows as one JSON text (bigints as decimal strings, which the casts read exactly). Postgres text (and jsonb)
+ * cannot hold NUL, nor a lone UTF-16 surrogate; SQLite can: each becomes U+FFFD so the event is kept
+ * (docs/fleet.md), as UTF-8 encoding does to a lone surrogate anyway. JSON.stringify escapes exactly these
+ * (`\u0000`, `\udXXX`), so an escape after an even run of backslashes is one of them.
+ */
+function jsonRows(rows: readonly (readonly (string | number | bigint | null)[])[]): string {
+  const text = JSON.stringify(rows, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  if (!text.includes("\\u0000") && !text.includes("\\ud")) return text;
+  return text.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g, "$1\\ufffd");
 }
 
 /**
@@ -160,13 +161,7 @@ export async function writePgBatch(
   try {
     let inserted = 0;
     if (events.length > 0) {
-      const r = await client.query(
-        INSERT_EVENTS,
-        columnArrays(
-          events.map((e) => e.values),
-          EVENT_COLUMNS.length,
-        ),
-      );
+      const r = await client.query(INSERT_EVENTS, [jsonRows(events.map((e) => e.values))]);
       inserted = r.rowCount ?? 0;
       const labels: (string | number | null)[][] = [];
       for (const e of events) {
@@ -175,9 +170,9 @@ export async function writePgBatch(
         for (const value of e.limitIds) labels.push(["limit", value, e.id, ...copied]);
         for (const value of e.tags) labels.push(["tag", value, e.id, ...copied]);
       }
-      if (labels.length > 0) await client.query(INSERT_LABELS, columnArrays(labels, LABEL_COLUMNS.length));
+      if (labels.length > 0) await client.query(INSERT_LABELS, [jsonRows(labels)]);
     }
-    if (kpis.length > 0) await client.query(INSERT_KPIS, columnArrays(kpis, KPI_COLUMNS.length));
+    if (kpis.length > 0) await client.query(INSERT_KPIS, [jsonRows(kpis)]);
     await client.query("COMMIT");
     return inserted;
   } catch (error) {

@@ -71,37 +71,79 @@ interface Hold {
 interface Settlement {
   hold: Hold;
   nanos: bigint;
+  /** Called once its statement has answered (or failed): what a refused reservation waits for (#writes). */
+  done: () => void;
 }
+
+/** A reservation waiting for the statement that carries it (#send). */
+interface Asking {
+  entries: readonly Entry[];
+  seq: number;
+  nanos: bigint;
+  resolve: (row: ReserveRow) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ReserveRow {
+  call_no: number;
+  blocked_index: number;
+  spent_nanos: string;
+}
+
+/** costtrail_apply's rows: a settled window's spend (call_no null), or a reservation's answer. */
+interface ApplyRow {
+  call_no: number | null;
+  blocked_index: number | null;
+  spent_nanos: string;
+  limit_id: string | null;
+  window_start_ms: string | null;
+}
+
+/** The most reservations, and the most settlements, one statement carries. */
+const MAX_CALLS_PER_STATEMENT = 500;
 
 /** A settled or released row is kept this long, so that a retried settlement finds its tombstone. */
 const TOMBSTONE_MS = 3_600_000;
 /** After a failed round trip, calls answer by `whenDown` without trying for this long. */
 const DOWN_BACKOFF_MS = 1_000;
 
-const RESERVE =
-  "SELECT blocked_index, spent_nanos FROM costtrail_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-const SETTLE = "SELECT limit_id, window_start_ms, spent_nanos FROM costtrail_settle($1, $2, $3, $4, $5)";
-const RELEASE = `UPDATE costtrail_limit_reservations SET expires_ms = costtrail_now_ms(), settled_ms = costtrail_now_ms()
-  WHERE owner = $1 AND seq = $2 AND settled_ms IS NULL`;
-const RENEW = `UPDATE costtrail_limit_reservations
-  SET expires_ms = least(costtrail_now_ms() + $3::bigint, created_ms + $4::bigint)
-  WHERE owner = $1 AND seq = ANY($2::bigint[]) AND settled_ms IS NULL`;
-const RELEASE_OWNER = `UPDATE costtrail_limit_reservations SET expires_ms = costtrail_now_ms(), settled_ms = costtrail_now_ms()
-  WHERE owner = $1 AND settled_ms IS NULL`;
-const CLEANUP = "DELETE FROM costtrail_limit_reservations WHERE expires_ms < costtrail_now_ms() - $1::bigint";
-const ALERT = `INSERT INTO costtrail_limit_alerts (limit_id, window_start_ms, threshold_pct, fired_ms)
-  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`;
+// The hot path's one statement (schema.ts): named, so it is parsed and planned once per connection.
+const APPLY = {
+  name: "costtrail_apply",
+  text: `SELECT call_no, blocked_index, spent_nanos, limit_id, window_start_ms
+    FROM costtrail_apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+};
+// A renewal never waits: a row locked is being settled or swept, and needs no renewal. A lapsed row stays
+// lapsed (its window no longer counts it, schema.ts).
+const RENEW = {
+  text: `UPDATE costtrail_limit_reservations x
+  SET expires_ms = least(costtrail_now_ms() + $3::bigint, x.created_ms + $4::bigint)
+  FROM (SELECT limit_id, window_start_ms, seq FROM costtrail_limit_reservations
+    WHERE owner = $1 AND seq = ANY($2::bigint[]) AND settled_ms IS NULL AND expires_ms > costtrail_now_ms()
+    FOR UPDATE SKIP LOCKED) l
+  WHERE x.limit_id = l.limit_id AND x.window_start_ms = l.window_start_ms AND x.owner = $1 AND x.seq = l.seq`,
+};
+const RELEASE_OWNER = { text: "SELECT costtrail_release_owner($1)" };
+const CLEANUP = {
+  text: `DELETE FROM costtrail_limit_reservations x USING (SELECT limit_id, window_start_ms, owner, seq
+    FROM costtrail_limit_reservations WHERE expires_ms < costtrail_now_ms() - $1::bigint FOR UPDATE SKIP LOCKED) d
+  WHERE x.limit_id = d.limit_id AND x.window_start_ms = d.window_start_ms AND x.owner = d.owner AND x.seq = d.seq`,
+};
+const ALERT = {
+  text: `INSERT INTO costtrail_limit_alerts (limit_id, window_start_ms, threshold_pct, fired_ms)
+  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+};
 
 const key = (id: string, ws: number) => `${id}\u0000${ws}`;
 
 /**
  * The fleet-wide spending-limit gate: every process on one Postgres ledger reserves in the same tables, each
- * reservation one statement (`costtrail_reserve`, src/limits/postgres/schema.ts) that locks the block limits'
- * window rows, checks settled spend + live reservations + this call against the limit and inserts the
- * reservation — so N processes together overshoot by at most their calls in flight's estimate errors
- * (docs/limits.md, "The bound"). `reserve` returns a promise (the SDK awaits it before sending), or undefined
- * at once for a call that no limit applies to. Settlements are sent off the call path and retried until
- * Postgres takes them, once each.
+ * reservation one statement (`costtrail_apply`, src/limits/postgres/schema.ts) that locks the block limits'
+ * window rows, checks settled spend + live reservations (both kept on that row) + this call against the limit
+ * and inserts the reservation — so N processes together overshoot by at most their calls in flight's estimate
+ * errors (docs/limits.md, "The bound"). `reserve` returns a promise (the SDK awaits it before sending), or
+ * undefined at once for a call that no limit applies to. Settlements are sent off the call path, with the next
+ * statement, and retried until Postgres takes them, once each. One statement is on its way at a time.
  */
 export class PostgresLimitGate implements LimitGate {
   /** This process's pool for the ledger URL, shared with the ledger sink (src/ledger/postgres/pool.ts). */
@@ -126,12 +168,18 @@ export class PostgresLimitGate implements LimitGate {
   #loaded = false;
   readonly #ready: Promise<void>;
   readonly #holds = new Set<Hold>();
+  /** Settlements waiting for a statement (or for the next tick, after one failed). */
   #pending: Settlement[] = [];
+  /** Reservations waiting for a statement. */
+  #asking: Asking[] = [];
+  /** A statement is on its way (or about to be sent): what arrives meanwhile goes in the next one. */
+  #sending = false;
   readonly #inFlight = new Set<Promise<void>>();
   /**
-   * This process's settlements and releases on their way to Postgres. A reservation refused while some are in
-   * flight waits for them and asks once more, so that a call made after another one ended is never refused
-   * because that call's reservation still counted (no false block), at no cost to the calls that fit.
+   * This process's settlements and releases not answered yet (queued or on their way). A reservation refused
+   * while some are unanswered waits for them and asks once more, so that a call made after another one ended is
+   * never refused because that call's reservation still counted (no false block), at no cost to the calls that
+   * fit.
    */
   readonly #writes = new Set<Promise<void>>();
   /** The latest settled spend seen per (limit, window), nano-USD: answers `settle`'s allow-limit flags. */
@@ -197,30 +245,15 @@ export class PostgresLimitGate implements LimitGate {
     const nanos = reserveNanosOf(request);
     if (this.#down && performance.now() < this.#downUntil) return this.#answerDown(entries);
     const seq = ++this.#seq;
-    const params = [
-      entries.map((e) => e.limit.id),
-      entries.map((e) => String(e.windowStart)),
-      entries.map((e) => maxNanosOf(e.limit).toString()),
-      entries.map((e) => e.limit.mode === "block"),
-      this.#owner,
-      String(seq),
-      nanos.toString(),
-      String(this.#ttlMs),
-      String(this.#maxAgeMs),
-    ];
-    const send = () =>
-      this.#prepare().then(() =>
-        this.#query<{ blocked_index: number; spent_nanos: string }>(RESERVE, params),
-      );
+    const send = () => this.#ask(entries, seq, nanos);
     const ask = () =>
-      send().then((result) => {
-        if (result.rows[0]!.blocked_index === 0 || this.#writes.size === 0) return result;
+      send().then((row) => {
+        if (row.blocked_index === 0 || this.#writes.size === 0) return row;
         return Promise.all([...this.#writes]).then(send);
       });
     return ask().then(
-      (result) => {
+      (row) => {
         this.#up();
-        const row = result.rows[0]!;
         if (row.blocked_index > 0) {
           const blocked = entries[row.blocked_index - 1]!;
           const spent = BigInt(row.spent_nanos);
@@ -236,6 +269,126 @@ export class PostgresLimitGate implements LimitGate {
         return this.#answerDown(entries);
       },
     );
+  }
+
+  /** Queues one call's reservation for the next statement (#send). */
+  #ask(entries: readonly Entry[], seq: number, nanos: bigint): Promise<ReserveRow> {
+    return new Promise<ReserveRow>((resolve, reject) => {
+      this.#asking.push({ entries, seq, nanos, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /**
+   * One statement on its way at a time (costtrail_apply, schema.ts), carrying the settlements and the
+   * reservations that arrived meanwhile: calls made at once lock and commit each window row once, not once each,
+   * and a call that follows another one's end reserves and settles that one in the same round trip. A call made
+   * alone is sent at once (at the end of the current turn of the event loop, so that what the same turn does
+   * goes with it).
+   */
+  #kick(): void {
+    if (this.#sending) return;
+    this.#sending = true;
+    queueMicrotask(() => this.#send());
+  }
+
+  #send(): void {
+    const asking = this.#asking.splice(0, MAX_CALLS_PER_STATEMENT);
+    // After a failure, settlements wait for the next tick (or the next reservation's statement).
+    const settling =
+      this.#down && asking.length === 0 ? [] : this.#pending.splice(0, MAX_CALLS_PER_STATEMENT);
+    if (asking.length === 0 && settling.length === 0) {
+      this.#sending = false;
+      this.#closeIfIdle();
+      return;
+    }
+    this.#track(
+      this.#apply(settling, asking).finally(() => {
+        this.#sending = false;
+        if (this.#asking.length > 0 || (this.#pending.length > 0 && !this.#down)) this.#kick();
+      }),
+    );
+  }
+
+  /** Sends one statement; a failure rejects its reservations and leaves its settlements pending. */
+  async #apply(settling: Settlement[], asking: Asking[]): Promise<void> {
+    const s: { calls: number[]; ids: string[]; windows: string[] } = { calls: [], ids: [], windows: [] };
+    const settled = new Map<string, Entry>();
+    settling.forEach(({ hold }, i) => {
+      for (const e of hold.entries) {
+        s.calls.push(i + 1);
+        s.ids.push(e.limit.id);
+        s.windows.push(String(e.windowStart));
+        settled.set(key(e.limit.id, e.windowStart), e);
+      }
+    });
+    const r: { calls: number[]; ids: string[]; windows: string[]; max: string[]; block: boolean[] } = {
+      calls: [],
+      ids: [],
+      windows: [],
+      max: [],
+      block: [],
+    };
+    asking.forEach((a, i) => {
+      for (const e of a.entries) {
+        r.calls.push(i + 1);
+        r.ids.push(e.limit.id);
+        r.windows.push(String(e.windowStart));
+        r.max.push(maxNanosOf(e.limit).toString());
+        r.block.push(e.limit.mode === "block");
+      }
+    });
+    let rows: ApplyRow[];
+    try {
+      await this.#prepare();
+      const result = await this.#query<ApplyRow>(APPLY, [
+        this.#owner,
+        String(this.#ttlMs),
+        String(this.#maxAgeMs),
+        s.calls,
+        s.ids,
+        s.windows,
+        settling.map((x) => String(x.hold.seq)),
+        settling.map((x) => x.nanos.toString()),
+        r.calls,
+        r.ids,
+        r.windows,
+        r.max,
+        r.block,
+        asking.map((a) => String(a.seq)),
+        asking.map((a) => a.nanos.toString()),
+      ]);
+      rows = result.rows;
+    } catch (error) {
+      this.#pending.push(...settling);
+      for (const settlement of settling) settlement.done();
+      if (settling.length > 0) this.#failed(error);
+      for (const a of asking) a.reject(error);
+      return;
+    }
+    if (settling.length > 0) this.#up();
+    for (const settlement of settling) settlement.done();
+    const answered = new Map<number, ReserveRow>();
+    for (const row of rows) {
+      if (row.call_no !== null) {
+        answered.set(row.call_no, row as ReserveRow);
+        continue;
+      }
+      const ws = Number(row.window_start_ms);
+      const spent = BigInt(row.spent_nanos);
+      const entry = settled.get(key(row.limit_id!, ws));
+      if (!entry) continue;
+      this.#spent.set(key(entry.limit.id, ws), spent);
+      for (const pct of thresholdsOf(entry.limit)) {
+        if (reached(entry.limit, nanosToMicros(spent), pct))
+          this.#track(this.#alert(entry, pct, spent, false));
+      }
+    }
+    asking.forEach((a, i) => {
+      const row = answered.get(i + 1);
+      if (row) a.resolve(row);
+      else a.reject(new Error("costtrail_apply returned no answer for a reservation"));
+    });
   }
 
   /** Postgres cannot be reached: `limitsWhenLedgerDown` decides, said once per outage. */
@@ -284,8 +437,7 @@ export class PostgresLimitGate implements LimitGate {
       this.#spent.set(k, spent);
       if (limit.mode === "allow" && spent > maxNanosOf(limit)) flagged.push(limit.id);
     }
-    this.#pending.push({ hold, nanos });
-    this.#flush();
+    this.#queueSettlement(hold, nanos);
     return flagged;
   }
 
@@ -297,58 +449,25 @@ export class PostgresLimitGate implements LimitGate {
       this.#closeIfIdle();
       return;
     }
-    this.#write(
-      this.#query(RELEASE, [this.#owner, String(hold.seq)]).then(
-        () => this.#up(),
-        (error: unknown) => {
-          // Not renewed any more: it lapses after the TTL instead.
-          this.#failed(error);
-        },
-      ),
-    );
-    this.#closeIfIdle();
+    // A settlement of 0: the reservation stops counting in its windows, nothing is added.
+    this.#queueSettlement(hold, 0n);
   }
 
-  /** Sends every pending settlement; one that fails stays pending for the next tick. */
+  #queueSettlement(hold: Hold, nanos: bigint): void {
+    let done!: () => void;
+    // Waited for by refused reservations, not by close(): a settlement pending while the store is down must
+    // not keep the gate open (close() gives it one last try).
+    const answered = new Promise<void>((resolve) => (done = resolve));
+    this.#writes.add(answered);
+    void answered.then(() => this.#writes.delete(answered));
+    this.#pending.push({ hold, nanos, done });
+    this.#flush();
+  }
+
+  /** Sends the pending settlements (with the next statement, #send). */
   #flush(): void {
-    const batch = this.#pending;
-    if (batch.length === 0) {
-      this.#closeIfIdle();
-      return;
-    }
-    this.#pending = [];
-    for (const settlement of batch) this.#write(this.#send(settlement));
-  }
-
-  async #send(settlement: Settlement): Promise<void> {
-    const { hold, nanos } = settlement;
-    let rows: { limit_id: string; window_start_ms: string; spent_nanos: string }[];
-    try {
-      await this.#prepare();
-      const result = await this.#query<(typeof rows)[number]>(SETTLE, [
-        hold.entries.map((e) => e.limit.id),
-        hold.entries.map((e) => String(e.windowStart)),
-        this.#owner,
-        String(hold.seq),
-        nanos.toString(),
-      ]);
-      rows = result.rows;
-      this.#up();
-    } catch (error) {
-      this.#pending.push(settlement);
-      this.#failed(error);
-      return;
-    }
-    for (const row of rows) {
-      const ws = Number(row.window_start_ms);
-      const spent = BigInt(row.spent_nanos);
-      const entry = hold.entries.find((e) => e.limit.id === row.limit_id && e.windowStart === ws);
-      if (!entry) continue;
-      this.#spent.set(key(entry.limit.id, ws), spent);
-      for (const pct of thresholdsOf(entry.limit)) {
-        if (reached(entry.limit, nanosToMicros(spent), pct)) await this.#alert(entry, pct, spent, false);
-      }
-    }
+    if (this.#pending.length === 0) this.#closeIfIdle();
+    else this.#kick();
   }
 
   // ---- alerts -----------------------------------------------------------------------------------------------
@@ -397,9 +516,13 @@ export class PostgresLimitGate implements LimitGate {
   }
 
   /** One statement with the gate's timeout: a store slower than that counts as down for this call. */
-  #query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) {
+  #query<R extends QueryResultRow = QueryResultRow>(
+    statement: string | { name?: string; text: string },
+    values?: unknown[],
+  ) {
+    const { name, text } = typeof statement === "string" ? { name: undefined, text: statement } : statement;
     const run = (pool: Pool) =>
-      pool.query<R>({ text, values, query_timeout: LIMIT_QUERY_TIMEOUT_MS } as never);
+      pool.query<R>({ name, text, values, query_timeout: LIMIT_QUERY_TIMEOUT_MS } as never);
     return this.#pool ? run(this.#pool) : this.#poolNow().then(run);
   }
 
@@ -532,13 +655,6 @@ export class PostgresLimitGate implements LimitGate {
     log.warn(`the spending-limit store at ${maskSecrets(this.#url)} is reachable again`);
   }
 
-  /** A settlement or release: tracked, and awaited by the reservations made meanwhile. */
-  #write(promise: Promise<void>): void {
-    this.#writes.add(promise);
-    void promise.finally(() => this.#writes.delete(promise));
-    this.#track(promise);
-  }
-
   #track(promise: Promise<void>): void {
     this.#inFlight.add(promise);
     void promise.finally(() => {
@@ -576,9 +692,10 @@ export class PostgresLimitGate implements LimitGate {
     void (async () => {
       await this.#ready;
       // One last try for settlements that failed, then release whatever this process still holds.
-      const last = this.#pending;
-      this.#pending = [];
-      await Promise.all(last.map((s) => this.#send(s)));
+      const last = this.#pending.splice(0);
+      for (let i = 0; i < last.length; i += MAX_CALLS_PER_STATEMENT) {
+        await this.#apply(last.slice(i, i + MAX_CALLS_PER_STATEMENT), []);
+      }
       if (this.#pending.length > 0) {
         log.error(
           `${this.#pending.length} call cost(s) could not be counted against their spending limits: ` +

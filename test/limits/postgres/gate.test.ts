@@ -4,6 +4,8 @@ import { LimitExceededError } from "../../../src/errors.js";
 import { type Limit, parseLimits } from "../../../src/limits/definition.js";
 import type { LimitHold, ReserveRequest } from "../../../src/limits/gate.js";
 import { PostgresLimitGate } from "../../../src/limits/postgres/gate.js";
+import { LIMIT_SCHEMA_VERSION } from "../../../src/limits/postgres/schema.js";
+import { windowStart } from "../../../src/limits/windows.js";
 import type { Annotations } from "../../../src/types.js";
 import { createTestDatabase, type TestDatabase, eventually as waitFor } from "./database.js";
 
@@ -71,7 +73,7 @@ describe("PostgresLimitGate", () => {
     );
     await Promise.all(many.map((g) => g.ready));
     const version = await db.query("SELECT version FROM costtrail_limit_schema");
-    expect(version).toEqual([{ version: 1 }]);
+    expect(version).toEqual([{ version: LIMIT_SCHEMA_VERSION }]);
     const stored = await db.query("SELECT id, max_nanos::text AS max FROM costtrail_limits WHERE id = $1", [
       id,
     ]);
@@ -197,6 +199,44 @@ describe("PostgresLimitGate", () => {
     held.settle(1, 500);
     next.release();
     await waitFor(async () => (await spentNanos(id)) === 500n);
+  });
+
+  it("keeps counting a limit schema version 1 process's live reservation across the upgrade", async () => {
+    const id = fresh();
+    const def = limits({ id, maxUsd: 0.00001, window: "day", mode: "block" });
+    await gate(def).ready;
+    // A version-1 database once version 2's columns exist: the window row a version-1 reservation created,
+    // and that process's live reservation of 9,000 nano-USD, in no window's sum yet.
+    const ws = String(windowStart("day", Date.now()));
+    await db.query("INSERT INTO costtrail_limit_windows (limit_id, window_start_ms) VALUES ($1, $2)", [
+      id,
+      ws,
+    ]);
+    await db.query(
+      `INSERT INTO costtrail_limit_reservations (limit_id, window_start_ms, owner, seq, nanos, created_ms, expires_ms)
+       VALUES ($1, $2, 'v1-process', 1, 9000, costtrail_now_ms(), costtrail_now_ms() + 60000)`,
+      [id, ws],
+    );
+    await db.query("UPDATE costtrail_limit_schema SET version = 1");
+    const g = gate(def);
+    await g.ready;
+    expect(await db.query("SELECT version FROM costtrail_limit_schema")).toEqual([
+      { version: LIMIT_SCHEMA_VERSION },
+    ]);
+    await expect(Promise.resolve(g.reserve(req(named(id), 2_000)))).rejects.toBeInstanceOf(
+      LimitExceededError,
+    );
+    // The version-1 process settles with its own statement: its reservation stops counting, its cost counts.
+    await db.query("SELECT * FROM costtrail_settle(ARRAY[$1], ARRAY[$2::bigint], 'v1-process', 1, 1000)", [
+      id,
+      ws,
+    ]);
+    const next = await reserve(g, req(named(id), 9_000));
+    await expect(Promise.resolve(g.reserve(req(named(id), 1_000)))).rejects.toBeInstanceOf(
+      LimitExceededError,
+    );
+    next.release();
+    expect(await spentNanos(id)).toBe(1_000n);
   });
 
   it("follows limitsWhenLedgerDown when Postgres cannot be reached", async () => {
