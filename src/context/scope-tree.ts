@@ -47,7 +47,10 @@ const storage = new AsyncLocalStorage<ScopeNode | SlotFrame>();
 /** The scope on this path: the store itself, or the scope a slot value was set in. */
 function storedNode(): ScopeNode | undefined {
   const store = storage.getStore();
-  return store instanceof SlotFrame ? store.scope : store;
+  // A scope node has a `bound`, a slot frame none: one property load (entering a scope reads this every time).
+  return store === undefined || (store as ScopeNode).bound !== undefined
+    ? (store as ScopeNode | undefined)
+    : (store as SlotFrame).scope;
 }
 
 /** The slot values on this path, innermost first. */
