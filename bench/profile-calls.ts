@@ -4,13 +4,21 @@
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-calls.ts [costtrail|bare] [chat|stream] [calls]
  *   npx tsx bench/cpuprofile-summary.ts /tmp/prof/<file>.cpuprofile
+ *
+ * Steady state only (no start-up, no JIT warm-up in the profile): `--steady <out.cpuprofile>` runs 8,000 calls
+ * (400 streams) first, then profiles the `calls` with the inspector's sampling profiler (100 µs), e.g.
+ *   npx tsx bench/profile-calls.ts costtrail chat 20000 --steady /tmp/ct.cpuprofile
+ *   npx tsx bench/cpuprofile-summary.ts /tmp/ct.cpuprofile 30 dist/ --owner 20000
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
 import { cannedFetch, STREAM_TOOLS } from "./peer-fixtures.js";
 
-const [variant = "costtrail", mode = "chat", count = "20000"] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const steadyAt = args.indexOf("--steady");
+const steadyOut = steadyAt >= 0 ? args.splice(steadyAt, 2)[1] : undefined;
+const [variant = "costtrail", mode = "chat", count = "20000"] = args;
 const calls = Number(count);
 if (variant === "bare-loaded") await import(new URL("../dist/src/index.js", import.meta.url).href);
 if (variant === "costtrail") {
@@ -23,11 +31,27 @@ if (variant === "costtrail") {
 const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
 const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
 const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
-const cpu0 = process.cpuUsage();
 const als = new (await import("node:async_hooks")).AsyncLocalStorage<object>();
 const inScope = (fn: () => Promise<void>) => (variant === "bare+ALS" ? als.run({}, fn) : fn());
-await inScope(async () => {
-  for (let i = 0; i < calls; i++) {
+const session = steadyOut ? new (await import("node:inspector/promises")).Session() : undefined;
+if (session) {
+  await inScope(() => run(mode === "chat" ? 8_000 : 400));
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+}
+const cpu0 = process.cpuUsage();
+await inScope(() => run(calls));
+const cpu = process.cpuUsage(cpu0);
+if (session && steadyOut) {
+  const { profile } = await session.post("Profiler.stop");
+  (await import("node:fs")).writeFileSync(steadyOut, JSON.stringify(profile));
+}
+console.log(`${variant} ${mode}: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call`);
+
+async function run(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
     if (mode === "chat") await client.chat.completions.create({ model: "gpt-4o-mini", messages });
     else {
       const stream = await client.chat.completions.create({
@@ -42,6 +66,4 @@ await inScope(async () => {
       }
     }
   }
-});
-const cpu = process.cpuUsage(cpu0);
-console.log(`${variant} ${mode}: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call`);
+}

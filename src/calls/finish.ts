@@ -32,7 +32,13 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
     const event = buildEvent(call, status, errorType, at);
     const price = call.runtime.price;
     if (price) {
-      Object.assign(event, price(event, at));
+      const priced = price(event, at);
+      // Assigned field by field (what Object.assign of the price did, without its generic copy).
+      event.costMicros = priced.costMicros;
+      event.costNanos = priced.costNanos;
+      event.costSource = priced.costSource;
+      if (priced.costBreakdown !== undefined) event.costBreakdown = priced.costBreakdown;
+      if (priced.priceSource !== undefined) event.priceSource = priced.priceSource;
       const lostInput = event.costSource === "estimated" ? 0 : lostAttemptsInput(call);
       if (lostInput > 0) {
         // Earlier attempts timed out unanswered before this one was: priced apart, never mixed into costNanos.
@@ -96,7 +102,8 @@ export function buildEvent(
     // The pricer keeps "estimated" on a priced estimate (event-price.ts).
     costSource: estimated ? "estimated" : "unpriced",
     annotations: call.annotations,
-    limitsExceeded: [...call.limitsExceeded],
+    // A copy: settling may add to the event's list.
+    limitsExceeded: call.limitsExceeded.length === 0 ? [] : call.limitsExceeded.slice(),
   };
   if (call.ttftMs !== undefined) event.ttftMs = Math.round(call.ttftMs * 1000) / 1000;
   if (call.responseModel) event.responseModel = call.responseModel;
@@ -106,14 +113,29 @@ export function buildEvent(
   return event;
 }
 
-/** The last call's start, formatted: calls that start in the same millisecond share one string. */
+/**
+ * The call's start as `ts` (`Date#toISOString()`): calls that start in the same millisecond share one string,
+ * and within one second only the milliseconds are written (`toISOString` costs ~0.5 µs a call).
+ */
 let lastMs = Number.NaN;
 let lastIso = "";
-function isoAt(ms: number, at: Date): string {
-  if (ms !== lastMs) {
+/** The start of the second last formatted in full, and its text up to the milliseconds (`…T11:22:46.`). */
+let secondMs = Number.NaN;
+let secondText = "";
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, "0")}Z`);
+export function isoAt(ms: number, at: Date): string {
+  if (ms === lastMs) return lastIso;
+  const second = Math.floor(ms / 1000) * 1000;
+  const millis = second === secondMs ? MILLIS[ms - second] : undefined;
+  if (millis !== undefined) lastIso = secondText + millis;
+  else {
     lastIso = at.toISOString();
-    lastMs = ms;
+    // The common form only (years 0–9999, whole milliseconds): anything else is formatted in full each time.
+    const standard = lastIso.length === 24 && Number.isInteger(ms);
+    secondMs = standard ? second : Number.NaN;
+    secondText = standard ? lastIso.slice(0, 20) : "";
   }
+  lastMs = ms;
   return lastIso;
 }
 

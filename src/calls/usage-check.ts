@@ -26,21 +26,28 @@ function problemOf(value: unknown): string | undefined {
 export function checkUsage(
   usage: Partial<TokenUsage>,
 ): { trusted: Partial<TokenUsage>; issues: string[] } | undefined {
-  const issues: string[] = [];
-  for (const key of Object.keys(usage) as (keyof TokenUsage)[]) {
-    const value = usage[key];
+  // Most usage is all trusted: nothing is allocated to say so (this runs on every call).
+  let issues: string[] | undefined;
+  for (const key in usage) {
+    const value = usage[key as keyof TokenUsage];
     if (typeof value === "string" || typeof value === "boolean" || value === undefined) continue;
     if (value !== null && typeof value === "object") {
       for (const [inner, n] of Object.entries(value)) {
         const problem = n === undefined ? undefined : problemOf(n);
-        if (problem) issues.push(`${key}.${inner}: ${String(n)} (${problem})`);
+        if (problem) {
+          issues ??= [];
+          issues.push(`${key}.${inner}: ${String(n)} (${problem})`);
+        }
       }
       continue;
     }
     const problem = problemOf(value);
-    if (problem) issues.push(`${key}: ${String(value)} (${problem})`);
+    if (problem) {
+      issues ??= [];
+      issues.push(`${key}: ${String(value)} (${problem})`);
+    }
   }
-  if (issues.length === 0) return undefined;
+  if (issues === undefined) return undefined;
   const trusted: Record<string, unknown> = {};
   for (const key of Object.keys(usage) as (keyof TokenUsage)[]) {
     const value = usage[key];

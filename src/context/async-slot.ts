@@ -1,9 +1,10 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { enterSlot, runInSlot, slotValue } from "./scope-tree.js";
 
 /**
- * A value that follows one async flow (a scope, the call being made). The only way code outside
+ * A value that follows one async flow (the request or call being made). The only way code outside
  * `src/context` reaches Node's AsyncLocalStorage: it can run a function with a value and read it back, nothing
- * more (no `disable`, no `exit`), so the flows of one process never see each other's values.
+ * more (no `disable`, no `exit`), so the flows of one process never see each other's values. Every slot lives on
+ * the scope tree's one storage (scope-tree.ts), beside the active scope, which a slot leaves as it is.
  */
 export interface AsyncSlot<T> {
   /** The value on this async path, if any. */
@@ -15,10 +16,10 @@ export interface AsyncSlot<T> {
 }
 
 export function asyncSlot<T>(): AsyncSlot<T> {
-  const storage = new AsyncLocalStorage<T>();
+  const key = {};
   return {
-    get: () => storage.getStore(),
-    run: (value, fn, thisArg, args) => storage.run(value, Reflect.apply, fn, thisArg, args),
-    enter: (value) => storage.enterWith(value),
+    get: () => slotValue(key) as T | undefined,
+    run: (value, fn, thisArg, args) => runInSlot(key, value, fn, thisArg, args),
+    enter: (value) => enterSlot(key, value),
   };
 }

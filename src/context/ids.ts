@@ -6,7 +6,10 @@ import { randomFillSync } from "node:crypto";
 const POOL_IDS = 256;
 const pool = Buffer.allocUnsafe(10 * POOL_IDS);
 let offset = pool.length;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** The character codes of each byte's two hex digits (one string made of 36 codes: no concatenated pieces). */
+const HIGH = Array.from({ length: 256 }, (_, i) => "0123456789abcdef".charCodeAt(i >> 4));
+const LOW = Array.from({ length: 256 }, (_, i) => "0123456789abcdef".charCodeAt(i & 15));
+const DASH = 45;
 
 export function newId(): string {
   if (offset === pool.length) {
@@ -18,26 +21,58 @@ export function newId(): string {
   const ms = Date.now();
   const hi = Math.floor(ms / 0x10000); // top 32 bits of the 48-bit timestamp
   const lo = ms & 0xffff;
-  return (
-    HEX[(hi >>> 24) & 0xff]! +
-    HEX[(hi >>> 16) & 0xff]! +
-    HEX[(hi >>> 8) & 0xff]! +
-    HEX[hi & 0xff]! +
-    "-" +
-    HEX[lo >>> 8]! +
-    HEX[lo & 0xff]! +
-    "-" +
-    HEX[0x70 | (pool[r]! & 0x0f)]! +
-    HEX[pool[r + 1]!]! +
-    "-" +
-    HEX[0x80 | (pool[r + 2]! & 0x3f)]! +
-    HEX[pool[r + 3]!]! +
-    "-" +
-    HEX[pool[r + 4]!]! +
-    HEX[pool[r + 5]!]! +
-    HEX[pool[r + 6]!]! +
-    HEX[pool[r + 7]!]! +
-    HEX[pool[r + 8]!]! +
-    HEX[pool[r + 9]!]!
+  const t0 = (hi >>> 24) & 0xff;
+  const t1 = (hi >>> 16) & 0xff;
+  const t2 = (hi >>> 8) & 0xff;
+  const t3 = hi & 0xff;
+  const t4 = lo >>> 8;
+  const t5 = lo & 0xff;
+  const v = 0x70 | (pool[r]! & 0x0f);
+  const b1 = pool[r + 1]!;
+  const w = 0x80 | (pool[r + 2]! & 0x3f);
+  const b3 = pool[r + 3]!;
+  const b4 = pool[r + 4]!;
+  const b5 = pool[r + 5]!;
+  const b6 = pool[r + 6]!;
+  const b7 = pool[r + 7]!;
+  const b8 = pool[r + 8]!;
+  const b9 = pool[r + 9]!;
+  return String.fromCharCode(
+    HIGH[t0]!,
+    LOW[t0]!,
+    HIGH[t1]!,
+    LOW[t1]!,
+    HIGH[t2]!,
+    LOW[t2]!,
+    HIGH[t3]!,
+    LOW[t3]!,
+    DASH,
+    HIGH[t4]!,
+    LOW[t4]!,
+    HIGH[t5]!,
+    LOW[t5]!,
+    DASH,
+    HIGH[v]!,
+    LOW[v]!,
+    HIGH[b1]!,
+    LOW[b1]!,
+    DASH,
+    HIGH[w]!,
+    LOW[w]!,
+    HIGH[b3]!,
+    LOW[b3]!,
+    DASH,
+    HIGH[b4]!,
+    LOW[b4]!,
+    HIGH[b5]!,
+    LOW[b5]!,
+    HIGH[b6]!,
+    LOW[b6]!,
+    HIGH[b7]!,
+    LOW[b7]!,
+    HIGH[b8]!,
+    LOW[b8]!,
+    HIGH[b9]!,
+    LOW[b9]!,
   );
 }

@@ -23,8 +23,79 @@ export interface ScopeNode {
 /** Below this bound no merged list or map can pass its cap, so entering a scope needs no check. */
 const SAFE_BOUND = Math.min(MAX_MERGED_LIST, MAX_MERGED_MAP_KEYS);
 
-/** Scopes travel on one AsyncLocalStorage, private to this module, so concurrent flows never see each other's annotations. */
-const storage = new AsyncLocalStorage<ScopeNode>();
+/**
+ * A value of an async slot (async-slot.ts) on the scope storage: the scope active where the value was set, the
+ * slot's key and value, and the slot values set further out on the same path.
+ */
+export class SlotFrame {
+  constructor(
+    readonly scope: ScopeNode | undefined,
+    readonly key: object,
+    readonly value: unknown,
+    readonly outer: SlotFrame | undefined,
+  ) {}
+}
+
+/**
+ * costtrail's only AsyncLocalStorage, private to this module: scopes travel on it, so concurrent flows never see
+ * each other's annotations, and so do the async slots (the request or call being made). One storage, not one per
+ * use: on Node 20 each enabled AsyncLocalStorage is copied onto every promise the app creates, and a second one
+ * makes every copy slower (docs/benchmarks.md "One AsyncLocalStorage").
+ */
+const storage = new AsyncLocalStorage<ScopeNode | SlotFrame>();
+
+/** The scope on this path: the store itself, or the scope a slot value was set in. */
+function storedNode(): ScopeNode | undefined {
+  const store = storage.getStore();
+  // A scope node has a `bound`, a slot frame none: one property load (entering a scope reads this every time).
+  return store === undefined || (store as ScopeNode).bound !== undefined
+    ? (store as ScopeNode | undefined)
+    : (store as SlotFrame).scope;
+}
+
+/** The slot values on this path, innermost first. */
+function storedFrame(): SlotFrame | undefined {
+  const store = storage.getStore();
+  return store instanceof SlotFrame ? store : undefined;
+}
+
+/** The value of slot `key` on this path. */
+export function slotValue(key: object): unknown {
+  for (let frame = storedFrame(); frame; frame = frame.outer) if (frame.key === key) return frame.value;
+  return undefined;
+}
+
+/** Runs `fn` with `thisArg` and `args` with slot `key` set to `value` on its async path (the scope unchanged). */
+export function runInSlot<R>(
+  key: object,
+  value: unknown,
+  fn: (...args: any[]) => R,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+): R {
+  const store = storage.getStore();
+  const frame =
+    store instanceof SlotFrame
+      ? new SlotFrame(store.scope, key, value, store)
+      : new SlotFrame(store, key, value, undefined);
+  return storage.run(frame, Reflect.apply, fn, thisArg, args);
+}
+
+/** Sets slot `key` to `value` for the rest of the current synchronous execution and what it schedules. */
+export function enterSlot(key: object, value: unknown): void {
+  const store = storage.getStore();
+  storage.enterWith(
+    store instanceof SlotFrame
+      ? new SlotFrame(store.scope, key, value, store)
+      : new SlotFrame(store, key, value, undefined),
+  );
+}
+
+/** What to store to make `node` the scope here: the node itself, or the slot values on this path over it. */
+function storeFor(node: ScopeNode): ScopeNode | SlotFrame {
+  const frame = storedFrame();
+  return frame ? new SlotFrame(node, frame.key, frame.value, frame.outer) : node;
+}
 
 /**
  * The process-wide root scope: `defaults`, under every scope. With `globalInstrumentation: true` it also holds
@@ -41,7 +112,7 @@ export function setRootScope(scope: ScopeAnnotations | undefined, activeOutsideS
 }
 
 export function activeNode(): ScopeNode | undefined {
-  return storage.getStore() ?? rootOutside;
+  return storedNode() ?? rootOutside;
 }
 
 /**
@@ -49,8 +120,8 @@ export function activeNode(): ScopeNode | undefined {
  * inside the defaults layer, which every scope has outermost.
  */
 export function runInEmptyScope<R>(fn: () => R): R {
-  if (!root || rootOutside || storage.getStore()) return fn();
-  return storage.run(root, fn);
+  if (!root || rootOutside || storedNode()) return fn();
+  return storage.run(storeFor(root), fn);
 }
 
 /**
@@ -58,7 +129,7 @@ export function runInEmptyScope<R>(fn: () => R): R {
  * scope is parsed. Throws `AnnotationError` when the merged lists or maps would pass their caps.
  */
 export function openNode(scope: ScopeAnnotations, growth: number): ScopeNode {
-  return linked(storage.getStore() ?? root, scope, growth);
+  return linked(storedNode() ?? root, scope, growth);
 }
 
 /**
@@ -86,7 +157,9 @@ function checkCaps(node: ScopeNode): void {
 
 /**
  * Calls `fn(...args)` inside `node` and returns what it returns. The storage's own `run`, bound: no frame of
- * ours between a tracked function and its caller, so deep recursion under `@track` stays deep.
+ * ours between a tracked function and its caller, so deep recursion under `@track` stays deep. Inside it, the
+ * slot values of the path it was entered from are not seen: a scope is entered by the app's code, and the
+ * slots are for the SDK's own work on one request (src/context/README.md).
  */
 export const runInNode: <R, A extends unknown[]>(node: ScopeNode, fn: (...args: A) => R, ...args: A) => R =
   storage.run.bind(storage);
@@ -96,7 +169,7 @@ export const runInNode: <R, A extends unknown[]>(node: ScopeNode, fn: (...args: 
  * handler needs: it runs inside the model call's continuation, see src/providers/langchain/index.ts).
  */
 export function enterNode(node: ScopeNode): void {
-  storage.enterWith(node);
+  storage.enterWith(storeFor(node));
 }
 
 export function resolveNode(node: ScopeNode | undefined): Annotations {

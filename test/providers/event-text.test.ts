@@ -6,6 +6,7 @@ import { Call, type CallStart } from "../../src/calls/index.js";
 import { messagesObserver } from "../../src/providers/anthropic/stream.js";
 import { chatObserver, responsesObserver } from "../../src/providers/openai/stream.js";
 import type { ResultObserver } from "../../src/providers/toolkit/billable.js";
+import { hasTextAt } from "../../src/providers/toolkit/event-text.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
 let mock: MockProvider;
@@ -235,5 +236,15 @@ describe("textPrecheck agrees with parsing", () => {
         '{"type":"message_delta","usage":{"output_tokens":3}}',
       ]),
     ).toBe(0);
+  });
+});
+
+describe("hasTextAt", () => {
+  it("answers as startsWith with a position, at the edges too", () => {
+    const text = 'data: {"a":"é😀"}';
+    const parts = ["", "d", "data: ", '{"a"', "😀", '"}', "}", "x", text, `${text}x`];
+    for (let at = -1; at <= text.length; at++)
+      for (const part of parts)
+        expect(hasTextAt(text, at, part), `${at} ${part}`).toBe(at >= 0 && text.startsWith(part, at));
   });
 });

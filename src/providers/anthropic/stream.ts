@@ -1,7 +1,7 @@
 import type { Call } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
-import { jsonString } from "../toolkit/event-text.js";
+import { hasTextAt, jsonString } from "../toolkit/event-text.js";
 import { anthropicUsage, codeExecutionCalls, isCodeExecutionBlock } from "./usage.js";
 
 /** Code-execution calls are counted from the content (usage has no field for them). */
@@ -25,7 +25,7 @@ const BLOCK_DELTA = '{"type":"content_block_delta","index":';
  */
 const MESSAGES_PRECHECK: TextPrecheck = {
   kind(data, call) {
-    if (!data.startsWith(BLOCK_DELTA)) return undefined;
+    if (!hasTextAt(data, 0, BLOCK_DELTA)) return undefined;
     const comma = data.indexOf(",", BLOCK_DELTA.length);
     if (comma < 0) return undefined;
     for (let i = BLOCK_DELTA.length; i < comma; i++) {
@@ -33,7 +33,7 @@ const MESSAGES_PRECHECK: TextPrecheck = {
       if (c < 48 || c > 57) return undefined;
     }
     for (const prefix of DELTA_TEXT) {
-      if (!data.startsWith(prefix, comma + 1)) continue;
+      if (!hasTextAt(data, comma + 1, prefix)) continue;
       const text = jsonString(data, comma + 1 + prefix.length);
       if (text === undefined || text.end !== data.length - 3 || !data.endsWith('"}}')) return undefined;
       call.sawOutputLength(text.length);

@@ -5,7 +5,7 @@
 // every other field is the template's, which `readChatChunk` read already (the model) or found empty.
 import type { Call, StreamItem } from "../../calls/index.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
-import { jsonString } from "../toolkit/event-text.js";
+import { hasTextAt, jsonString } from "../toolkit/event-text.js";
 
 const DELTA = '"delta":';
 /** OpenAI ends each chunk with a random-length `obfuscation` string (stream_options.include_obfuscation). */
@@ -44,12 +44,12 @@ export class ChatChunkTemplate implements TextPrecheck {
     if (deltaEnd < at + 2) return undefined;
     // The delta's only key: a non-empty content or refusal string, or one tool call's arguments, is content
     // (its text counted as readChatChoices counts it); `{}` is not. Any other delta is parsed.
-    if (deltaEnd === at + 2 && data.startsWith("{}", at)) return "meta";
+    if (deltaEnd === at + 2 && hasTextAt(data, at, "{}")) return "meta";
     let key = at + 1;
-    if (data.startsWith(TOOL_ARGUMENTS_START, at)) {
+    if (hasTextAt(data, at, TOOL_ARGUMENTS_START)) {
       const index = data.indexOf(",", at + TOOL_ARGUMENTS_START.length);
       if (index < 0 || !isDigits(data, at + TOOL_ARGUMENTS_START.length, index)) return undefined;
-      if (!data.startsWith(TOOL_ARGUMENTS_KEY, index)) return undefined;
+      if (!hasTextAt(data, index, TOOL_ARGUMENTS_KEY)) return undefined;
       key = index + TOOL_ARGUMENTS_KEY.length;
       const text = jsonString(data, key);
       if (text === undefined || text.end + 1 + TOOL_ARGUMENTS_END.length !== deltaEnd) return undefined;
@@ -57,7 +57,7 @@ export class ChatChunkTemplate implements TextPrecheck {
       call.sawOutputLength(text.length);
       return "content";
     }
-    if (!data.startsWith('"content":', key) && !data.startsWith('"refusal":', key)) return undefined;
+    if (!hasTextAt(data, key, '"content":') && !hasTextAt(data, key, '"refusal":')) return undefined;
     const text = jsonString(data, key + 10);
     // Exactly `{"content":"…"}`, not empty (an empty string is no content).
     if (text === undefined || text.end !== deltaEnd - 2 || text.length === 0) return undefined;

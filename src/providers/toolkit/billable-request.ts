@@ -37,7 +37,16 @@ export function wrapRequest(
   return (original: (this: any, ...args: any[]) => any) =>
     function request(this: any, ...args: any[]): any {
       if (!getRuntime()) return Reflect.apply(original, this, args);
-      const slot: RequestSlot = { table, sdkError, batchRoutes };
+      // Every field from the start: one object shape for every request.
+      const slot: RequestSlot = {
+        table,
+        sdkError,
+        batchRoutes,
+        batch: undefined,
+        call: undefined,
+        observer: undefined,
+        resolved: false,
+      };
       // A raw request's options are the user's object: the SDK's hooks may set a changed body on a copy only.
       const options = args[0];
       if (options && typeof options === "object" && typeof options.then !== "function")

@@ -13,7 +13,9 @@ import {
 } from "../../calls/index.js";
 import { log } from "../../log.js";
 import type { ResultObserver } from "./billable.js";
+import { hasTextAt } from "./event-text.js";
 import { replaceResponseBody } from "./response-body.js";
+import { UTF8Text } from "./utf8-text.js";
 
 /** The observer for each call whose body is read here (set when the call starts, see billable-request.ts). */
 const observers = new WeakMap<Call, BodyObserver>();
@@ -76,33 +78,38 @@ function observedBody(
 ): ReadableStream<Uint8Array> {
   // Taken at the first read, not before: until then the Response's own body stays unlocked (clone() works).
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const decoder = new TextDecoder();
+  const decoder = new UTF8Text();
   const encoder = new TextEncoder();
   // Never for an observer that rewrites: its every event is parsed and written back.
   const precheck = observer.rewrites ? undefined : observer.textPrecheck?.();
+  const rewrites = observer.rewrites === true;
   /** Received text not yet split into events. */
   let pending = "";
   let ended = false;
-  /** Reads one event as it is handed on; returns it as the user must see it ("" to hide it). */
-  const readEvent = (block: string): string => {
+  /**
+   * Reads one event, `text` from `from` to `to` (read in place: most events are never copied out), as it is
+   * handed on. Returns it as the user must see it ("" to hide it); only used when the observer rewrites.
+   */
+  const readEvent = (text: string, from: number, to: number): string => {
     let data: string | undefined;
     let event: string | undefined;
     // Most events are one `data: {…}` line: read as it is. Others line by line, without splitting into an array.
-    const oneLine = block.charCodeAt(6) === 123 && block.startsWith("data: ") && !block.includes("\n");
-    if (oneLine) data = block.slice(6);
+    if (text.charCodeAt(from + 6) === 123 && hasTextAt(text, from, "data: ") && !hasNewline(text, from, to))
+      data = text.slice(from + 6, to);
     else
-      for (let at = 0; at < block.length; ) {
-        let end = block.indexOf("\n", at);
-        if (end < 0) end = block.length;
-        if (block.startsWith("data:", at)) {
-          const line = block.slice(at + 5, end).trimStart();
+      for (let at = from; at < to; ) {
+        let end = text.indexOf("\n", at);
+        if (end < 0 || end > to) end = to;
+        if (hasTextAt(text, at, "data:")) {
+          const line = text.slice(at + 5, end).trimStart();
           data = data === undefined ? line : `${data}\n${line}`;
-        } else if (block.startsWith("event:", at)) event = block.slice(at + 6, end).trim();
+        } else if (hasTextAt(text, at, "event:")) event = text.slice(at + 6, end).trim();
         at = end + 1;
       }
+    const same = rewrites ? text.slice(from, to) : "";
     // The provider's last word (`[DONE]`; `message_stop`, `response.completed` below): the call completed.
-    if (data?.startsWith("[DONE]")) state.complete = true;
-    if (data === undefined || state.complete || event?.startsWith("thread.")) return block;
+    if (data !== undefined && hasTextAt(data, 0, "[DONE]")) state.complete = true;
+    if (data === undefined || state.complete || event?.startsWith("thread.")) return same;
     // Most events carry nothing costtrail reads: the observer tells so from the text, and they are not parsed.
     if (precheck && event !== "error") {
       let kind: StreamItem | undefined;
@@ -110,24 +117,24 @@ function observedBody(
         kind = precheck.kind(data, call);
       } catch (error) {
         log.internalFailure("stream-item", error);
-        return block;
+        return same;
       }
       if (kind !== undefined) {
         call.sawItem(kind === "content");
-        return block;
+        return same;
       }
     }
     let item: any;
     try {
       item = JSON.parse(data);
     } catch {
-      return block; // the SDK says what is wrong with it
+      return same; // the SDK says what is wrong with it
     }
     let kind: StreamItem = "meta";
     try {
       if (event === "error" || item?.type === "error" || (item?.error && !item?.choices)) {
         finishCall(call, "error", "APIError");
-        return block;
+        return same;
       }
       if (item?.type === "message_stop" || item?.type === "response.completed") state.complete = true;
       kind = observer.onItem(item, call);
@@ -135,26 +142,26 @@ function observedBody(
       precheck?.parsed?.(data, item, call);
     } catch (error) {
       log.internalFailure("stream-item", error);
-      return block;
+      return same;
     }
     if (kind === "hidden") return "";
-    if (!observer.rewrites) return block;
+    if (!rewrites) return same;
     return `${event === undefined ? "" : `event: ${event}\n`}data: ${JSON.stringify(item)}`;
   };
   /** Splits received text into whole events, each read as it is handed on; returns them as the user sees them. */
-  const rewrites = observer.rewrites === true;
   const handOn = (text: string, last: boolean): string => {
-    pending += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+    pending = pending === "" ? text : pending + text;
     let shown = "";
     let start = 0;
     for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n", start)) {
-      const event = readEvent(pending.slice(start, end));
+      const event = readEvent(pending, start, end);
       if (event && rewrites) shown += `${event}\n\n`;
       start = end + 2;
     }
     pending = start === 0 ? pending : pending.slice(start);
     if (last && pending) {
-      const event = readEvent(pending);
+      const event = readEvent(pending, 0, pending.length);
       if (rewrites) shown += event;
       pending = "";
     }
@@ -165,49 +172,63 @@ function observedBody(
     else if (signal?.aborted) finishCall(call, "aborted", "APIUserAbortError");
     else finishCall(call, status, errorType);
   };
-  return new ReadableStream<Uint8Array>(
-    {
-      // Each read of the connection is handed on as one chunk, as the SDK would have read it: a reader that stops
-      // (a `break`, an abort) has been given exactly what it would have been given without costtrail.
-      async pull(controller) {
-        for (;;) {
-          if (ended) {
-            settle("ok");
-            controller.close();
-            return;
+  const failed = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
+    if (state.complete || signal?.aborted) settle("aborted");
+    else {
+      const { status, errorType } = classifyError(error);
+      finishCall(call, status, errorType);
+    }
+    controller.error(error);
+  };
+  /**
+   * One read of the connection, handed on as one chunk, as the SDK would have read it: a reader that stops (a
+   * `break`, an abort) has been given exactly what it would have been given without costtrail. A promise chain,
+   * not an async loop: per chunk, one reaction of ours.
+   */
+  const pull = (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | undefined => {
+    if (ended) {
+      settle("ok");
+      controller.close();
+      return undefined;
+    }
+    let read: Promise<ReadableStreamReadResult<Uint8Array>>;
+    try {
+      reader ??= source().getReader();
+      read = reader.read();
+    } catch (error) {
+      failed(controller, error);
+      return undefined;
+    }
+    return read.then(
+      (result): Promise<void> | undefined => {
+        if (result.done) {
+          ended = true;
+          const shown = handOn(decoder.end(), true);
+          if (rewrites && shown) {
+            controller.enqueue(encoder.encode(shown));
+            return undefined;
           }
-          let result: ReadableStreamReadResult<Uint8Array>;
-          try {
-            reader ??= source().getReader();
-            result = await reader.read();
-          } catch (error) {
-            if (state.complete || signal?.aborted) settle("aborted");
-            else {
-              const { status, errorType } = classifyError(error);
-              finishCall(call, status, errorType);
-            }
-            controller.error(error);
-            return;
-          }
-          if (result.done) {
-            ended = true;
-            const shown = handOn(decoder.decode(), true);
-            if (rewrites && shown) {
-              controller.enqueue(encoder.encode(shown));
-              return;
-            }
-            continue;
-          }
-          const shown = handOn(decoder.decode(result.value, { stream: true }), false);
-          // The provider's last event has arrived: the call is complete however much of it the reader goes on to read.
-          if (state.complete) finishCall(call, "ok");
-          // Unless events are rewritten, the bytes go on exactly as they came (a partial event included).
-          if (!rewrites) controller.enqueue(result.value);
-          else if (shown) controller.enqueue(encoder.encode(shown));
-          else continue;
-          return;
+          return pull(controller);
         }
+        const shown = handOn(decoder.write(result.value), false);
+        // The provider's last event has arrived: the call is complete however much of it the reader goes on to read.
+        if (state.complete) finishCall(call, "ok");
+        // Unless events are rewritten, the bytes go on exactly as they came (a partial event included).
+        if (!rewrites) controller.enqueue(result.value);
+        else if (shown) controller.enqueue(encoder.encode(shown));
+        else return pull(controller);
+        return undefined;
       },
+      (error: unknown) => failed(controller, error),
+    );
+  };
+  let own: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const observed = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        own = controller;
+      },
+      pull,
       cancel(reason) {
         settle("aborted", "StreamClosedEarly");
         return reader ? reader.cancel(reason) : source().cancel(reason);
@@ -216,4 +237,122 @@ function observedBody(
     // Nothing is read ahead of the reader: an event is observed when its chunk is handed on.
     { highWaterMark: 0 },
   );
+  if (rewrites) return observed;
+  /**
+   * One read of the connection for the stream's async iterator (what the SDKs' Stream reads the body with): the
+   * chunk goes from the connection's reader to the iterator's caller without passing through `observed`'s queue,
+   * observed on the way as `pull` observes it. `observed` is locked, closed, errored and cancelled as its own
+   * iterator would leave it (docs/benchmarks.md "Streams read by their iterator").
+   */
+  const readForIterator = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const controller = own!;
+    if (ended) return Promise.resolve({ done: true, value: undefined });
+    let read: Promise<ReadableStreamReadResult<Uint8Array>>;
+    try {
+      reader ??= source().getReader();
+      read = reader.read();
+    } catch (error) {
+      failed(controller, error);
+      return Promise.reject(error);
+    }
+    return read.then(
+      (result) => {
+        if (result.done) {
+          ended = true;
+          handOn(decoder.end(), true);
+          settle("ok");
+          controller.close();
+          return result;
+        }
+        handOn(decoder.write(result.value), false);
+        if (state.complete) finishCall(call, "ok");
+        return result;
+      },
+      (error: unknown) => {
+        failed(controller, error);
+        throw error;
+      },
+    );
+  };
+  const values = (options?: { preventCancel?: boolean }) =>
+    streamIterator(observed, readForIterator, options?.preventCancel === true);
+  for (const key of [Symbol.asyncIterator, "values"] as const)
+    Object.defineProperty(observed, key, { configurable: true, writable: true, value: values });
+  return observed;
+}
+
+/**
+ * A ReadableStream async iterator (`stream.values()`, `for await`) over `read`: the stream is locked while it
+ * runs and released when it ends, fails or returns; `return()` cancels the stream unless `preventCancel`; calls
+ * of `next()` made before the previous one settled run after it, in order.
+ */
+function streamIterator(
+  stream: ReadableStream<Uint8Array>,
+  read: () => Promise<ReadableStreamReadResult<Uint8Array>>,
+  preventCancel: boolean,
+): AsyncIterableIterator<Uint8Array> {
+  const lock = stream.getReader(); // throws, as the stream's own iterator does, when it is locked
+  let finished = false;
+  /** next() calls not settled yet, and the last of them: a new call runs after it. */
+  let pending = 0;
+  let tail: Promise<IteratorResult<Uint8Array>> | undefined;
+  const release = () => {
+    finished = true;
+    lock.releaseLock();
+  };
+  const step = (): Promise<IteratorResult<Uint8Array>> => {
+    if (finished) {
+      pending--;
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return read().then(
+      (result): IteratorResult<Uint8Array> => {
+        pending--;
+        if (!result.done) return { done: false, value: result.value };
+        release();
+        return { done: true, value: undefined };
+      },
+      (error: unknown) => {
+        pending--;
+        release();
+        throw error;
+      },
+    );
+  };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next() {
+      const run = pending++ > 0 && tail ? tail.then(step, step) : step();
+      tail = run;
+      return run;
+    },
+    return(value?: unknown) {
+      const done = { done: true as const, value: value as undefined };
+      if (finished) return Promise.resolve(done);
+      const settled = pending > 0 && tail ? tail : Promise.resolve();
+      return settled.then(
+        () => close(),
+        () => close(),
+      );
+      function close(): Promise<IteratorResult<Uint8Array>> {
+        if (finished) return Promise.resolve(done);
+        if (preventCancel) {
+          release();
+          return Promise.resolve(done);
+        }
+        const cancelled = lock.cancel(value);
+        release();
+        return cancelled.then(() => done);
+      }
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
+}
+
+/** Whether `text` has a line feed between `from` and `to`. */
+function hasNewline(text: string, from: number, to: number): boolean {
+  const at = text.indexOf("\n", from);
+  return at >= 0 && at < to;
 }

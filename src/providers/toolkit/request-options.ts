@@ -13,9 +13,21 @@ export function sdkHeaders(headers: any): unknown {
     : headers;
 }
 
+/** Paths normalised so far: a client sends the same few paths again and again. Bounded (paths may carry ids). */
+const normalised = new Map<string, string | undefined>();
+const MAX_NORMALISED = 256;
+
 /** `/v1/messages?beta=true`, `v1/messages`, `https://host/v1/messages` → `/v1/messages` as the table has it. */
 export function normalisePath(path: unknown): string | undefined {
   if (typeof path !== "string") return undefined;
+  if (normalised.has(path)) return normalised.get(path);
+  const key = normaliseNew(path);
+  if (normalised.size >= MAX_NORMALISED) normalised.clear();
+  normalised.set(path, key);
+  return key;
+}
+
+function normaliseNew(path: string): string | undefined {
   let p = path;
   const query = p.search(/[?#]/);
   if (query >= 0) p = p.slice(0, query);
