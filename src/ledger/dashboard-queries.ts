@@ -20,7 +20,7 @@ import {
   totalsRow,
   whereClause,
 } from "./queries.js";
-import { rollupDialect, rollupUnion } from "./rollups.js";
+import { hasRollups, rollupUnion } from "./rollups.js";
 
 const useCaseSchema = z.preprocess(EMPTY_TO_UNDEFINED, z.string().max(512).optional());
 const nowSchema = z.union([z.number(), z.date()]).optional();
@@ -157,12 +157,11 @@ export function spendOverTime(
   const maxSeries = opts.series ?? 8;
   const filter = eventFilter(opts);
   const now = opts.now === undefined ? Date.now() : new Date(opts.now).getTime();
-  const dialect = read.rollups === false ? null : rollupDialect(db);
+  const rollups = read.rollups !== false && hasRollups(db);
   let raw: [bigint, string | null, bigint, bigint][];
-  if (dialect) {
+  if (rollups) {
     // Whole hours (and, for day buckets, whole days) from the `total` rollup rows; edges from events.
     const union = rollupUnion(
-      dialect,
       {
         dim: "total",
         key: (grain) => (bucket === "hour" || grain === "d" ? "r.bucket" : "r.bucket / 24"),

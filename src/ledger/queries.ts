@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { UsageEvent } from "../types.js";
 import { parseTimeBound, type TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
-import { type RollupDim, rollupDialect, rollupUnion, type UnionSpec } from "./rollups.js";
+import { hasRollups, type RollupDim, rollupUnion, type UnionSpec } from "./rollups.js";
 
 export const REPORT_KEYS = [
   "user",
@@ -327,8 +327,7 @@ export function report(
 ): ReportResult {
   // Parsed even when typed: a JavaScript caller (or a cast) can still pass anything.
   const opts = parseReportOptions(options);
-  const dialect = read.rollups === false ? null : rollupDialect(db);
-  if (dialect) return reportFromRollups(db, opts, dialect);
+  if (read.rollups !== false && hasRollups(db)) return reportFromRollups(db, opts);
   const filter = eventFilter(opts);
   const { params } = filter;
   const whereSql = whereClause(filter);
@@ -412,10 +411,8 @@ export function totalsRow(db: Database, filter: EventFilter, read: { rollups?: b
     Number(filter.since !== undefined) +
       Number(filter.until !== undefined) +
       Number(filter.useCase !== undefined);
-  const dialect = read.rollups === false || !standard ? null : rollupDialect(db);
-  if (dialect) {
+  if (read.rollups !== false && standard && hasRollups(db)) {
     const union = rollupUnion(
-      dialect,
       {
         dim: "total",
         withUseCase: false,
@@ -466,7 +463,7 @@ const ROLLUP_OF: Record<ReportBy, { dim: RollupDim; key?: UnionSpec["key"] }> = 
  * `report()` from rollups (rollups.ts): whole hours and days from `event_rollups`, the partial edges from raw
  * events, summed per key in SQL. Exactly the rows of the raw query: the same sums, grouped, ordered and cut alike.
  */
-function reportFromRollups(db: Database, opts: ReportOptions, dialect: "sqlite" | "postgres"): ReportResult {
+function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
   const filter = eventFilter(opts);
   const by = opts.by;
   const kind = LABEL_KIND[by];
@@ -486,7 +483,6 @@ function reportFromRollups(db: Database, opts: ReportOptions, dialect: "sqlite" 
         },
       ];
   const union = rollupUnion(
-    dialect,
     { dim, ...(key ? { key } : {}), withUseCase: by === "instance", raw },
     filter.since,
     filter.until,

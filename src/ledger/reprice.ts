@@ -6,7 +6,7 @@ import type { Pricer } from "../pricing/pricer.js";
 import type { TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
 import { eventFilter } from "./queries.js";
-import { rebuildRollupDays, rollupDialect } from "./rollups.js";
+import { hasRollups, rebuildRollupDays } from "./rollups.js";
 
 export interface RepriceOptions {
   /** Inclusive; same forms as a report's (`30d`, an ISO date). Absent: from the first event. */
@@ -217,11 +217,9 @@ function writeChanges(
       updateLabels.run(c.newNanos, micros, c.newSource, c.id);
     }
     // The rollups of the days these events are in, summed again from the rewritten events (rollups.ts).
-    const dialect = rollupDialect(db);
-    if (dialect)
+    if (hasRollups(db))
       rebuildRollupDays(
         db,
-        dialect,
         changes.map((c) => c.tsMs),
       );
   });

@@ -10,8 +10,9 @@ import { COLUMN_INDEX as C, type PendingEvent } from "./event-row.js";
  *
  * SQLite stores the group's use case name and key in NOT NULL columns (`ucn_k`, `key_k`) with NULL encoded as
  * an empty BLOB, which never equals a text or an integer, so the clustered primary key is exact; queries decode
- * them with `nullif(…, X'')`. Postgres keeps them as nullable typed columns under a NULLS NOT DISTINCT unique
- * index and maintains the rows with statement triggers (postgres/schema.ts).
+ * them with `nullif(…, X'')`. The Postgres ledger keeps no rollups: its reports aggregate the events in the
+ * database, which meets the fleet's report goal, and maintaining rollups there (statement triggers) cut fleet
+ * ingest to a third (docs/ledger.md "Rollups").
  */
 
 export const HOUR_MS = 3_600_000;
@@ -250,12 +251,10 @@ export function createRollupUpsert(db: Database): (batch: RollupBatch) => void {
 
 // ---- rebuilding from events (migration backfill, re-pricing) ----------------------------------------------
 
-type Dialect = "sqlite" | "postgres";
-
-/** The grouped SELECT of rollup rows from events (or labels) aliased `e` over `where`, for one dialect. */
-function rollupSelect(dialect: Dialect, source: string, where: string, labels: boolean): string[] {
+/** The grouped SELECT of rollup rows from events (or labels) aliased `e` over `where`. */
+function rollupSelect(source: string, where: string, labels: boolean): string[] {
   const measures = ROLLUP_MEASURE_SQL.join(", ");
-  const nullable = (x: string) => (dialect === "sqlite" ? `coalesce(${x}, X'')` : x);
+  const nullable = (x: string) => `coalesce(${x}, X'')`;
   const out: string[] = [];
   for (const [grain, size] of [
     ["h", HOUR_MS],
@@ -266,17 +265,13 @@ function rollupSelect(dialect: Dialect, source: string, where: string, labels: b
     if (labels) {
       // Labelled rows from the labels table (value is never null), one group per kind and value.
       out.push(
-        `SELECT e.kind, '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${dialect === "sqlite" ? "e.value" : "e.value, NULL::bigint"}, ${measures}
+        `SELECT e.kind, '${grain}', ${bucket}, ${nullable("e.use_case_name")}, e.value, ${measures}
          FROM ${source} WHERE ${cond} GROUP BY e.kind, ${bucket}, e.use_case_name, e.value`,
       );
       continue;
     }
     for (const [dim, col] of EVENT_DIM_COLUMNS) {
-      let key: string;
-      if (dialect === "sqlite") key = col === null ? "X''" : `coalesce(e.${col}, X'')`;
-      else if (col === null) key = "NULL::text, NULL::bigint";
-      else if (dim === "version") key = `NULL::text, e.${col}`;
-      else key = `e.${col}, NULL::bigint`;
+      const key = col === null ? "X''" : `coalesce(e.${col}, X'')`;
       out.push(
         `SELECT '${dim}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${key}, ${measures}
          FROM ${source} WHERE ${cond} GROUP BY ${bucket}, e.use_case_name${col ? `, e.${col}` : ""}`,
@@ -284,7 +279,7 @@ function rollupSelect(dialect: Dialect, source: string, where: string, labels: b
     }
     // Events without any value of a label kind: that kind's null-key group.
     for (const kind of ["limit", "tag"]) {
-      const none = dialect === "sqlite" ? "X''" : "NULL::text, NULL::bigint";
+      const none = "X''";
       out.push(
         `SELECT '${kind}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${none}, ${measures}
          FROM ${source} WHERE ${cond} AND e.${kind}_count = 0 GROUP BY ${bucket}, e.use_case_name`,
@@ -294,43 +289,19 @@ function rollupSelect(dialect: Dialect, source: string, where: string, labels: b
   return out;
 }
 
-/** Column list of an INSERT into event_rollups, per dialect. */
-export function rollupInsertColumns(dialect: Dialect): string {
-  const keys = dialect === "sqlite" ? "ucn_k, key_k" : "use_case_name, key_text, key_int";
-  return `dim, grain, bucket, ${keys}, ${ROLLUP_MEASURES.join(", ")}`;
+/** Column list of an INSERT into event_rollups. */
+export function rollupInsertColumns(): string {
+  return `dim, grain, bucket, ucn_k, key_k, ${ROLLUP_MEASURES.join(", ")}`;
 }
 
 /** Statements that add the rollup rows of `source` (events or their labels, aliased e) over `where`. */
-export function rollupInserts(
-  dialect: Dialect,
-  eventsSource: string,
-  labelsSource: string | null,
-  where: string,
-): string[] {
-  const cols = rollupInsertColumns(dialect);
+export function rollupInserts(eventsSource: string, labelsSource: string | null, where: string): string[] {
+  const cols = rollupInsertColumns();
   const selects = [
-    ...rollupSelect(dialect, eventsSource, where, false),
-    ...(labelsSource ? rollupSelect(dialect, labelsSource, where, true) : []),
+    ...rollupSelect(eventsSource, where, false),
+    ...(labelsSource ? rollupSelect(labelsSource, where, true) : []),
   ];
   return selects.map((s) => `INSERT INTO event_rollups (${cols}) ${s}`);
-}
-
-/**
- * Postgres (schema v9): the rollup rows of one statement's inserted rows (`new_rows`, a transition table) as one
- * upsert, in key order, so that concurrent writers lock shared rows in the same order (no deadlock).
- */
-export function pgRollupUpsert(labels: boolean): string {
-  const cols = rollupInsertColumns("postgres");
-  const selects = rollupSelect("postgres", "new_rows e", "", labels);
-  return `INSERT INTO event_rollups (${cols})
-    SELECT * FROM (${selects.join("\n    UNION ALL\n    ")}) s ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (dim, grain, bucket, use_case_name, key_text, key_int) DO UPDATE SET
-    ${ROLLUP_MEASURES.map((c) => `${c} = event_rollups.${c} + excluded.${c}`).join(", ")}`;
-}
-
-/** Postgres: the rollup rows of every stored event and label (the v9 backfill). */
-export function pgRollupBackfill(): string[] {
-  return rollupInserts("postgres", "events e", "event_labels e", "");
 }
 
 /** The DDL of SQLite's rollup table (schema v9). */
@@ -348,21 +319,18 @@ CREATE TABLE event_rollups (
 
 /**
  * Recomputes the rollups of the UTC days holding `tsMs` from the events (re-pricing rewrote their costs). Runs
- * in the caller's transaction; portable through the Postgres connection.
+ * in the caller's transaction.
  */
-export function rebuildRollupDays(db: Database, dialect: Dialect, tsMs: Iterable<number>): void {
+export function rebuildRollupDays(db: Database, tsMs: Iterable<number>): void {
   const days = new Set<number>();
   for (const ts of tsMs) if (ts >= 0) days.add(Math.floor(ts / DAY_MS));
   if (days.size === 0) return;
-  // Postgres: writers' triggers add to these rows; hold them off until this transaction commits, so their
-  // events are counted once (those committed before now are in the events read here; later ones add after).
-  if (dialect === "postgres") db.prepare("LOCK TABLE event_rollups IN SHARE ROW EXCLUSIVE MODE").run();
   const del = db.prepare(
     "DELETE FROM event_rollups WHERE (grain = 'd' AND bucket = ?) OR (grain = 'h' AND bucket >= ? AND bucket < ?)",
   );
-  const inserts = [
-    ...rollupInserts(dialect, "events e", "event_labels e", "e.ts_ms >= ? AND e.ts_ms < ?"),
-  ].map((sql) => db.prepare(sql));
+  const inserts = [...rollupInserts("events e", "event_labels e", "e.ts_ms >= ? AND e.ts_ms < ?")].map(
+    (sql) => db.prepare(sql),
+  );
   for (const day of [...days].sort((a, b) => a - b)) {
     del.run(day, day * 24, day * 24 + 24);
     for (const stmt of inserts) stmt.run(day * DAY_MS, (day + 1) * DAY_MS);
@@ -416,29 +384,22 @@ export function planRollups(
 
 // ---- reading: the union of rollup rows and raw edges ------------------------------------------------------
 
-/** Whether a connection can read rollups (a file of an older schema, opened read-only, has none). */
-const readable = new WeakMap<object, Dialect>();
+/** Connections known to hold rollups (a file of an older schema, opened read-only, has none). */
+const readable = new WeakSet<object>();
 
-/** The dialect of a connection whose ledger has rollups, or null (read raw events only). */
-export function rollupDialect(db: Database): Dialect | null {
-  const seen = readable.get(db);
-  if (seen) return seen;
-  const postgres = (db as unknown as { dialect?: string }).dialect === "postgres";
-  const found = postgres
-    ? [true, 1].includes(db.prepare("SELECT to_regclass('event_rollups') IS NOT NULL").pluck().get() as never)
-    : db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_rollups'").get() !==
-      undefined;
-  if (!found) return null;
-  const dialect: Dialect = postgres ? "postgres" : "sqlite";
-  readable.set(db, dialect);
-  return dialect;
+/** Whether a connection's ledger has rollups to read (SQLite files of schema v9 on; never Postgres). */
+export function hasRollups(db: Database): boolean {
+  if (readable.has(db)) return true;
+  if ((db as unknown as { dialect?: string }).dialect === "postgres") return false;
+  const found =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_rollups'").get() !==
+    undefined;
+  if (found) readable.add(db);
+  return found;
 }
 
 /** A rollup row's use case name and key, decoded, as SQL on alias `r`. */
-export function rollupColumns(dialect: Dialect, dim: RollupDim): { ucn: string; key: string } {
-  if (dialect === "sqlite") return { ucn: "nullif(r.ucn_k, X'')", key: "nullif(r.key_k, X'')" };
-  return { ucn: "r.use_case_name", key: dim === "version" ? "r.key_int" : "r.key_text" };
-}
+export const ROLLUP_COLUMNS = { ucn: "nullif(r.ucn_k, X'')", key: "nullif(r.key_k, X'')" } as const;
 
 /** One raw part of a union: grouped rows of `from` (aliased e) with its own conditions. */
 export interface RawPart {
@@ -474,14 +435,13 @@ export interface UnionSpec {
  * for whole hours and days, grouped raw rows for the edges. Params in order.
  */
 export function rollupUnion(
-  dialect: Dialect,
   spec: UnionSpec,
   since: number | undefined,
   until: number | undefined,
   useCase: string | undefined,
 ): { sql: string; params: (string | number)[] } {
   const plan = planRollups(since, until, spec.hoursOnly);
-  const cols = rollupColumns(dialect, spec.dim);
+  const cols = ROLLUP_COLUMNS;
   const columns = spec.columns ?? ROLLUP_MEASURES.slice(0, 8);
   const measures = spec.measures ?? ROLLUP_MEASURE_SQL.slice(0, 8);
   const selects: string[] = [];
@@ -496,7 +456,7 @@ export function rollupUnion(
       params.push(part.hi);
     }
     if (useCase !== undefined) {
-      where += ` AND ${dialect === "sqlite" ? "r.ucn_k" : "r.use_case_name"} = ?`;
+      where += " AND r.ucn_k = ?";
       params.push(useCase);
     }
     selects.push(

@@ -381,7 +381,7 @@ export const MIGRATIONS: readonly Migration[] = [
       // by user read them, and their raw edges a time range (events_by_time): the user index only cost ingest.
       db.exec(SQLITE_ROLLUP_TABLE);
       db.exec("DROP INDEX IF EXISTS events_by_user");
-      for (const sql of rollupInserts("sqlite", "events e", "event_labels e", "")) db.exec(sql);
+      for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
     },
   },
 ];

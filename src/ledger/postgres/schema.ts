@@ -1,5 +1,4 @@
 import type pg from "pg";
-import { pgRollupBackfill, pgRollupUpsert, ROLLUP_MEASURES } from "../rollups.js";
 
 /**
  * The Postgres ledger's schema: the same logical tables, columns and meanings as the SQLite ledger
@@ -211,43 +210,10 @@ CREATE TABLE reprice_changes (
 );
 CREATE INDEX reprice_changes_by_event ON reprice_changes (event_id);
 `;
-// Rollups (src/ledger/rollups.ts, docs/ledger.md "Rollups"): the same logical rows as SQLite's event_rollups,
-// with the use case name and key as nullable typed columns under a NULLS NOT DISTINCT unique constraint
-// (PostgreSQL 15+), and money as NUMERIC (a sum never overflows). Kept by statement triggers in the inserting
-// transaction, from the rows the INSERT actually added (ON CONFLICT DO NOTHING leaves re-sent ones out), so any
-// writer of the events (the sink, COPY, a bulk load) keeps them exact. The SHARE lock holds writers off while the
-// existing events are summed.
-const MONEY = new Set(["cost_nanos", "estimated_nanos", "all_cost_nanos"]);
-const V9_ROLLUPS = `
-LOCK TABLE events, event_labels IN SHARE MODE;
-CREATE TABLE event_rollups (
-  dim           ${T} NOT NULL,
-  grain         ${T} NOT NULL CHECK (grain IN ('h', 'd')),
-  bucket        BIGINT NOT NULL,
-  use_case_name ${T},
-  key_text      ${T},
-  key_int       BIGINT,
-  ${ROLLUP_MEASURES.map((c) => `${c} ${MONEY.has(c) ? "NUMERIC" : "BIGINT"} NOT NULL`).join(",\n  ")},
-  CONSTRAINT event_rollups_key UNIQUE NULLS NOT DISTINCT (dim, grain, bucket, use_case_name, key_text, key_int)
-);
-CREATE FUNCTION costtrail_rollup_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  ${pgRollupUpsert(false)};
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION costtrail_rollup_labels() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  ${pgRollupUpsert(true)};
-  RETURN NULL;
-END
-$fn$;
-CREATE TRIGGER event_rollups_from_events AFTER INSERT ON events
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION costtrail_rollup_events();
-CREATE TRIGGER event_rollups_from_labels AFTER INSERT ON event_labels
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION costtrail_rollup_labels();
-${pgRollupBackfill().join(";\n")};
-`;
+// v9 is SQLite's rollups (src/ledger/rollups.ts). Postgres keeps none: its reports aggregate the events in the
+// database, and keeping rollups in the inserting transactions (statement triggers) cut ingest from 4 processes
+// to a third (docs/ledger.md "Rollups"). The version is taken so both ledgers keep one numbering.
+const V9_NO_ROLLUPS = "SELECT 1";
 
 /** The ordered list, version for version the SQLite ledger's MIGRATIONS. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
@@ -289,8 +255,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 9,
-    description: "event_rollups: report measures per hour and day for each report dimension",
-    sql: V9_ROLLUPS,
+    description: "none on Postgres (SQLite's v9 adds rollups; reports here aggregate events)",
+    sql: V9_NO_ROLLUPS,
   },
 ];
 
