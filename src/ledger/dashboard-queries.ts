@@ -183,6 +183,7 @@ export function spendOverTime(
       filter.since,
       filter.until,
       filter.useCase,
+      db,
     );
     raw = exact(
       db.prepare(`SELECT u.k, u.ucn, sum(u.m0), sum(u.m1) FROM (${union.sql}) u GROUP BY u.k, u.ucn`),

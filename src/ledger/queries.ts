@@ -416,11 +416,13 @@ export function totalsRow(db: Database, filter: EventFilter, read: { rollups?: b
       {
         dim: "total",
         withUseCase: false,
+        allTime: true,
         raw: [{ from: "events e", group: null, ucn: "NULL", where: [], params: [] }],
       },
       filter.since,
       filter.until,
       filter.useCase,
+      db,
     );
     const sums = SUMS.map((s) => `coalesce(${s}, 0)`).join(", ");
     return toReportRow(
@@ -445,18 +447,19 @@ const SUM_MEASURES = SUMS.map((m, i) =>
 ).join(", ");
 
 /** The rollup dimension and key of each report key (use cases and days come from the `total` rows). */
-const ROLLUP_OF: Record<ReportBy, { dim: RollupDim; key?: UnionSpec["key"] }> = {
-  user: { dim: "user" },
+// Keyed by the plain key (allTime): unfiltered reports read the all-time rows (rollups.ts Grain).
+const ROLLUP_OF: Record<ReportBy, { dim: RollupDim; key?: UnionSpec["key"]; allTime?: boolean }> = {
+  user: { dim: "user", allTime: true },
   "use-case": { dim: "total", key: (_g, c) => c.ucn },
   instance: { dim: "instance" },
-  account: { dim: "account" },
-  step: { dim: "step" },
-  version: { dim: "version" },
-  model: { dim: "model" },
-  provider: { dim: "provider" },
+  account: { dim: "account", allTime: true },
+  step: { dim: "step", allTime: true },
+  version: { dim: "version", allTime: true },
+  model: { dim: "model", allTime: true },
+  provider: { dim: "provider", allTime: true },
   day: { dim: "total", key: (g) => (g === "h" ? "r.bucket / 24" : "r.bucket") },
-  limit: { dim: "limit" },
-  tag: { dim: "tag" },
+  limit: { dim: "limit", allTime: true },
+  tag: { dim: "tag", allTime: true },
 };
 
 /**
@@ -467,7 +470,7 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
   const filter = eventFilter(opts);
   const by = opts.by;
   const kind = LABEL_KIND[by];
-  const { dim, key } = ROLLUP_OF[by];
+  const { dim, key, allTime } = ROLLUP_OF[by];
   const raw: UnionSpec["raw"] = kind
     ? [
         { from: "event_labels e", group: "e.value", ucn: "NULL", where: ["e.kind = ?"], params: [kind] },
@@ -483,10 +486,11 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
         },
       ];
   const union = rollupUnion(
-    { dim, ...(key ? { key } : {}), withUseCase: by === "instance", raw },
+    { dim, ...(key ? { key } : {}), withUseCase: by === "instance", allTime: allTime === true, raw },
     filter.since,
     filter.until,
     filter.useCase,
+    db,
   );
   const useCaseName = by === "instance" ? "max(u.ucn)" : "NULL";
   const from = `FROM (${union.sql}) u GROUP BY u.k`;

@@ -17,7 +17,12 @@ import { COLUMN_INDEX as C, type PendingEvent } from "./event-row.js";
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
-export type Grain = "h" | "d";
+/**
+ * Hour, UTC day, or all time: one `a` row per dimension key over every event at or after the epoch, across use
+ * cases (bucket 0, use case stored as none), which unfiltered reports read instead of every day's rows. Not kept
+ * for instances (about one per few calls: no fewer rows, and their report shows the use case name).
+ */
+export type Grain = "h" | "d" | "a";
 
 /** Dimensions with their key: an event column (text or integer), none (`total`), or a label kind. */
 export const ROLLUP_DIMS = {
@@ -73,6 +78,7 @@ interface Group {
   m: Sum[];
 }
 interface DayLinked extends Group {
+  /** The coarser group the same events are summed into: an hour's day, a day's all-time group, or none. */
   day: DayLinked | null;
 }
 
@@ -89,6 +95,9 @@ const EVENT_DIM_COLUMNS = Object.entries(ROLLUP_DIMS) as [EventDim, string | nul
 const KEY_INDEX = EVENT_DIM_COLUMNS.map(([, col]) => (col === null ? -1 : C[col as keyof typeof C]));
 const DIM_NAMES: readonly RollupDim[] = [...EVENT_DIM_COLUMNS.map(([d]) => d), "limit", "tag"];
 const LIMIT_SLOT = EVENT_DIM_COLUMNS.length;
+/** Dimensions with all-time rows (every one but the instance, see Grain). */
+export const ALL_TIME_DIMS: ReadonlySet<RollupDim> = new Set(DIM_NAMES.filter((d) => d !== "instance"));
+const ALL_TIME_SLOT = DIM_NAMES.map((d) => ALL_TIME_DIMS.has(d));
 const TAG_SLOT = LIMIT_SLOT + 1;
 const DIM_COUNT = TAG_SLOT + 1;
 
@@ -103,6 +112,7 @@ export class RollupBatch {
   /** hour → one slot per dimension (ROLLUP_DIMS order, then limit, tag) → use case name → key → group. */
   readonly #hours = new Map<number, Slot[]>();
   readonly #days = new Map<number, Slot[]>();
+  readonly #all = new Map<number, Slot[]>();
   #size = 0;
 
   /** Adds one event that the batch inserted (not a duplicate), with its label values. */
@@ -165,6 +175,8 @@ export class RollupBatch {
       g = { dim: DIM_NAMES[d]!, grain, bucket, ucn, key, m: new Array<Sum>(WIDTH).fill(0), day: null };
       byKey.set(key, g);
       this.#size++;
+      // A new day group links its all-time group (one per key, across use cases).
+      if (grain === "d" && ALL_TIME_SLOT[d]) g.day = this.#group(this.#all, "a", 0, d, null, key);
     }
     return g;
   }
@@ -199,11 +211,13 @@ export class RollupBatch {
       g.day = this.#group(this.#days, "d", Math.floor(hour / 24), d, ucn, key);
     }
     const dg = g.day!;
+    const ag = dg.day;
     for (let i = 0; i < WIDTH; i++) {
       const x = m[i]!;
       if (x !== 0) {
         g.m[i] = add(g.m[i]!, x);
         dg.m[i] = add(dg.m[i]!, x);
+        if (ag) ag.m[i] = add(ag.m[i]!, x);
       }
     }
   }
@@ -213,7 +227,7 @@ export class RollupBatch {
   }
 
   *groups(): IterableIterator<Group> {
-    for (const grains of [this.#hours, this.#days])
+    for (const grains of [this.#hours, this.#days, this.#all])
       for (const slots of grains.values())
         for (const byUcn of slots) for (const byKey of byUcn.values()) yield* byKey.values();
   }
@@ -304,11 +318,25 @@ export function rollupInserts(eventsSource: string, labelsSource: string | null,
   return selects.map((s) => `INSERT INTO event_rollups (${cols}) ${s}`);
 }
 
+/**
+ * Replaces every all-time row with the sums of the day rows (which cover the same events: every one at or after
+ * the epoch), per dimension and key, across use cases. After a backfill or a re-pricing, in its transaction.
+ */
+export function rebuildAllTimeRollups(db: Database): void {
+  const dims = [...ALL_TIME_DIMS].map((d) => `'${d}'`).join(", ");
+  db.prepare("DELETE FROM event_rollups WHERE grain = 'a'").run();
+  db.prepare(
+    `INSERT INTO event_rollups (${rollupInsertColumns()})
+     SELECT dim, 'a', 0, X'', key_k, ${ROLLUP_MEASURES.map((c) => `sum(${c})`).join(", ")}
+     FROM event_rollups WHERE grain = 'd' AND dim IN (${dims}) GROUP BY dim, key_k`,
+  ).run();
+}
+
 /** The DDL of SQLite's rollup table (schema v9). */
 export const SQLITE_ROLLUP_TABLE = `
 CREATE TABLE event_rollups (
   dim             TEXT NOT NULL,
-  grain           TEXT NOT NULL CHECK (grain IN ('h', 'd')),
+  grain           TEXT NOT NULL CHECK (grain IN ('h', 'd', 'a')),
   bucket          INTEGER NOT NULL,
   ucn_k           NOT NULL,
   key_k           NOT NULL,
@@ -335,6 +363,7 @@ export function rebuildRollupDays(db: Database, tsMs: Iterable<number>): void {
     del.run(day, day * 24, day * 24 + 24);
     for (const stmt of inserts) stmt.run(day * DAY_MS, (day + 1) * DAY_MS);
   }
+  rebuildAllTimeRollups(db);
 }
 
 // ---- reading: which parts of a range come from rollups -----------------------------------------------------
@@ -358,7 +387,14 @@ export function planRollups(
   since: number | undefined,
   until: number | undefined,
   hoursOnly = false,
+  /** The all-time rows may stand for the whole range from the epoch on (no use case filter, a plain key). */
+  allTime = false,
 ): RollupPlan {
+  if (allTime && !hoursOnly && until === undefined && (since === undefined || since <= 0)) {
+    // Everything from the epoch on is in the all-time rows; only events before it (if any) are read raw.
+    const raw: RollupPlan["raw"] = since === 0 ? [] : [{ lo: since ?? -MAX_DATE_MS, hi: 0 }];
+    return { parts: [{ grain: "a", lo: 0, hi: null }], raw };
+  }
   const s0 = Math.max(since ?? 0, 0);
   if (until !== undefined && until <= s0) return { parts: [], raw: [{ lo: since ?? null, hi: until }] };
   const hStart = ceilDiv(s0, HOUR_MS);
@@ -428,6 +464,20 @@ export interface UnionSpec {
   columns?: readonly string[];
   /** Read hour rows only (hour buckets of the spend chart: a day row cannot be split). */
   hoursOnly?: boolean;
+  /**
+   * Whether the all-time rows may answer an unbounded range without a use case filter: the key is the decoded
+   * key (not the use case, not the bucket) and the union's use case column is `NULL`.
+   */
+  allTime?: boolean;
+}
+
+/**
+ * Whether the ledger holds events before the epoch (never rolled up: read raw). One seek of the time index; when
+ * there are none, a range's part before the epoch is left out rather than read (for labels, that read is a scan
+ * of every label of the kind: the labels table has no time index).
+ */
+export function hasPreEpochEvents(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM events WHERE ts_ms < 0 LIMIT 1").get() !== undefined;
 }
 
 /**
@@ -439,8 +489,19 @@ export function rollupUnion(
   since: number | undefined,
   until: number | undefined,
   useCase: string | undefined,
+  /** The ledger; given, a raw part wholly before the epoch is left out when it holds no events. */
+  db?: Database,
 ): { sql: string; params: (string | number)[] } {
-  const plan = planRollups(since, until, spec.hoursOnly);
+  const plan = planRollups(
+    since,
+    until,
+    spec.hoursOnly,
+    spec.allTime === true && useCase === undefined && ALL_TIME_DIMS.has(spec.dim),
+  );
+  // (Kept when it is all there is to read: the union needs one SELECT.)
+  const later = plan.raw.filter((r) => r.hi === null || r.hi > 0);
+  if (db && later.length < plan.raw.length && plan.parts.length + later.length > 0 && !hasPreEpochEvents(db))
+    plan.raw = later;
   const cols = ROLLUP_COLUMNS;
   const columns = spec.columns ?? ROLLUP_MEASURES.slice(0, 8);
   const measures = spec.measures ?? ROLLUP_MEASURE_SQL.slice(0, 8);

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { rollupInserts, SQLITE_ROLLUP_TABLE } from "./rollups.js";
+import { rebuildAllTimeRollups, rollupInserts, SQLITE_ROLLUP_TABLE } from "./rollups.js";
 
 /**
  * One step of the ledger schema. `version` is what `PRAGMA user_version` holds once `up` has run.
@@ -382,6 +382,7 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(SQLITE_ROLLUP_TABLE);
       db.exec("DROP INDEX IF EXISTS events_by_user");
       for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
+      rebuildAllTimeRollups(db);
     },
   },
 ];

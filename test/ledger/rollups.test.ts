@@ -5,6 +5,7 @@
 // Postgres ledger keeps no rollups and gives the same reports of the same events. Real SQLite files and a real
 // Postgres database.
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { spendOverTime } from "../../src/ledger/dashboard-queries.js";
 import { openLedger } from "../../src/ledger/ledger-sink.js";
@@ -12,7 +13,7 @@ import { PostgresLedgerSink } from "../../src/ledger/postgres/sink.js";
 import { REPORT_KEYS, type ReportOptions, report } from "../../src/ledger/queries.js";
 import { openLedgerReader, openLedgerWriter } from "../../src/ledger/reader.js";
 import { reprice } from "../../src/ledger/reprice.js";
-import { planRollups } from "../../src/ledger/rollups.js";
+import { planRollups, rebuildAllTimeRollups, rollupInserts } from "../../src/ledger/rollups.js";
 import { Pricer } from "../../src/pricing/index.js";
 import type { UsageEvent } from "../../src/types.js";
 import { freshDatabase } from "../fleet/pg-helpers.js";
@@ -118,13 +119,20 @@ function outcome<T>(f: () => T): T | string {
   }
 }
 
-function compareAll(url: string, rounds: number): void {
+function compareAll(url: string, rounds: number, events = EVENTS.length): void {
   const db = openLedgerReader(url);
   try {
     for (let i = 0; i < rounds; i++) {
       const opts = randomOptions();
       const viaRollups = report(db, opts);
       expect(viaRollups, JSON.stringify(opts)).toEqual(report(db, opts, { rollups: false }));
+    }
+    // Unbounded ranges (the all-time rows, and the part before the epoch) for every key.
+    for (const by of REPORT_KEYS) {
+      for (const extra of [{}, { since: 0 }, { since: -HOUR }, { limit: 2 }, { order: "key" as const }]) {
+        const opts: ReportOptions = { by, ...extra, now: BASE + 3 * DAY };
+        expect(report(db, opts), JSON.stringify(opts)).toEqual(report(db, opts, { rollups: false }));
+      }
     }
     for (const bucket of ["hour", "day"] as const) {
       for (let i = 0; i < 15; i++) {
@@ -144,14 +152,33 @@ function compareAll(url: string, rounds: number): void {
     }
     // Every event is rolled up: the all-time totals of the rollup rows alone equal the raw ones.
     const all = report(db, { by: "user" }).totals;
-    expect(all.requests).toBe(EVENTS.length);
+    expect(all.requests).toBe(events);
     const rolled = db
       .prepare("SELECT sum(requests) FROM event_rollups WHERE dim = 'total' AND grain = 'd'")
       .pluck()
       .get() as number;
     const counted = db.prepare("SELECT count(*) FROM events WHERE ts_ms >= 0").pluck().get() as number;
     expect(Number(rolled)).toBe(Number(counted));
-    expect(Number(counted)).toBeGreaterThan(EVENTS.length * 0.9);
+    expect(Number(counted)).toBeGreaterThan(events * 0.9);
+  } finally {
+    db.close();
+  }
+}
+
+const ROLLUP_ROWS = "SELECT * FROM event_rollups ORDER BY dim, grain, bucket, ucn_k, key_k";
+
+/** The rollups the writer kept equal the ones rebuilt from the events (the v9 backfill, re-pricing). */
+function checkRebuild(file: string): void {
+  const db = new Database(file);
+  try {
+    const kept = db.prepare(ROLLUP_ROWS).all();
+    expect(kept.some((r) => (r as { grain: string }).grain === "a")).toBe(true);
+    db.transaction(() => {
+      db.prepare("DELETE FROM event_rollups").run();
+      for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
+      rebuildAllTimeRollups(db);
+    })();
+    expect(db.prepare(ROLLUP_ROWS).all()).toEqual(kept);
   } finally {
     db.close();
   }
@@ -184,6 +211,16 @@ describe("planRollups", () => {
       parts: [{ grain: "d", lo: 0, hi: null }],
       raw: [{ lo: -8.64e15, hi: 0 }],
     });
+    // All-time rows (no use case filter, a plain key): whatever is from the epoch on.
+    expect(planRollups(undefined, undefined, false, true)).toEqual({
+      parts: [{ grain: "a", lo: 0, hi: null }],
+      raw: [{ lo: -8.64e15, hi: 0 }],
+    });
+    expect(planRollups(0, undefined, false, true)).toEqual({
+      parts: [{ grain: "a", lo: 0, hi: null }],
+      raw: [],
+    });
+    expect(planRollups(BASE, undefined, false, true).parts[0]!.grain).toBe("d");
     expect(planRollups(BASE + 5, BASE + HOUR)).toEqual({
       parts: [],
       raw: [{ lo: BASE + 5, hi: BASE + HOUR }],
@@ -201,8 +238,20 @@ describe("rollups on SQLite", () => {
     sink.write(records([...RESENT, ...EVENTS.slice(900)]));
     await sink.shutdown();
     compareAll(file, 300);
+    checkRebuild(file);
     expect(repriceAll(file)).toBeGreaterThan(0);
     compareAll(file, 150);
+    checkRebuild(file);
+  }, 60_000);
+
+  it("without events before the epoch, reports leave that part out and stay equal", async () => {
+    const after = join(dir, "after-epoch.db");
+    const sink = openLedger(after, { logger: recordingLogger(), installExitHooks: false });
+    const kept = EVENTS.filter((e) => Date.parse(e.ts) >= 0);
+    sink.write(records(kept));
+    await sink.shutdown();
+    compareAll(after, 150, kept.length);
+    checkRebuild(after);
   }, 60_000);
 });
 
