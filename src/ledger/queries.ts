@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { UsageEvent } from "../types.js";
 import { parseTimeBound, type TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
-import { hasRollups, type RollupDim, rollupUnion, type UnionSpec } from "./rollups.js";
+import { hasPreEpochEvents, hasRollups, type RollupDim, rollupUnion, type UnionSpec } from "./rollups.js";
 
 export const REPORT_KEYS = [
   "user",
@@ -471,6 +471,15 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
   const by = opts.by;
   const kind = LABEL_KIND[by];
   const { dim, key, allTime } = ROLLUP_OF[by];
+  if (
+    !kind &&
+    (allTime || by === "instance") &&
+    filter.useCase === undefined &&
+    filter.until === undefined &&
+    (filter.since === undefined || filter.since <= 0) &&
+    (filter.since === 0 || !hasPreEpochEvents(db))
+  )
+    return allTimeReport(db, opts, filter, dim);
   const raw: UnionSpec["raw"] = kind
     ? [
         { from: "event_labels e", group: "e.value", ucn: "NULL", where: ["e.kind = ?"], params: [kind] },
@@ -540,6 +549,71 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
   }
   return { by, since: iso(filter.since), until: iso(filter.until), rows, groupCount, totals };
 }
+
+/**
+ * An unfiltered report of a plain key over a ledger without events before the epoch: every group is one
+ * all-time rollup row, already summed (rollups.ts Grain), so rows are read, ordered and cut with no grouping.
+ * The same rows as the raw query: its groups are the keys of the events, each summed over all of them.
+ */
+function allTimeReport(db: Database, opts: ReportOptions, filter: EventFilter, dim: RollupDim): ReportResult {
+  const by = opts.by;
+  const k = "nullif(r.key_k, X'')";
+  const keyOrder = `${k} IS NULL, ${k}`;
+  const order = opts.order === "key" ? keyOrder : `r.cost_nanos DESC, r.requests DESC, ${keyOrder}`;
+  const measures = ROLLUP_MEASURES_READ.map((c) => `r.${c}`).join(", ");
+  const from = "FROM event_rollups r WHERE r.dim = ? AND r.grain = 'a'";
+  const limited = opts.limit !== undefined;
+  const raw = exact(
+    db.prepare(`SELECT ${k}, NULL, ${measures} ${from} ORDER BY ${order}${limited ? " LIMIT ?" : ""}`),
+  )
+    .raw()
+    .all(limited ? [dim, opts.limit!] : [dim]) as RawRow[];
+  if (by === "instance" && raw.length) {
+    // The raw query's max(e.use_case_name) per instance, for the rows shown (events_by_instance).
+    const keys = raw.map((r) => r[0]).filter((x) => x !== null);
+    const names = new Map<unknown, string | null>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const part = keys.slice(i, i + 500);
+      for (const [id, name] of db
+        .prepare(
+          `SELECT e.use_case_id, max(e.use_case_name) FROM events e
+           WHERE e.use_case_id IN (${part.map(() => "?").join(", ")}) GROUP BY e.use_case_id`,
+        )
+        .raw()
+        .all(part as (string | number)[]) as [unknown, string | null][])
+        names.set(id, name);
+    }
+    const noId = raw.some((r) => r[0] === null)
+      ? (db.prepare("SELECT max(e.use_case_name) FROM events e WHERE e.use_case_id IS NULL").pluck().get() as
+          | string
+          | null)
+      : null;
+    for (const r of raw) r[1] = r[0] === null ? noId : (names.get(r[0]) ?? null);
+  }
+  const rows = raw.map((r) => toReportRow(r, by));
+  const groupCount = limited ? Number(db.prepare(`SELECT count(*) ${from}`).pluck().get(dim)) : rows.length;
+  // Every event is in exactly one group: the totals are the all-time totals.
+  return {
+    by,
+    since: iso(filter.since),
+    until: iso(filter.until),
+    rows,
+    groupCount,
+    totals: totalsRow(db, filter),
+  };
+}
+
+/** Rollup measure columns in RawRow order (requests … estimated nano-USD). */
+const ROLLUP_MEASURES_READ = [
+  "requests",
+  "errors",
+  "input_tokens",
+  "output_tokens",
+  "cost_nanos",
+  "unpriced",
+  "blocked",
+  "estimated_nanos",
+] as const;
 
 /** The last `n` events (most recent last, like `tail`). */
 export function recentEvents(db: Database, n: number): UsageEvent[] {

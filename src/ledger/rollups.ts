@@ -19,8 +19,8 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 /**
  * Hour, UTC day, or all time: one `a` row per dimension key over every event at or after the epoch, across use
- * cases (bucket 0, use case stored as none), which unfiltered reports read instead of every day's rows. Not kept
- * for instances (about one per few calls: no fewer rows, and their report shows the use case name).
+ * cases (bucket 0, use case stored as none), which unfiltered reports read instead of every day's rows: one row
+ * per group, already summed (queries.ts `allTimeReport`).
  */
 export type Grain = "h" | "d" | "a";
 
@@ -95,8 +95,8 @@ const EVENT_DIM_COLUMNS = Object.entries(ROLLUP_DIMS) as [EventDim, string | nul
 const KEY_INDEX = EVENT_DIM_COLUMNS.map(([, col]) => (col === null ? -1 : C[col as keyof typeof C]));
 const DIM_NAMES: readonly RollupDim[] = [...EVENT_DIM_COLUMNS.map(([d]) => d), "limit", "tag"];
 const LIMIT_SLOT = EVENT_DIM_COLUMNS.length;
-/** Dimensions with all-time rows (every one but the instance, see Grain). */
-export const ALL_TIME_DIMS: ReadonlySet<RollupDim> = new Set(DIM_NAMES.filter((d) => d !== "instance"));
+/** Dimensions with all-time rows: every one. */
+export const ALL_TIME_DIMS: ReadonlySet<RollupDim> = new Set(DIM_NAMES);
 const ALL_TIME_SLOT = DIM_NAMES.map((d) => ALL_TIME_DIMS.has(d));
 const TAG_SLOT = LIMIT_SLOT + 1;
 const DIM_COUNT = TAG_SLOT + 1;
@@ -466,7 +466,7 @@ export interface UnionSpec {
   hoursOnly?: boolean;
   /**
    * Whether the all-time rows may answer an unbounded range without a use case filter: the key is the decoded
-   * key (not the use case, not the bucket) and the union's use case column is `NULL`.
+   * key (not the use case, not the bucket) and the union's use case column is `NULL` (not for instances).
    */
   allTime?: boolean;
 }
