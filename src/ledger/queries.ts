@@ -473,7 +473,8 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
   const { dim, key, allTime } = ROLLUP_OF[by];
   if (
     !kind &&
-    (allTime || by === "instance") &&
+    // Instances: only a page of them (each shown row looks its use case name up; all 125k are faster grouped).
+    (allTime || (by === "instance" && opts.limit !== undefined && opts.limit <= 1_000)) &&
     filter.useCase === undefined &&
     filter.until === undefined &&
     (filter.since === undefined || filter.since <= 0) &&
