@@ -171,7 +171,7 @@ try {
   const bare = join(dir, "bare.db");
   const pre = openDatabase(bare);
   for (const index of ["events_by_user", "events_by_instance", "events_by_time"])
-    pre.exec(`DROP INDEX ${index}`);
+    pre.exec(`DROP INDEX IF EXISTS ${index}`);
   pre.close();
   seq = 0;
   const ref = await ingest(bare, small, 0);

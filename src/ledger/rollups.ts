@@ -2,10 +2,10 @@ import type { Database } from "better-sqlite3";
 import { COLUMN_INDEX as C, type PendingEvent } from "./event-row.js";
 
 /**
- * Rollups (docs/ledger.md "Rollups"): exact integer sums of the report measures per hour and per UTC day, for
- * each report dimension, kept in `event_rollups` in the same transaction as the events they sum. Reports read
- * them for the whole hours and days of a range and read raw events only for the partial edges, so a report over
- * 10M events reads a few hundred thousand rows instead. Only events at or after the epoch are rolled up (an
+ * Rollups (docs/ledger.md "Rollups"): exact integer sums of the report measures per hour, per UTC day and over
+ * all time, for each report dimension, kept in `event_rollups` in the same transaction as the events they sum.
+ * Reports read them for the whole hours and days of a range and read raw events only for the partial edges, so a
+ * report over 10M events reads a few hundred thousand rows instead (an unfiltered one: one row per key). Only events at or after the epoch are rolled up (an
  * hour is `ts_ms / 3600000`, integer division); earlier ones are always read raw.
  *
  * SQLite stores the group's use case name and key in NOT NULL columns (`ucn_k`, `key_k`) with NULL encoded as
@@ -104,7 +104,7 @@ const DIM_COUNT = TAG_SLOT + 1;
 type Slot = Map<string | null, Map<string | number | null, DayLinked>>;
 
 /**
- * Sums a batch's new events into rollup groups (hour and day), in JS: a batch's events share few hours, so the
+ * Sums a batch's new events into rollup groups (hour, day, all time), in JS: a batch's events share few hours, so the
  * groups are far fewer than the events, and each group is one upsert. Nested maps keyed by the stored values
  * themselves (no key strings built per event; the text "1" and the integer 1 stay different keys, as in SQLite).
  */
