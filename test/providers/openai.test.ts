@@ -56,6 +56,29 @@ describe("OpenAI chat.completions", () => {
     expect(Object.keys(h.mock.requests[0]!.headers).filter((k) => k.startsWith("x-costtrail-"))).toEqual([]);
   });
 
+  it("x-costtrail-* headers set through fetchOptions (the client's or the request's) never leave the process", async () => {
+    h.start({ logger: { warn: () => {}, error: () => {} } });
+    // fetchOptions.headers replaces the headers the SDK built (openai's buildRequest spreads it last).
+    const headers = {
+      authorization: "Bearer test",
+      "content-type": "application/json",
+      "x-costtrail-user-id": "f",
+    };
+    // The SDK's types leave `headers` out of fetchOptions; JavaScript callers can still pass them.
+    await h
+      .openai({ fetchOptions: { headers } as never })
+      .chat.completions.create({ model: "gpt-4o", messages });
+    await h
+      .openai()
+      .chat.completions.create(
+        { model: "gpt-4o", messages },
+        { fetchOptions: { headers: new Headers(headers) } as never },
+      );
+    expect(h.mock.requests).toHaveLength(2);
+    for (const request of h.mock.requests)
+      expect(Object.keys(request.headers).filter((k) => k.startsWith("x-costtrail-"))).toEqual([]);
+  });
+
   it("the client's default headers and the request's headers merge like scopes: lists union", async () => {
     h.start();
     const client = h.openai({

@@ -46,6 +46,7 @@ export function wrapRequest(
         call: undefined,
         observer: undefined,
         resolved: false,
+        scanHeaders: true,
       };
       // A raw request's options are the user's object: the SDK's hooks may set a changed body on a copy only.
       const options = args[0];
@@ -96,6 +97,10 @@ export function startBillableCall(slot: RequestSlot, client: any, options: any):
     }
     slot.call = call;
     slot.observer = observer;
+    slot.scanHeaders =
+      call.hasAnnotationHeaders ||
+      options.fetchOptions?.headers !== undefined ||
+      client?.fetchOptions?.headers !== undefined;
     if (call.start.stream) setStreamObserver(call, observer, observer.rewritesItems === true);
     return call;
   } catch (error) {

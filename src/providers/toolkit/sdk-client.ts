@@ -7,7 +7,8 @@
 //   attempt, and its pending admission (a limit gate asking its store, or a block) is awaited there.
 // - `fetchWithTimeout(url, init, ms, controller)`: runs once per attempt of every request, priced or not. It
 //   strips `x-costtrail-*` headers at the last moment, whatever set them (request options, `defaultHeaders`,
-//   a raw `client.get`); for a call it counts attempts (retries make one event with `attempts > 1`) and
+//   `fetchOptions`, a raw `client.get`), except on a call whose header sources were read at its start and carry
+//   none (`RequestSlot.scanHeaders`); for a call it counts attempts (retries make one event with `attempts > 1`) and
 //   observes a streamed response at its body (event-stream-body.ts). A batch results request (not a call) has
 //   its JSONL body observed there too (jsonl-body.ts), and waits in `prepareOptions` for what attributes it.
 import { HEADER_PREFIX } from "../../annotations/headers.js";
@@ -52,8 +53,9 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           _ms: unknown,
           controller: any,
         ): any {
-          if (!getRuntime()?.config.forwardHeaders) stripHeaders(init?.headers);
           const slot = requestSlots.get();
+          if (slot?.scanHeaders !== false && !getRuntime()?.config.forwardHeaders)
+            stripHeaders(init?.headers);
           const call = slot?.call;
           if (!call) {
             // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
@@ -80,20 +82,30 @@ export function patchSdkClient(clientProto: object | undefined, label: string): 
           // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it
           const response = Reflect.apply(original, this, arguments);
           if (typeof response?.then !== "function") return response;
-          // A side branch (the SDK still gets the rejection): an attempt aborted in flight (its timeout, or the
-          // user) was sent unanswered, and the provider may bill it (docs/pricing.md "Estimated costs").
-          response.then(undefined, (error: unknown) => {
+          // An attempt aborted in flight (its timeout, or the user) was sent unanswered, and the provider may bill
+          // it (docs/pricing.md "Estimated costs"). Non-streaming: a side branch (the SDK still gets the rejection);
+          // streaming: the same reaction as the body's, so a stream attempt adds one promise, not two.
+          const unanswered = (error: unknown) => {
             if ((error as { name?: unknown } | null)?.name === "AbortError") call.unansweredAttempts++;
-          });
-          if (!call.start.stream) return response;
-          return response.then((res: unknown) => {
-            try {
-              observeEventStreamBody(res, call, controller?.signal);
-            } catch (error) {
-              log.internalFailure("stream-body", error);
-            }
-            return res;
-          });
+          };
+          if (!call.start.stream) {
+            response.then(undefined, unanswered);
+            return response;
+          }
+          return response.then(
+            (res: unknown) => {
+              try {
+                observeEventStreamBody(res, call, controller?.signal);
+              } catch (error) {
+                log.internalFailure("stream-body", error);
+              }
+              return res;
+            },
+            (error: unknown) => {
+              unanswered(error);
+              throw error;
+            },
+          );
         },
     ),
   ];
