@@ -135,6 +135,9 @@ export class LimitEngine implements LimitGate {
   /** Holds given back while the ledger was unreachable: their rows are deleted once it is back. */
   #pendingReleases: Hold[] = [];
   #retryTimer: NodeJS.Timeout | undefined;
+  /** What a reserve transaction settled from the pending lists (handled once it commits) and took off them. */
+  #settledMeanwhile: SettleResult[] = [];
+  #takenMeanwhile: { pending: { hold: Hold; cost: number }[]; releases: Hold[] } | undefined;
   /** Last spend seen per (limit, window): what a refusal under `limitsWhenLedgerDown: "block"` reports. */
   readonly #lastSpent = new Map<string, number>();
   readonly #reserveTx: (annotations: Annotations, micros: number, now: number) => Reserved;
@@ -159,9 +162,16 @@ export class LimitEngine implements LimitGate {
     this.#sql.state.raw(true);
     this.#sql.version.pluck(true);
     this.#sql.spend.pluck(true);
-    this.#reserveTx = db.transaction((a: Annotations, micros: number, now: number) =>
-      this.#reserveIn(a, micros, now),
-    ).immediate as never;
+    this.#reserveTx = db.transaction((a: Annotations, micros: number, now: number) => {
+      // Settlements a busy ledger held back go first: a sequential caller's previous call is counted as what it
+      // cost, not as its worst-case reservation, when the next one is checked (docs/limits.md).
+      if (this.#pending.length > 0 || this.#pendingReleases.length > 0) {
+        const taken = { pending: this.#pending, releases: this.#pendingReleases };
+        this.#settledMeanwhile = this.#retryPendingIn(now);
+        this.#takenMeanwhile = taken;
+      }
+      return this.#reserveIn(a, micros, now);
+    }).immediate as never;
     this.#settleTx = db.transaction((hold: Hold, cost: number, now: number) =>
       this.#settleIn(hold, cost, now),
     ).immediate as never;
@@ -199,7 +209,7 @@ export class LimitEngine implements LimitGate {
     const now = this.#now();
     let result: Reserved;
     try {
-      result = this.#reserveTx(request.annotations, micros, now);
+      result = this.#reserveNow(request.annotations, micros, now);
     } catch (error) {
       // Known down (a wait already ran out, or not a lock at all): no call waits again until it answers.
       if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(request.annotations, now, error);
@@ -208,6 +218,28 @@ export class LimitEngine implements LimitGate {
     }
     this.#ledgerDown = false;
     return this.#admit(result, now);
+  }
+
+  /** The reserve transaction; pending settlements it applied are handled after it commits, or pending again. */
+  #reserveNow(annotations: Annotations, micros: number, now: number): Reserved {
+    try {
+      const result = this.#reserveTx(annotations, micros, now);
+      const settled = this.#settledMeanwhile;
+      this.#settledMeanwhile = [];
+      this.#takenMeanwhile = undefined;
+      for (const r of settled) this.#afterSettle(r);
+      return result;
+    } catch (error) {
+      const taken = this.#takenMeanwhile;
+      if (taken) {
+        // Rolled back after taking them: they are pending again.
+        this.#pending = taken.pending.concat(this.#pending);
+        this.#pendingReleases = taken.releases.concat(this.#pendingReleases);
+      }
+      this.#settledMeanwhile = [];
+      this.#takenMeanwhile = undefined;
+      throw error;
+    }
   }
 
   #admit(result: Reserved, now: number): LimitHold {
@@ -245,7 +277,7 @@ export class LimitEngine implements LimitGate {
       const now = this.#now();
       let result: Reserved;
       try {
-        result = this.#reserveTx(annotations, micros, now);
+        result = this.#reserveNow(annotations, micros, now);
       } catch (error) {
         if (!isBusy(error) || this.#ledgerDown) return this.#whenLedgerDown(annotations, now, error);
         if (now >= deadline) {

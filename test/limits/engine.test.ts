@@ -94,6 +94,22 @@ describe("block", () => {
     expect(err2.spentUsd).toBe(0.001);
   });
 
+  it("a settlement the lock held back counts at its cost in the next check, not at its reservation", () => {
+    const path = freshPath();
+    const e = engine({ path, limits: [def({ id: "b", maxUsd: 0.001 })] });
+    const first = sync(e.reserve(req(named("b"), 600)))!;
+    // Another connection holds the write lock as the call ends: its settlement is kept for later.
+    const other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    expect(first.settle(300)).toEqual([]);
+    other.exec("ROLLBACK");
+    other.close();
+    // The next call, right away (before any retry timer): 300 spent + 700 = 1000 fits; with the 600 reservation
+    // still counted it would be refused.
+    sync(e.reserve(req(named("b"), 700)))!.settle(700);
+    expect(blockedBy(() => sync(e.reserve(req(named("b"), 1)))).spentUsd).toBe(0.001);
+  });
+
   it("a released reservation (cost null or 0) frees its room", () => {
     const e = engine({ limits: [def({ id: "b", maxUsd: 0.001 })] });
     sync(e.reserve(req(named("b"), 1000)))!.settle(null);
