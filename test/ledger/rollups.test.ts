@@ -110,6 +110,18 @@ function randomOptions(): ReportOptions {
   };
 }
 
+/** A random spend-chart range (up to 4 days, or open) in `bucket`s. */
+function randomChartOptions(bucket: "hour" | "day") {
+  const since = bound();
+  const until = typeof since === "number" ? since + Math.floor(rand() * 4 * DAY) : undefined;
+  return {
+    bucket,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    now: BASE + 3 * DAY,
+  };
+}
+
 /** A result, or the error it throws (a too-wide hour chart is refused alike either way). */
 function outcome<T>(f: () => T): T | string {
   try {
@@ -136,14 +148,7 @@ function compareAll(url: string, rounds: number, events = EVENTS.length): void {
     }
     for (const bucket of ["hour", "day"] as const) {
       for (let i = 0; i < 15; i++) {
-        const since = bound();
-        const until = typeof since === "number" ? since + Math.floor(rand() * 4 * DAY) : undefined;
-        const opts = {
-          bucket,
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          now: BASE + 3 * DAY,
-        };
+        const opts = randomChartOptions(bucket);
         expect(
           outcome(() => spendOverTime(db, opts)),
           JSON.stringify(opts),
@@ -266,14 +271,7 @@ function compareLedgers(fileUrl: string, pgUrl: string, rounds: number): void {
     }
     for (const bucket of ["hour", "day"] as const) {
       for (let i = 0; i < 10; i++) {
-        const since = bound();
-        const until = typeof since === "number" ? since + Math.floor(rand() * 4 * DAY) : undefined;
-        const opts = {
-          bucket,
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          now: BASE + 3 * DAY,
-        };
+        const opts = randomChartOptions(bucket);
         expect(
           outcome(() => spendOverTime(pg, opts)),
           JSON.stringify(opts),
