@@ -165,6 +165,14 @@ export const runInNode: <R, A extends unknown[]>(node: ScopeNode, fn: (...args: 
   storage.run.bind(storage);
 
 /**
+ * `fn()` inside `node`: `trackContext`'s entry. The storage's `run` called directly, without the bound function's
+ * rest arguments (about 8 ns of a ~100 ns entry, docs/benchmarks.md "Scope entry").
+ */
+export function runInNodeNoArgs<R>(node: ScopeNode, fn: () => R): R {
+  return storage.run(node, fn);
+}
+
+/**
  * Enters `node` for the rest of the current synchronous execution and everything it schedules (what LangChain's
  * handler needs: it runs inside the model call's continuation, see src/providers/langchain/index.ts).
  */

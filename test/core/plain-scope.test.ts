@@ -1,8 +1,9 @@
 // The zod-free fast path of annotation validation (src/annotations/plain-scope.ts) must agree with the zod schema:
 // whatever it accepts, zod accepts with the same result; what zod refuses, it leaves to zod.
 import { describe, expect, it } from "vitest";
-import { plainScope } from "../../src/annotations/plain-scope.js";
-import { scopeAnnotationsSchema } from "../../src/annotations/schema.js";
+import { scopeGrowth } from "../../src/annotations/merge.js";
+import { plainFacts, plainScope } from "../../src/annotations/plain-scope.js";
+import { isEmptyScope, scopeAnnotationsSchema } from "../../src/annotations/schema.js";
 
 const long = "x".repeat(512);
 const inputs: unknown[] = [
@@ -65,8 +66,33 @@ describe("plainScope agrees with the zod schema", () => {
       expect(zod.success).toBe(true);
       const expected = Object.fromEntries(Object.entries(zod.data!).filter(([, v]) => v !== undefined));
       expect(fast).toEqual(expected);
+      // What trackContext reads instead of measuring the copy again.
+      if (plainFacts.scope === fast) {
+        expect(plainFacts.growth).toBe(scopeGrowth(fast));
+        expect(plainFacts.empty).toBe(isEmptyScope(fast));
+      }
     });
   }
+
+  it("measures every non-trivial copy it returns", () => {
+    const shapes = [
+      { userId: "u" },
+      { limitIds: [] },
+      { limitIds: ["a", "b"], requestTags: ["t"] },
+      { requestProperties: {} },
+      { requestProperties: null, useCaseProperties: { a: "b", c: "d" } },
+      { userId: undefined },
+      { useCaseVersion: 0 },
+    ];
+    for (const input of shapes) {
+      const fast = plainScope(input)!;
+      expect(plainFacts.scope).toBe(fast);
+      expect({ growth: plainFacts.growth, empty: plainFacts.empty }).toEqual({
+        growth: scopeGrowth(fast),
+        empty: isEmptyScope(fast),
+      });
+    }
+  });
 
   it("copies what it returns: a caller changing its object afterwards changes nothing", () => {
     const input = { limitIds: ["a"], requestProperties: { plan: "pro" } };
