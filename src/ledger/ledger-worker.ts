@@ -6,7 +6,7 @@ import type { PendingEvent } from "./event-row.js";
 import { createKpiWriter, type PendingKpi } from "./kpi-writer.js";
 import { openDatabase } from "./open-database.js";
 import { Spool } from "./spool.js";
-import { fromSpooled, type Spooled, toSpooled } from "./spooled-record.js";
+import { decodeBatch, fromSpooled, type Spooled, spooledOfFrame } from "./spooled-record.js";
 import { SIGNAL, type ToWriter, type WriterProgress, type WriterThreadConfig } from "./worker-protocol.js";
 import { createEventWriter } from "./writer.js";
 
@@ -18,16 +18,17 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
 
+/** A batch as received: bytes until written (a transaction decodes it), so that spilling it is one write. */
 interface Batch {
   seq: number;
-  events: PendingEvent[];
-  kpis: PendingKpi[];
+  data: Uint8Array;
+  count: number;
   receivedAt: number;
 }
 
 const config = workerData as WriterThreadConfig;
 const port = parentPort!;
-const spool = new Spool<Spooled>(config.spoolDir, { idOf: (r) => r.id });
+const spool = new Spool<Spooled>(config.spoolDir, { idOf: (r) => r.id, decodeFrame: spooledOfFrame });
 
 let db: Database | null = null;
 let writeTx: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
@@ -116,13 +117,18 @@ function writeFront(maxEvents: number): boolean {
   if (!open()) return false;
   let n = 0;
   let count = 0;
-  while (n < backlog.length && (n === 0 || count + backlog[n]!.events.length <= maxEvents)) {
-    count += backlog[n]!.events.length + backlog[n]!.kpis.length;
+  while (n < backlog.length && (n === 0 || count + backlog[n]!.count <= maxEvents)) {
+    count += backlog[n]!.count;
     n++;
   }
   const taken = backlog.slice(0, n);
-  const events = n === 1 ? taken[0]!.events : taken.flatMap((b) => b.events);
-  const kpis = n === 1 ? taken[0]!.kpis : taken.flatMap((b) => b.kpis);
+  const events: PendingEvent[] = [];
+  const kpis: PendingKpi[] = [];
+  for (const b of taken) {
+    const batch = decodeBatch(b.data);
+    for (const e of batch.events) events.push(e);
+    for (const k of batch.kpis) kpis.push(k);
+  }
   try {
     writeTx!(events, kpis);
   } catch (error) {
@@ -142,21 +148,37 @@ function writeFront(maxEvents: number): boolean {
 
 /** Moves the whole backlog to the spool. False (backlog kept) when the spool cannot be written either. */
 function spillAll(): boolean {
-  if (backlog.length === 0) return true;
-  const records: Spooled[] = [];
-  for (const b of backlog) {
-    for (const k of b.kpis) records.push(toSpooled.kpi(k));
-    for (const e of b.events) records.push(toSpooled.event(e));
-  }
+  return spillFront(backlog.length);
+}
+
+/**
+ * Overload (batches arrive faster than the file takes them): the oldest batches past `maxHeld` go to the spool,
+ * as the bytes received (no encoding, one write), and are acknowledged, so the app's thread frees its copies and
+ * never reaches its bound — which would make it spool on its own thread. Replayed once the backlog is empty.
+ */
+function spillExcess(): void {
+  if (held <= config.maxHeld) return;
+  let n = 0;
+  let excess = held - config.maxHeld;
+  while (n < backlog.length && excess > 0) excess -= backlog[n++]!.count;
+  spillFront(n);
+}
+
+/** Moves the first `n` batches to the spool. False (backlog kept) when the spool cannot be written either. */
+function spillFront(n: number): boolean {
+  if (n === 0) return true;
+  const taken = backlog.slice(0, n);
   try {
-    spool.append(records);
+    spool.appendFrames(taken.map((b) => b.data));
   } catch {
     return false; // the ledger's own error stays the one reported; the events stay held
   }
-  spilled += held;
-  held = 0;
-  acked = backlog[backlog.length - 1]!.seq;
-  backlog.length = 0;
+  let count = 0;
+  for (const b of taken) count += b.count;
+  backlog.splice(0, n);
+  spilled += count;
+  held -= count;
+  acked = taken[n - 1]!.seq;
   spoolPending = true;
   return true;
 }
@@ -201,6 +223,7 @@ function step(): void {
   const before = acked;
   const replayedBefore = replayed;
   const wasFailing = failing;
+  spillExcess();
   if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(config.txEvents);
   if (backlog.length > 0 && failing && Date.now() - backlog[0]!.receivedAt >= config.spillAfterMs) spillAll();
   replaySpool(false);
@@ -222,8 +245,8 @@ function flushNow(): void {
 port.on("message", (message: ToWriter) => {
   const now = Date.now();
   if (message.t === "write") {
-    backlog.push({ ...message, receivedAt: now });
-    held += message.events.length + message.kpis.length;
+    backlog.push({ seq: message.seq, data: message.data, count: message.count, receivedAt: now });
+    held += message.count;
   } else if (message.t === "spooled") {
     spoolPending = true;
     if (backlog.length === 0) acked = message.seq;
