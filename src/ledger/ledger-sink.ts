@@ -21,7 +21,7 @@ export interface OpenLedgerOptions {
   maxBuffered?: number;
   /** Drain on beforeExit/exit/SIGINT/SIGTERM. Default true for files, false for `":memory:"`. */
   installExitHooks?: boolean;
-  /** Events per message to the writer thread (a full batch is handed over at once, one per turn). Default 256. */
+  /** Events per message to the writer thread (full batches are handed over at once, ~0.5 ms of them a turn). Default 128. */
   batchSize?: number;
   /** The flush interval: how long an event may wait before it is handed to the writer. Default 20 ms. */
   drainDelayMs?: number;
@@ -43,10 +43,15 @@ export interface LedgerStats {
 
 export const DEFAULT_MAX_BUFFERED = 100_000;
 /**
- * ~0.15–0.4 ms to encode a batch on the app's thread (V8's serializer, as postMessage's structured clone costs;
- * measured, loaded 2-vCPU VM), one batch per turn of the event loop: under the 1 ms the ledger may take of a turn.
+ * ~0.15 ms to encode a batch of 128 on the app's thread (V8's serializer, what postMessage's structured clone
+ * does; measured on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay while ingesting").
  */
-const DEFAULT_BATCH_SIZE = 256;
+const DEFAULT_BATCH_SIZE = 128;
+/**
+ * A turn hands over batches while the queue holds a full one and this much time has not passed (at least one):
+ * a backlog drains at several batches a turn, and no turn gives the ledger much more than half a millisecond.
+ */
+const HANDOVER_BUDGET_MS = 0.5;
 const DEFAULT_DRAIN_DELAY_MS = 20;
 const DEFAULT_SPILL_AFTER_MS = 1_000;
 /** Events per background transaction in the writer thread. */
@@ -354,7 +359,11 @@ export class LedgerSink implements Sink {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
         if (this.#overflowed() >= OVERFLOW_CHUNK) this.#spillChunk();
-        else this.#handOverOne();
+        else {
+          const start = performance.now();
+          do this.#handOverOne();
+          while (this.#queue.length >= this.#batchSize && performance.now() - start < HANDOVER_BUDGET_MS);
+        }
         this.#schedule();
       });
     } else if (!this.#timer) {
