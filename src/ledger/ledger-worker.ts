@@ -28,7 +28,12 @@ interface Batch {
 
 const config = workerData as WriterThreadConfig;
 const port = parentPort!;
-const spool = new Spool<Spooled>(config.spoolDir, { idOf: (r) => r.id, decodeFrame: spooledOfFrame });
+// 2 MiB segments (~4,000 events as frames): a background replay slice reads whole segments.
+const spool = new Spool<Spooled>(config.spoolDir, {
+  idOf: (r) => r.id,
+  decodeFrame: spooledOfFrame,
+  segmentBytes: 2 * 1024 * 1024,
+});
 
 let db: Database | null = null;
 let writeTx: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
@@ -45,6 +50,9 @@ let retryAt = 0;
 /** The spool may hold records (ours, the main thread's, or a crashed process's): replay when writable. */
 let spoolPending = spool.hasRecords();
 let lastReplay = 0;
+/** A background replay stopped after one slice with more to go: the next turn goes on without waiting. */
+let replayMore = false;
+let continuing = false;
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
 
@@ -183,21 +191,31 @@ function spillFront(n: number): boolean {
   return true;
 }
 
-/** Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). */
+/**
+ * Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). In the background
+ * a transaction's worth per turn (`replayMore` asks for the next turn at once), so that batches arriving meanwhile
+ * are taken — and spilled if need be — rather than piling up on the app's side until it spools them itself.
+ */
 function replaySpool(force: boolean): void {
+  replayMore = false;
   if (!spoolPending || backlog.length > 0) return;
   const now = Date.now();
-  if (!force && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
+  if (!force && !continuing && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
   lastReplay = now;
+  continuing = false;
   if (!open()) return;
   try {
-    replayed += spool.drain((records) => {
+    const write = (records: Spooled[]) => {
       const { events, kpis } = fromSpooled(records);
       writeTx!(events, kpis);
-    });
+    };
+    const n = force ? spool.drain(write) : spool.drain(write, config.txEvents, config.txEvents);
+    replayed += n;
     spoolPending = spool.hasRecords();
     failing = false;
     retryDelay = 0;
+    replayMore = spoolPending && n > 0;
+    continuing = replayMore;
   } catch (error) {
     fail(error);
   }
@@ -209,7 +227,7 @@ function schedule(): void {
   const wait = failing ? Math.max(0, retryAt - Date.now()) : 0;
   if (wait > 0) {
     timer = setTimeout(step, Math.min(wait, config.spillAfterMs));
-  } else if (backlog.length === 0) {
+  } else if (backlog.length === 0 && !replayMore) {
     timer = setTimeout(step, REPLAY_EVERY_MS);
   } else {
     immediate = setImmediate(step);

@@ -159,9 +159,10 @@ export class Spool<T> {
    * together), deleting each once written.
    * Returns how many records were handed to `write`. If `write` throws, the segment stays for a later drain and
    * the error is rethrown. Idempotent: records are deduplicated by id within a drain, and a replay after a crash
-   * re-sends ids the ledger already holds.
+   * re-sends ids the ledger already holds. `max`: stop once about this many records are written (whole
+   * segments; the rest stay claimed for the next drain), for a writer that must take other work in between.
    */
-  drain(write: (records: T[]) => void, chunk = 5_000): number {
+  drain(write: (records: T[]) => void, chunk = 5_000, max = Number.POSITIVE_INFINITY): number {
     const seen = new Set<string>();
     let replayed = 0;
     // Small segments (one per overflow chunk) are written together, up to `chunk` records per call: one big
@@ -176,6 +177,7 @@ export class Spool<T> {
       segments = [];
     };
     for (const segment of this.claim()) {
+      if (replayed >= max) break;
       const records = this.read(segment, seen);
       if (records === undefined) continue;
       pending = pending.length === 0 ? records : pending.concat(records);

@@ -63,6 +63,9 @@ describe("ledger overload with a live writer thread", () => {
       lock.exec("COMMIT");
       lock.close();
     }
+    // Replayed in the background, a transaction's worth (5,000) per turn of the thread: more than one slice here.
+    await waitFor(() => sink.stats().spooled === 0 && sink.stats().buffered === 0, 60_000);
+    expect(sink.stats()).toMatchObject({ written: total, dropped: 0 });
     await sink.flush();
     expect(sink.stats()).toMatchObject({ buffered: 0, spooled: 0, dropped: 0 });
     await sink.shutdown();
