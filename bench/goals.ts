@@ -332,7 +332,9 @@ console.error("ledger ingest …");
     spilled = Math.max(spilled, sink.stats().spooled);
   }
   // Then wait without spinning (a spinning wait takes a core from the writer thread on a 2-vCPU machine).
-  while (sink.stats().buffered > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  // Until every event is in the file: the spooled ones are replayed in the background, after the backlog.
+  while (sink.stats().buffered > 0 || sink.stats().spooled > 0)
+    await new Promise((resolve) => setTimeout(resolve, 2));
   const ms = performance.now() - t0;
   delay.disable();
   const stats = sink.stats();

@@ -17,6 +17,13 @@ const FLUSH_BUSY_TIMEOUT_MS = 1_000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
+/**
+ * Overload (more than maxHeld / 2 held): a background transaction is cut to about this long, so that the batches
+ * the app posts meanwhile are taken, and the excess spilled, before the app's count reaches its bound (with
+ * 5,000-event transactions on a loaded machine, ~0.4 s each, the app's thread would spool on its own).
+ */
+const OVERLOAD_TX_MS = 100;
+const OVERLOAD_TX_MIN = 256;
 
 /** A batch as received: bytes until written (a transaction decodes it), so that spilling it is one write. */
 interface Batch {
@@ -53,6 +60,8 @@ let lastReplay = 0;
 /** A background replay stopped after one slice with more to go: the next turn goes on without waiting. */
 let replayMore = false;
 let continuing = false;
+/** Recent write cost (an average over transactions), for OVERLOAD_TX_MS. */
+let msPerEvent = 0;
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
 
@@ -137,11 +146,16 @@ function writeFront(maxEvents: number): boolean {
     for (const e of batch.events) events.push(e);
     for (const k of batch.kpis) kpis.push(k);
   }
+  const started = performance.now();
   try {
     writeTx!(events, kpis);
   } catch (error) {
     fail(error);
     return false;
+  }
+  if (count >= 100) {
+    const perEvent = (performance.now() - started) / count;
+    msPerEvent = msPerEvent === 0 ? perEvent : 0.7 * msPerEvent + 0.3 * perEvent;
   }
   backlog.splice(0, n);
   held -= count;
@@ -234,6 +248,11 @@ function schedule(): void {
   }
 }
 
+function backgroundTxEvents(): number {
+  if (held <= config.maxHeld / 2 || msPerEvent === 0) return config.txEvents;
+  return Math.max(OVERLOAD_TX_MIN, Math.min(config.txEvents, Math.floor(OVERLOAD_TX_MS / msPerEvent)));
+}
+
 /** One transaction per turn, so flush requests and new batches are taken between them. */
 function step(): void {
   timer = undefined;
@@ -242,7 +261,7 @@ function step(): void {
   const replayedBefore = replayed;
   const wasFailing = failing;
   spillExcess();
-  if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(config.txEvents);
+  if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(backgroundTxEvents());
   if (backlog.length > 0 && failing && Date.now() - backlog[0]!.receivedAt >= config.spillAfterMs) spillAll();
   replaySpool(false);
   if (acked !== before || failing !== wasFailing || replayed !== replayedBefore) report();
