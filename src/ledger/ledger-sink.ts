@@ -504,7 +504,8 @@ export class LedgerSink implements Sink {
   /** The posted batches, unacknowledged, to the spool from this thread (the thread is gone or stuck). */
   #spillPosted(): void {
     const frames = this.#posted.map((p) => p.data);
-    const count = this.#postedCount;
+    // Counted from the batches themselves: after an exit drain #postedCount is the thread's own figure.
+    const count = this.#posted.reduce((n, p) => n + p.count, 0);
     this.#clearPosted();
     this.#spillFrames(frames, count);
   }
@@ -524,7 +525,7 @@ export class LedgerSink implements Sink {
         spoolDir: spoolDirFor(this.path),
         spillAfterMs: this.#spillAfterMs,
         txEvents: TX_EVENTS,
-        maxHeld: Math.max(this.#batchSize, Math.floor(this.#maxBuffered / 2)),
+        maxHeld: Math.max(1, Math.floor(this.#maxBuffered / 2)),
       });
     } catch (error) {
       this.#fail(describe(error));
