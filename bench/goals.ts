@@ -306,23 +306,35 @@ console.error("ledger ingest …");
     installExitHooks: false,
   });
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // The pre-made events (~1 kB each) go to the old generation first: otherwise the first scavenges of the run copy
+  // them, pauses of the bench's making (an app makes its events as it goes), not the ledger's.
+  gc();
+  gc();
+  // The histogram records the interval between its 1 ms timer's ticks (an idle loop reads ~1 ms), so a block of the
+  // loop is between max − 1 ms and max; 1 ms is the finest it takes. The bench also times each turn, write to write.
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const t0 = performance.now();
   let maxWrite = 0;
+  let maxTurn = 0;
   let spilled = 0;
   // As a busy app: 100 events per turn of the event loop, the sink draining in the background. Each batch is let go
   // once written (an app keeps no events), so the bench's own heap does not inflate the GC pauses measured.
+  let last = performance.now();
   for (let i = 0; i < batches.length; i++) {
     const w = performance.now();
+    if (i > 0) maxTurn = Math.max(maxTurn, w - last);
     sink.write(batches[i]!);
-    maxWrite = Math.max(maxWrite, performance.now() - w);
+    last = performance.now();
+    maxWrite = Math.max(maxWrite, last - w);
     batches[i] = [];
     await tick();
     spilled = Math.max(spilled, sink.stats().spooled);
   }
   // Then wait without spinning (a spinning wait takes a core from the writer thread on a 2-vCPU machine).
-  while (sink.stats().buffered > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  // Until every event is in the file: the spooled ones are replayed in the background, after the backlog.
+  while (sink.stats().buffered > 0 || sink.stats().spooled > 0)
+    await new Promise((resolve) => setTimeout(resolve, 2));
   const ms = performance.now() - t0;
   delay.disable();
   const stats = sink.stats();
@@ -337,10 +349,11 @@ console.error("ledger ingest …");
   );
   const maxMs = delay.max / 1e6;
   goal(
-    "event loop delay while ingesting (monitorEventLoopDelay, max)",
+    "event loop delay while ingesting (monitorEventLoopDelay at 1 ms resolution: intervals between ticks, max; and the longest turn)",
     "≤ 1 ms",
-    `${f1(maxMs)} ms max, ${f1(delay.percentile(99) / 1e6)} ms p99 (longest sink.write() of 100 events: ${f1(maxWrite)} ms)`,
-    maxMs <= 1,
+    `${f1(maxMs)} ms max interval (a block of ${f1(maxMs - 1)}–${f1(maxMs)} ms), ${f1(delay.percentile(99) / 1e6)} ms p99; ` +
+      `longest turn ${f1(maxTurn)} ms, longest sink.write() of 100 events ${f1(maxWrite)} ms`,
+    maxTurn <= 1 && maxMs - 1 <= 1,
   );
 }
 

@@ -6,7 +6,7 @@ import { registerExitHooks } from "./exit-hooks.js";
 import { createKpiWriter, type PendingKpi, toPendingKpi } from "./kpi-writer.js";
 import { isMemoryPath, openDatabase } from "./open-database.js";
 import { Spool, spoolDirFor } from "./spool.js";
-import { type Spooled, toSpooled } from "./spooled-record.js";
+import { encodeBatch, type Spooled, spooledOfFrame } from "./spooled-record.js";
 import { SIGNAL, type ToWriter, type WriterProgress } from "./worker-protocol.js";
 import { createEventWriter } from "./writer.js";
 import { startWriterThread } from "./writer-thread.js";
@@ -21,7 +21,7 @@ export interface OpenLedgerOptions {
   maxBuffered?: number;
   /** Drain on beforeExit/exit/SIGINT/SIGTERM. Default true for files, false for `":memory:"`. */
   installExitHooks?: boolean;
-  /** Events per message to the writer thread (a full batch is handed over at once, one per turn). Default 256. */
+  /** Events per message to the writer thread (full batches are handed over at once, ~0.5 ms of them a turn). Default 128. */
   batchSize?: number;
   /** The flush interval: how long an event may wait before it is handed to the writer. Default 20 ms. */
   drainDelayMs?: number;
@@ -43,10 +43,15 @@ export interface LedgerStats {
 
 export const DEFAULT_MAX_BUFFERED = 100_000;
 /**
- * ~0.15–0.4 ms of structured clone per message on the app's thread (measured, loaded 2-vCPU VM), one message per
- * turn of the event loop: under the 1 ms the ledger may take of a turn.
+ * ~0.15 ms to encode a batch of 128 on the app's thread (V8's serializer, what postMessage's structured clone
+ * does; measured on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay while ingesting").
  */
-const DEFAULT_BATCH_SIZE = 256;
+const DEFAULT_BATCH_SIZE = 128;
+/**
+ * A turn hands over batches while the queue holds a full one and this much time has not passed (at least one):
+ * a backlog drains at several batches a turn, and no turn gives the ledger much more than half a millisecond.
+ */
+const HANDOVER_BUDGET_MS = 0.5;
 const DEFAULT_DRAIN_DELAY_MS = 20;
 const DEFAULT_SPILL_AFTER_MS = 1_000;
 /** Events per background transaction in the writer thread. */
@@ -54,18 +59,19 @@ const TX_EVENTS = 5_000;
 /** How long exit waits for the writer thread before spooling from this thread instead. */
 const EXIT_WAIT_MS = 5_000;
 /**
- * Overflow events are spilled from this thread in chunks of this many (one appendFileSync each): ~7 µs of JSON
- * per event, so a chunk stays under a millisecond, and it is written in a turn of its own (not in `write()`).
+ * The fallback when the writer thread is gone, or not acknowledging (stuck): events past the bound are spooled from
+ * this thread, a batch per turn of its own (encoded like a posted batch, one write of its bytes).
  */
-const OVERFLOW_CHUNK = 100;
+const OVERFLOW_CHUNK = DEFAULT_BATCH_SIZE;
 /** Overflow held past this (events written faster than turns pass) is spilled at once, in `write()`. */
 const OVERFLOW_NOW = 1_000;
 const MAX_THREAD_RESTARTS = 3;
 
+/** A posted batch, as its bytes (shared with the writer thread): no object of it stays on this thread's heap. */
 interface Posted {
   seq: number;
-  events: PendingEvent[];
-  kpis: PendingKpi[];
+  data: Uint8Array;
+  count: number;
 }
 
 function describe(error: unknown): string {
@@ -113,8 +119,9 @@ export class LedgerSink implements Sink {
   /** Handed to the writer thread, not acknowledged yet: kept so that exit can spool them if the thread is gone. */
   #posted: Posted[] = [];
   #postedCount = 0;
-  /** Past the bound: waiting to be spilled from this thread. */
-  #overflow: Spooled[] = [];
+  /** Past the bound (thread gone or stuck): waiting to be spilled from this thread. */
+  #overflow: PendingEvent[] = [];
+  #overflowKpis: PendingKpi[] = [];
   #progress: WriterProgress = {
     t: "progress",
     acked: 0,
@@ -165,7 +172,11 @@ export class LedgerSink implements Sink {
       this.#fail(describe(error));
     }
     if (!this.#memory) {
-      this.#spool = new Spool(spoolDirFor(path), { idOf: (r) => r.id, segmentBytes: 0 });
+      this.#spool = new Spool<Spooled>(spoolDirFor(path), {
+        idOf: (r) => r.id,
+        segmentBytes: 0,
+        decodeFrame: spooledOfFrame,
+      });
       this.#startThread();
     }
     if (options.installExitHooks ?? !this.#memory) {
@@ -206,8 +217,10 @@ export class LedgerSink implements Sink {
           this.#warn(`costtrail: ledger dropped an invalid KPI record: ${describe(error)}`);
           continue;
         }
-        if (this.#buffered() >= this.#maxBuffered) this.#overflowAdd(toSpooled.kpi(pending));
-        else this.#kpis.push(pending);
+        if (this.#buffered() >= this.#maxBuffered) {
+          this.#overflowKpis.push(pending);
+          this.#overflowCheck();
+        } else this.#kpis.push(pending);
       }
       this.#schedule();
     } catch (error) {
@@ -249,7 +262,11 @@ export class LedgerSink implements Sink {
   // ---- queue ----------------------------------------------------------------------------------------------
 
   #buffered(): number {
-    return this.#queue.length + this.#kpis.length + this.#postedCount + this.#overflow.length;
+    return this.#queue.length + this.#kpis.length + this.#postedCount + this.#overflowed();
+  }
+
+  #overflowed(): number {
+    return this.#overflow.length + this.#overflowKpis.length;
   }
 
   #enqueue(event: UsageEvent): void {
@@ -272,15 +289,17 @@ export class LedgerSink implements Sink {
       }
       return;
     }
-    if (this.#buffered() >= this.#maxBuffered) this.#overflowAdd(toSpooled.event(pending));
-    else this.#queue.push(pending);
+    // Past the bound only when the writer thread is gone or not acknowledging: under mere overload it spools the
+    // excess of its own backlog (spillExcess in ledger-worker.ts) and its acknowledgements keep us under the bound.
+    if (this.#buffered() >= this.#maxBuffered) {
+      this.#overflow.push(pending);
+      this.#overflowCheck();
+    } else this.#queue.push(pending);
   }
 
-  /** Past the bound: spill (in chunks) instead of growing; drop and count only if the spool fails too. */
-  #overflowAdd(record: Spooled): void {
-    this.#overflow.push(record);
-    // A burst within one turn (no chance to spill between): spill now rather than hold more in memory.
-    if (this.#overflow.length >= OVERFLOW_NOW) this.#spillOverflow();
+  /** A burst within one turn (no chance to spill between): spill now rather than hold more in memory. */
+  #overflowCheck(): void {
+    if (this.#overflowed() >= OVERFLOW_NOW) this.#spillOverflow();
   }
 
   /** Spills one chunk of the overflow (the scheduler calls it once per turn while there is more). */
@@ -296,20 +315,28 @@ export class LedgerSink implements Sink {
   }
 
   #spillOverflow(): void {
-    if (this.#overflow.length === 0) return;
-    const records = this.#overflow;
+    if (this.#overflowed() === 0) return;
+    const events = this.#overflow;
+    const kpis = this.#overflowKpis;
     this.#overflow = [];
+    this.#overflowKpis = [];
+    this.#spillFrames([encodeBatch(events, kpis, false)], events.length + kpis.length);
+  }
+
+  /** Spools encoded batches from this thread (the fallback: see #enqueue); drops and counts if it cannot. */
+  #spillFrames(frames: Uint8Array[], count: number): void {
+    if (count === 0) return;
     if (this.#spool) {
       try {
-        this.#spool.append(records);
-        this.#mainSpilled += records.length;
+        this.#spool.appendFrames(frames);
+        this.#mainSpilled += count;
         this.#post({ t: "spooled", seq: ++this.#seq });
         return;
       } catch (error) {
         this.#warnFull(` and its spool cannot be written (${describe(error)})`);
       }
     } else this.#warnFull("");
-    this.#dropped += records.length;
+    this.#dropped += count;
   }
 
   #warnFull(why: string): void {
@@ -323,16 +350,20 @@ export class LedgerSink implements Sink {
 
   #schedule(): void {
     if (this.#closed || this.#immediate) return;
-    if (this.#queue.length + this.#kpis.length + this.#overflow.length === 0) return;
-    if (this.#queue.length >= this.#batchSize || this.#overflow.length >= OVERFLOW_CHUNK) {
+    if (this.#queue.length + this.#kpis.length + this.#overflowed() === 0) return;
+    if (this.#queue.length >= this.#batchSize || this.#overflowed() >= OVERFLOW_CHUNK) {
       // A full batch (or overflow chunk) is waiting: hand it over after the caller's turn, without waiting for the
       // interval, one message (or one spool append) per turn so that no turn takes the ledger more than ~1 ms.
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
-        if (this.#overflow.length >= OVERFLOW_CHUNK) this.#spillChunk();
-        else this.#handOverOne();
+        if (this.#overflowed() >= OVERFLOW_CHUNK) this.#spillChunk();
+        else {
+          const start = performance.now();
+          do this.#handOverOne();
+          while (this.#queue.length >= this.#batchSize && performance.now() - start < HANDOVER_BUDGET_MS);
+        }
         this.#schedule();
       });
     } else if (!this.#timer) {
@@ -391,17 +422,25 @@ export class LedgerSink implements Sink {
   }
 
   #postBatch(events: PendingEvent[], kpis: PendingKpi[]): void {
+    const count = events.length + kpis.length;
     if (!this.#thread) {
       // No writer thread (it could not start, or failed too often): the spool keeps them for the next process.
-      for (const k of kpis) this.#overflow.push(toSpooled.kpi(k));
-      for (const e of events) this.#overflow.push(toSpooled.event(e));
-      this.#spillOverflow();
+      this.#spillFrames([encodeBatch(events, kpis, false)], count);
+      return;
+    }
+    let data: Uint8Array;
+    try {
+      data = encodeBatch(events, kpis, true);
+    } catch (error) {
+      // Cannot happen for validated rows (strings, numbers, null, bigint); if it does, it is counted, not thrown.
+      this.#fail(describe(error));
+      this.#dropped += count;
       return;
     }
     const seq = ++this.#seq;
-    this.#posted.push({ seq, events, kpis });
-    this.#postedCount += events.length + kpis.length;
-    this.#post({ t: "write", seq, events, kpis });
+    this.#posted.push({ seq, data, count });
+    this.#postedCount += count;
+    this.#post({ t: "write", seq, data, count });
   }
 
   #post(message: ToWriter): void {
@@ -458,14 +497,17 @@ export class LedgerSink implements Sink {
       return;
     }
     // The writer thread is stuck or gone: keep the events in the spool (duplicates are ignored on replay).
-    const records: Spooled[] = [];
-    for (const p of this.#posted) {
-      for (const k of p.kpis) records.push(toSpooled.kpi(k));
-      for (const e of p.events) records.push(toSpooled.event(e));
-    }
-    this.#overflow.push(...records);
-    this.#clearPosted();
+    this.#spillPosted();
     this.#spillOverflow();
+  }
+
+  /** The posted batches, unacknowledged, to the spool from this thread (the thread is gone or stuck). */
+  #spillPosted(): void {
+    const frames = this.#posted.map((p) => p.data);
+    // Counted from the batches themselves: after an exit drain #postedCount is the thread's own figure.
+    const count = this.#posted.reduce((n, p) => n + p.count, 0);
+    this.#clearPosted();
+    this.#spillFrames(frames, count);
   }
 
   #clearPosted(): void {
@@ -483,6 +525,7 @@ export class LedgerSink implements Sink {
         spoolDir: spoolDirFor(this.path),
         spillAfterMs: this.#spillAfterMs,
         txEvents: TX_EVENTS,
+        maxHeld: Math.max(1, Math.floor(this.#maxBuffered / 2)),
       });
     } catch (error) {
       this.#fail(describe(error));
@@ -499,7 +542,7 @@ export class LedgerSink implements Sink {
   #onProgress(p: WriterProgress): void {
     this.#progress = p;
     while (this.#posted.length > 0 && this.#posted[0]!.seq <= p.acked) this.#posted.shift();
-    this.#postedCount = this.#posted.reduce((n, b) => n + b.events.length + b.kpis.length, 0);
+    this.#postedCount = this.#posted.reduce((n, b) => n + b.count, 0);
     if (p.failing) this.#fail(p.error ?? "unknown error");
     else if (this.#failing && p.held === 0) this.#recovered();
     if (p.flushed !== undefined) {
@@ -516,13 +559,7 @@ export class LedgerSink implements Sink {
     for (const w of this.#flushWaiters.splice(0)) w.resolve();
     if (this.#closed) return;
     if (error !== undefined) this.#fail(`ledger writer thread failed: ${describe(error)}`);
-    const records: Spooled[] = [];
-    for (const p of this.#posted) {
-      for (const k of p.kpis) records.push(toSpooled.kpi(k));
-      for (const e of p.events) records.push(toSpooled.event(e));
-    }
-    this.#clearPosted();
-    this.#overflow.push(...records);
+    this.#spillPosted();
     this.#spillOverflow();
     if (this.#threadRestarts++ < MAX_THREAD_RESTARTS) this.#startThread();
   }
@@ -555,12 +592,13 @@ export class LedgerSink implements Sink {
 
   /** The process (or the sink) is ending: whatever is still held in memory is lost. Say so, with the count. */
   #finalReport(): void {
-    const lost = this.#queue.length + this.#kpis.length + this.#overflow.length + this.#postedCount;
+    const lost = this.#queue.length + this.#kpis.length + this.#overflowed() + this.#postedCount;
     if (lost > 0) {
       this.#dropped += lost;
       this.#queue = [];
       this.#kpis = [];
       this.#overflow = [];
+      this.#overflowKpis = [];
       this.#clearPosted();
       this.#progress = { ...this.#progress, held: 0 };
     }

@@ -6,7 +6,7 @@ import type { PendingEvent } from "./event-row.js";
 import { createKpiWriter, type PendingKpi } from "./kpi-writer.js";
 import { openDatabase } from "./open-database.js";
 import { Spool } from "./spool.js";
-import { fromSpooled, type Spooled, toSpooled } from "./spooled-record.js";
+import { decodeBatch, fromSpooled, type Spooled, spooledOfFrame } from "./spooled-record.js";
 import { SIGNAL, type ToWriter, type WriterProgress, type WriterThreadConfig } from "./worker-protocol.js";
 import { createEventWriter } from "./writer.js";
 
@@ -17,17 +17,31 @@ const FLUSH_BUSY_TIMEOUT_MS = 1_000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
+/**
+ * Overload (more than maxHeld / 2 held, a quarter of the app's bound): a background transaction is cut to about
+ * this long, so that the batches the app posts meanwhile are taken, and the excess spilled, before the app's count
+ * reaches its bound (with 5,000-event transactions on a loaded machine, ~0.4 s each, the app's thread would spool
+ * on its own; docs/benchmarks.md "Event-loop delay while ingesting").
+ */
+const OVERLOAD_TX_MS = 100;
+const OVERLOAD_TX_MIN = 256;
 
+/** A batch as received: bytes until written (a transaction decodes it), so that spilling it is one write. */
 interface Batch {
   seq: number;
-  events: PendingEvent[];
-  kpis: PendingKpi[];
+  data: Uint8Array;
+  count: number;
   receivedAt: number;
 }
 
 const config = workerData as WriterThreadConfig;
 const port = parentPort!;
-const spool = new Spool<Spooled>(config.spoolDir, { idOf: (r) => r.id });
+// 2 MiB segments (~4,000 events as frames): a background replay slice reads whole segments.
+const spool = new Spool<Spooled>(config.spoolDir, {
+  idOf: (r) => r.id,
+  decodeFrame: spooledOfFrame,
+  segmentBytes: 2 * 1024 * 1024,
+});
 
 let db: Database | null = null;
 let writeTx: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
@@ -44,6 +58,11 @@ let retryAt = 0;
 /** The spool may hold records (ours, the main thread's, or a crashed process's): replay when writable. */
 let spoolPending = spool.hasRecords();
 let lastReplay = 0;
+/** A background replay stopped after one slice with more to go: the next turn goes on without waiting. */
+let replayMore = false;
+let continuing = false;
+/** Recent write cost (an average over transactions), for OVERLOAD_TX_MS. */
+let msPerEvent = 0;
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
 
@@ -116,18 +135,28 @@ function writeFront(maxEvents: number): boolean {
   if (!open()) return false;
   let n = 0;
   let count = 0;
-  while (n < backlog.length && (n === 0 || count + backlog[n]!.events.length <= maxEvents)) {
-    count += backlog[n]!.events.length + backlog[n]!.kpis.length;
+  while (n < backlog.length && (n === 0 || count + backlog[n]!.count <= maxEvents)) {
+    count += backlog[n]!.count;
     n++;
   }
   const taken = backlog.slice(0, n);
-  const events = n === 1 ? taken[0]!.events : taken.flatMap((b) => b.events);
-  const kpis = n === 1 ? taken[0]!.kpis : taken.flatMap((b) => b.kpis);
+  const events: PendingEvent[] = [];
+  const kpis: PendingKpi[] = [];
+  for (const b of taken) {
+    const batch = decodeBatch(b.data);
+    for (const e of batch.events) events.push(e);
+    for (const k of batch.kpis) kpis.push(k);
+  }
+  const started = performance.now();
   try {
     writeTx!(events, kpis);
   } catch (error) {
     fail(error);
     return false;
+  }
+  if (count >= 100) {
+    const perEvent = (performance.now() - started) / count;
+    msPerEvent = msPerEvent === 0 ? perEvent : 0.7 * msPerEvent + 0.3 * perEvent;
   }
   backlog.splice(0, n);
   held -= count;
@@ -142,40 +171,66 @@ function writeFront(maxEvents: number): boolean {
 
 /** Moves the whole backlog to the spool. False (backlog kept) when the spool cannot be written either. */
 function spillAll(): boolean {
-  if (backlog.length === 0) return true;
-  const records: Spooled[] = [];
-  for (const b of backlog) {
-    for (const k of b.kpis) records.push(toSpooled.kpi(k));
-    for (const e of b.events) records.push(toSpooled.event(e));
-  }
+  return spillFront(backlog.length);
+}
+
+/**
+ * Overload (batches arrive faster than the file takes them): the oldest batches past `maxHeld` go to the spool,
+ * as the bytes received (no encoding, one write), and are acknowledged, so the app's thread frees its copies and
+ * never reaches its bound — which would make it spool on its own thread. Replayed once the backlog is empty.
+ */
+function spillExcess(): void {
+  if (held <= config.maxHeld) return;
+  let n = 0;
+  let excess = held - config.maxHeld;
+  while (n < backlog.length && excess > 0) excess -= backlog[n++]!.count;
+  spillFront(n);
+}
+
+/** Moves the first `n` batches to the spool. False (backlog kept) when the spool cannot be written either. */
+function spillFront(n: number): boolean {
+  if (n === 0) return true;
+  const taken = backlog.slice(0, n);
   try {
-    spool.append(records);
+    spool.appendFrames(taken.map((b) => b.data));
   } catch {
     return false; // the ledger's own error stays the one reported; the events stay held
   }
-  spilled += held;
-  held = 0;
-  acked = backlog[backlog.length - 1]!.seq;
-  backlog.length = 0;
+  let count = 0;
+  for (const b of taken) count += b.count;
+  backlog.splice(0, n);
+  spilled += count;
+  held -= count;
+  acked = taken[n - 1]!.seq;
   spoolPending = true;
   return true;
 }
 
-/** Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). */
+/**
+ * Replays the spool into the file once it takes writes again (idempotent by id: see spool.ts). In the background
+ * a transaction's worth per turn (`replayMore` asks for the next turn at once), so that batches arriving meanwhile
+ * are taken — and spilled if need be — rather than piling up on the app's side until it spools them itself.
+ */
 function replaySpool(force: boolean): void {
+  replayMore = false;
   if (!spoolPending || backlog.length > 0) return;
   const now = Date.now();
-  if (!force && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
+  if (!force && !continuing && (failing ? now < retryAt : now - lastReplay < REPLAY_EVERY_MS)) return;
   lastReplay = now;
+  continuing = false;
   if (!open()) return;
   try {
-    replayed += spool.drain((records) => {
+    const write = (records: Spooled[]) => {
       const { events, kpis } = fromSpooled(records);
       writeTx!(events, kpis);
-    });
+    };
+    const n = force ? spool.drain(write) : spool.drain(write, config.txEvents, config.txEvents);
+    replayed += n;
     spoolPending = spool.hasRecords();
     failing = false;
     retryDelay = 0;
+    replayMore = spoolPending && n > 0;
+    continuing = replayMore;
   } catch (error) {
     fail(error);
   }
@@ -187,11 +242,16 @@ function schedule(): void {
   const wait = failing ? Math.max(0, retryAt - Date.now()) : 0;
   if (wait > 0) {
     timer = setTimeout(step, Math.min(wait, config.spillAfterMs));
-  } else if (backlog.length === 0) {
+  } else if (backlog.length === 0 && !replayMore) {
     timer = setTimeout(step, REPLAY_EVERY_MS);
   } else {
     immediate = setImmediate(step);
   }
+}
+
+function backgroundTxEvents(): number {
+  if (held <= config.maxHeld / 2 || msPerEvent === 0) return config.txEvents;
+  return Math.max(OVERLOAD_TX_MIN, Math.min(config.txEvents, Math.floor(OVERLOAD_TX_MS / msPerEvent)));
 }
 
 /** One transaction per turn, so flush requests and new batches are taken between them. */
@@ -201,7 +261,8 @@ function step(): void {
   const before = acked;
   const replayedBefore = replayed;
   const wasFailing = failing;
-  if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(config.txEvents);
+  spillExcess();
+  if (backlog.length > 0 && (!failing || Date.now() >= retryAt)) writeFront(backgroundTxEvents());
   if (backlog.length > 0 && failing && Date.now() - backlog[0]!.receivedAt >= config.spillAfterMs) spillAll();
   replaySpool(false);
   if (acked !== before || failing !== wasFailing || replayed !== replayedBefore) report();
@@ -222,8 +283,8 @@ function flushNow(): void {
 port.on("message", (message: ToWriter) => {
   const now = Date.now();
   if (message.t === "write") {
-    backlog.push({ ...message, receivedAt: now });
-    held += message.events.length + message.kpis.length;
+    backlog.push({ seq: message.seq, data: message.data, count: message.count, receivedAt: now });
+    held += message.count;
   } else if (message.t === "spooled") {
     spoolPending = true;
     if (backlog.length === 0) acked = message.seq;

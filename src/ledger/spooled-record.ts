@@ -1,3 +1,4 @@
+import { deserialize, serialize } from "node:v8";
 import type { PendingEvent } from "./event-row.js";
 import type { PendingKpi } from "./kpi-writer.js";
 
@@ -24,4 +25,36 @@ export function fromSpooled(records: readonly Spooled[]): { events: PendingEvent
     else kpis.push(r.v.map((x) => (x !== null && typeof x === "object" ? BigInt(x.n) : x)));
   }
   return { events, kpis };
+}
+
+/**
+ * A batch as bytes (V8's serializer, the format postMessage uses): encoded once on the app's thread, then posted,
+ * kept until acknowledged, and spooled as a frame (spool.ts) without being encoded again. `shared` puts it in a
+ * SharedArrayBuffer, so the app's copy and the writer thread's are one block of memory, and no object of the batch
+ * stays on the app's heap. The format is stable across Node versions (V8 reads older versions), so a spool
+ * outlives an upgrade.
+ */
+export function encodeBatch(
+  events: readonly PendingEvent[],
+  kpis: readonly PendingKpi[],
+  shared: boolean,
+): Uint8Array {
+  const bytes = serialize([events, kpis]);
+  if (!shared) return bytes;
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
+}
+
+export function decodeBatch(bytes: Uint8Array): { events: PendingEvent[]; kpis: PendingKpi[] } {
+  const [events, kpis] = deserialize(bytes) as [PendingEvent[], PendingKpi[]];
+  return { events, kpis };
+}
+
+/** A spooled frame's records (Spool's `decodeFrame`), deduplicated by id on replay like JSON lines. */
+export function spooledOfFrame(bytes: Uint8Array): Spooled[] {
+  const { events, kpis } = decodeBatch(bytes);
+  const records: Spooled[] = kpis.map(toSpooled.kpi);
+  for (const e of events) records.push(toSpooled.event(e));
+  return records;
 }

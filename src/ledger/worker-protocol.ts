@@ -1,6 +1,3 @@
-import type { PendingEvent } from "./event-row.js";
-import type { PendingKpi } from "./kpi-writer.js";
-
 /** What the ledger's writer thread is started with (`workerData`). See docs/ledger.md. */
 export interface WriterThreadConfig {
   path: string;
@@ -9,11 +6,17 @@ export interface WriterThreadConfig {
   spillAfterMs: number;
   /** Events per write transaction in the background (flush and exit write bigger ones). */
   txEvents: number;
+  /**
+   * Overload: past this many events held, the oldest batches go to the spool at once (as the bytes received),
+   * so the app's thread — which counts them until acknowledged — stays under its bound without spooling itself.
+   */
+  maxHeld: number;
 }
 
 /** Main thread → writer thread. Every message carries a sequence number, acknowledged in order. */
 export type ToWriter =
-  | { t: "write"; seq: number; events: PendingEvent[]; kpis: PendingKpi[] }
+  /** `data`: the batch's events and KPI records, encoded once (spooled-record.ts encodeBatch), `count` of them. */
+  | { t: "write"; seq: number; data: Uint8Array; count: number }
   /** Spooled by the main thread (overload): replay when the file takes writes again. */
   | { t: "spooled"; seq: number }
   /** Write (or spill) everything received so far, replay the spool, then answer `flushed`; `signal`: also

@@ -1,11 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { openLedger } from "../../src/ledger/ledger-sink.js";
 import { openLedgerReadonly } from "../../src/ledger/open-database.js";
 import { recentEvents } from "../../src/ledger/queries.js";
 import type { UsageEvent } from "../../src/types.js";
+import { waitFor } from "../support/child.js";
 import { makeEvent } from "./fixtures/events.js";
 import { recordingLogger, records, tempDir } from "./helpers.js";
 
@@ -44,7 +44,8 @@ describe("LedgerSink", () => {
     const path = freshPath();
     const sink = openLedger(path, { logger: recordingLogger(), installExitHooks: false, drainDelayMs: 5 });
     sink.write(records([makeEvent("bg1")]));
-    for (let i = 0; i < 100 && sink.stats().written === 0; i++) await sleep(10);
+    // Generous: the writer thread's start (tsx compiles it) takes seconds on a loaded machine.
+    await waitFor(() => sink.stats().written > 0, 30_000);
     expect(sink.stats().written).toBe(1);
     expect(countRows(path)).toBe(1);
     await sink.shutdown();
@@ -54,7 +55,7 @@ describe("LedgerSink", () => {
     const path = freshPath();
     const sink = openLedger(path, { logger: recordingLogger(), installExitHooks: false, batchSize: 100 });
     sink.write(records(Array.from({ length: 1_050 }, (_, i) => makeEvent(`big-${i}`))));
-    for (let i = 0; i < 200 && sink.stats().buffered > 0; i++) await sleep(5);
+    await waitFor(() => sink.stats().buffered === 0, 30_000);
     expect(sink.stats()).toMatchObject({ written: 1_050, buffered: 0 });
     await sink.shutdown();
     expect(countRows(path)).toBe(1_050);
