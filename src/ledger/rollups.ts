@@ -77,42 +77,52 @@ interface Group {
   key: string | number | null;
   m: Sum[];
 }
-interface DayLinked extends Group {
-  /** The coarser group the same events are summed into: an hour's day, a day's all-time group, or none. */
-  day: DayLinked | null;
-}
-
-/** a + b, exact: numbers while they stay safe integers, bigint past that. */
-function add(a: Sum, b: number): Sum {
-  if (typeof a === "number") {
-    const s = a + b;
-    return Number.isSafeInteger(s) ? s : BigInt(a) + BigInt(b);
-  }
-  return a + BigInt(b);
-}
-
 const EVENT_DIM_COLUMNS = Object.entries(ROLLUP_DIMS) as [EventDim, string | null][];
 const KEY_INDEX = EVENT_DIM_COLUMNS.map(([, col]) => (col === null ? -1 : C[col as keyof typeof C]));
 const DIM_NAMES: readonly RollupDim[] = [...EVENT_DIM_COLUMNS.map(([d]) => d), "limit", "tag"];
 const LIMIT_SLOT = EVENT_DIM_COLUMNS.length;
 /** Dimensions with all-time rows: every one. */
 export const ALL_TIME_DIMS: ReadonlySet<RollupDim> = new Set(DIM_NAMES);
-const ALL_TIME_SLOT = DIM_NAMES.map((d) => ALL_TIME_DIMS.has(d));
+/**
+ * Dimensions with hour rows (schema v10): only `total`, for the spend chart's hour buckets and the totals of
+ * short ranges. Every other dimension has day and all-time rows, and a range's partial days are read raw: hour
+ * rows of user, instance, account or tag keys were ~40 % of the upserts at 5,000 events a transaction
+ * (docs/ledger.md "Rollups").
+ */
+export const HOUR_DIMS: ReadonlySet<RollupDim> = new Set<RollupDim>(["total"]);
 const TAG_SLOT = LIMIT_SLOT + 1;
 const DIM_COUNT = TAG_SLOT + 1;
+const TOTAL_SLOT = DIM_NAMES.indexOf("total");
 
-type Slot = Map<string | null, Map<string | number | null, DayLinked>>;
+type Slot = Map<string | null, Map<string | number | null, Group>>;
+
+/** Keeps hour buckets of `total` apart from day buckets in one map (hours since 1970 stay far below 2^40). */
+const HOUR_BUCKET_BASE = 2 ** 40;
+
+/** Adds measures `m` into `into`, exact. */
+function addInto(into: Sum[], m: readonly Sum[]): void {
+  for (let i = 0; i < WIDTH; i++) {
+    const x = m[i]!;
+    if (x === 0) continue;
+    const a = into[i]!;
+    if (typeof a === "number" && typeof x === "number") {
+      const s = a + x;
+      into[i] = Number.isSafeInteger(s) ? s : BigInt(a) + BigInt(x);
+    } else into[i] = BigInt(a) + BigInt(x);
+  }
+}
 
 /**
- * Sums a batch's new events into rollup groups (hour, day, all time), in JS: a batch's events share few hours, so the
- * groups are far fewer than the events, and each group is one upsert. Nested maps keyed by the stored values
- * themselves (no key strings built per event; the text "1" and the integer 1 stay different keys, as in SQLite).
+ * Sums a batch's new events into rollup groups, in JS: a batch's events share few days, so the groups are far
+ * fewer than the events, and each group is one upsert. Each event is added once per dimension, to its group of
+ * the finest grain kept (the hour for `total`, the day for the others); the coarser groups (days of hours,
+ * all time of days) are summed from those groups when the batch is read, once per group instead of once per
+ * event. Nested maps keyed by the stored values themselves (no key strings built per event; the text "1" and
+ * the integer 1 stay different keys, as in SQLite).
  */
 export class RollupBatch {
-  /** hour → one slot per dimension (ROLLUP_DIMS order, then limit, tag) → use case name → key → group. */
-  readonly #hours = new Map<number, Slot[]>();
-  readonly #days = new Map<number, Slot[]>();
-  readonly #all = new Map<number, Slot[]>();
+  /** bucket (hour for total, day for the others) → one slot per dimension → use case name → key → group. */
+  readonly #fine = new Map<number, Slot[]>();
   #size = 0;
 
   /** Adds one event that the batch inserted (not a duplicate), with its label values. */
@@ -137,54 +147,34 @@ export class RollupBatch {
     ];
     const ucn = v[C.use_case_name] as string | null;
     const hour = Math.floor(ts / HOUR_MS);
-    let slots = this.#hours.get(hour);
-    if (!slots) {
-      slots = Array.from({ length: DIM_COUNT }, () => new Map());
-      this.#hours.set(hour, slots);
-    }
+    const day = Math.floor(ts / DAY_MS);
+    this.#add(this.#slots(hour + HOUR_BUCKET_BASE), TOTAL_SLOT, "h", hour, ucn, null, m);
+    const slots = this.#slots(day);
     for (let d = 0; d < EVENT_DIM_COLUMNS.length; d++) {
+      if (d === TOTAL_SLOT) continue;
       const i = KEY_INDEX[d]!;
-      this.#add(slots, d, hour, ucn, i < 0 ? null : (v[i] as string | number | null), m);
+      this.#add(slots, d, "d", day, ucn, i < 0 ? null : (v[i] as string | number | null), m);
     }
-    if (e.limitIds.length === 0) this.#add(slots, LIMIT_SLOT, hour, ucn, null, m);
-    else for (const l of e.limitIds) this.#add(slots, LIMIT_SLOT, hour, ucn, l, m);
-    if (e.tags.length === 0) this.#add(slots, TAG_SLOT, hour, ucn, null, m);
-    else for (const t of e.tags) this.#add(slots, TAG_SLOT, hour, ucn, t, m);
+    if (e.limitIds.length === 0) this.#add(slots, LIMIT_SLOT, "d", day, ucn, null, m);
+    else for (const l of e.limitIds) this.#add(slots, LIMIT_SLOT, "d", day, ucn, l, m);
+    if (e.tags.length === 0) this.#add(slots, TAG_SLOT, "d", day, ucn, null, m);
+    else for (const t of e.tags) this.#add(slots, TAG_SLOT, "d", day, ucn, t, m);
   }
 
-  #group(
-    grains: Map<number, Slot[]>,
-    grain: Grain,
-    bucket: number,
-    d: number,
-    ucn: string | null,
-    key: string | number | null,
-  ): DayLinked {
-    let slots = grains.get(bucket);
+  #slots(bucket: number): Slot[] {
+    let slots = this.#fine.get(bucket);
     if (!slots) {
       slots = Array.from({ length: DIM_COUNT }, () => new Map());
-      grains.set(bucket, slots);
+      this.#fine.set(bucket, slots);
     }
-    let byKey = slots[d]!.get(ucn);
-    if (!byKey) {
-      byKey = new Map();
-      slots[d]!.set(ucn, byKey);
-    }
-    let g = byKey.get(key);
-    if (!g) {
-      g = { dim: DIM_NAMES[d]!, grain, bucket, ucn, key, m: new Array<Sum>(WIDTH).fill(0), day: null };
-      byKey.set(key, g);
-      this.#size++;
-      // A new day group links its all-time group (one per key, across use cases).
-      if (grain === "d" && ALL_TIME_SLOT[d]) g.day = this.#group(this.#all, "a", 0, d, null, key);
-    }
-    return g;
+    return slots;
   }
 
   #add(
     slots: Slot[],
     d: number,
-    hour: number,
+    grain: Grain,
+    bucket: number,
     ucn: string | null,
     key: string | number | null,
     m: readonly number[],
@@ -196,40 +186,70 @@ export class RollupBatch {
     }
     let g = byKey.get(key);
     if (!g) {
-      g = {
-        dim: DIM_NAMES[d]!,
-        grain: "h",
-        bucket: hour,
-        ucn,
-        key,
-        m: new Array<Sum>(WIDTH).fill(0),
-        day: null,
-      };
+      g = { dim: DIM_NAMES[d]!, grain, bucket, ucn, key, m: new Array<Sum>(WIDTH).fill(0) };
       byKey.set(key, g);
       this.#size++;
-      // The day group is looked up once per new hour group, not once per event.
-      g.day = this.#group(this.#days, "d", Math.floor(hour / 24), d, ucn, key);
     }
-    const dg = g.day!;
-    const ag = dg.day;
-    for (let i = 0; i < WIDTH; i++) {
-      const x = m[i]!;
-      if (x !== 0) {
-        g.m[i] = add(g.m[i]!, x);
-        dg.m[i] = add(dg.m[i]!, x);
-        if (ag) ag.m[i] = add(ag.m[i]!, x);
-      }
-    }
+    addInto(g.m, m);
   }
 
+  /** Groups of the finest grain (what `add` summed into): hours of `total`, days of the others. */
   get size(): number {
     return this.#size;
   }
 
-  *groups(): IterableIterator<Group> {
-    for (const grains of [this.#hours, this.#days, this.#all])
-      for (const slots of grains.values())
-        for (const byUcn of slots) for (const byKey of byUcn.values()) yield* byKey.values();
+  /** Every group to upsert: the summed ones, then the days of `total` and the all-time rows derived from them. */
+  groups(): Group[] {
+    const out: Group[] = [];
+    const days = new Map<string | null, Map<number, Group>>();
+    const allTime = DIM_NAMES.map(() => new Map<string | number | null, Group>());
+    const derive = (g: Group) => {
+      // The all-time row of a day group: one per dimension and key, across use cases (bucket 0).
+      if (!ALL_TIME_DIMS.has(g.dim)) return;
+      const slot = allTime[DIM_NAMES.indexOf(g.dim)]!;
+      let a = slot.get(g.key);
+      if (!a) {
+        a = { dim: g.dim, grain: "a", bucket: 0, ucn: null, key: g.key, m: new Array<Sum>(WIDTH).fill(0) };
+        slot.set(g.key, a);
+      }
+      addInto(a.m, g.m);
+    };
+    for (const slots of this.#fine.values())
+      for (const byUcn of slots)
+        for (const byKey of byUcn.values())
+          for (const g of byKey.values()) {
+            out.push(g);
+            if (g.grain === "d") derive(g);
+            else {
+              // An hour of `total`: summed into its day.
+              let byDay = days.get(g.ucn);
+              if (!byDay) {
+                byDay = new Map();
+                days.set(g.ucn, byDay);
+              }
+              const bucket = Math.floor(g.bucket / 24);
+              let dg = byDay.get(bucket);
+              if (!dg) {
+                dg = {
+                  dim: g.dim,
+                  grain: "d",
+                  bucket,
+                  ucn: g.ucn,
+                  key: null,
+                  m: new Array<Sum>(WIDTH).fill(0),
+                };
+                byDay.set(bucket, dg);
+              }
+              addInto(dg.m, g.m);
+            }
+          }
+    for (const byDay of days.values())
+      for (const dg of byDay.values()) {
+        out.push(dg);
+        derive(dg);
+      }
+    for (const slot of allTime) for (const a of slot.values()) out.push(a);
+    return out;
   }
 }
 
@@ -276,6 +296,8 @@ function rollupSelect(source: string, where: string, labels: boolean): string[] 
   ] as const) {
     const bucket = `e.ts_ms / ${size}`;
     const cond = `e.ts_ms >= 0${where ? ` AND ${where}` : ""}`;
+    // Hour rows only for the dimensions that keep them (HOUR_DIMS): never a label kind.
+    if (grain === "h" && labels) continue;
     if (labels) {
       // Labelled rows from the labels table (value is never null), one group per kind and value.
       out.push(
@@ -285,6 +307,7 @@ function rollupSelect(source: string, where: string, labels: boolean): string[] 
       continue;
     }
     for (const [dim, col] of EVENT_DIM_COLUMNS) {
+      if (grain === "h" && !HOUR_DIMS.has(dim)) continue;
       const key = col === null ? "X''" : `coalesce(e.${col}, X'')`;
       out.push(
         `SELECT '${dim}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${key}, ${measures}
@@ -292,7 +315,8 @@ function rollupSelect(source: string, where: string, labels: boolean): string[] 
       );
     }
     // Events without any value of a label kind: that kind's null-key group.
-    for (const kind of ["limit", "tag"]) {
+    for (const kind of ["limit", "tag"] as const) {
+      if (grain === "h" && !HOUR_DIMS.has(kind)) continue;
       const none = "X''";
       out.push(
         `SELECT '${kind}', '${grain}', ${bucket}, ${nullable("e.use_case_name")}, ${none}, ${measures}
@@ -389,7 +413,10 @@ export function planRollups(
   hoursOnly = false,
   /** The all-time rows may stand for the whole range from the epoch on (no use case filter, a plain key). */
   allTime = false,
+  /** Whether the dimension keeps hour rows (HOUR_DIMS); without them a range's partial days are read raw. */
+  hours = true,
 ): RollupPlan {
+  if (hoursOnly && !hours) throw new Error("hour buckets need a dimension with hour rows");
   if (allTime && !hoursOnly && until === undefined && (since === undefined || since <= 0)) {
     // Everything from the epoch on is in the all-time rows; only events before it (if any) are read raw.
     const raw: RollupPlan["raw"] = since === 0 ? [] : [{ lo: since ?? -MAX_DATE_MS, hi: 0 }];
@@ -397,6 +424,17 @@ export function planRollups(
   }
   const s0 = Math.max(since ?? 0, 0);
   if (until !== undefined && until <= s0) return { parts: [], raw: [{ lo: since ?? null, hi: until }] };
+  if (!hours) {
+    const dStart = ceilDiv(s0, DAY_MS);
+    const dEnd = until === undefined ? null : Math.floor(until / DAY_MS);
+    if (dEnd !== null && dEnd <= dStart) return { parts: [], raw: [{ lo: since ?? null, hi: until! }] };
+    const raw: RollupPlan["raw"] = [];
+    // A lower bound even when the range has none: see the hour case below.
+    if (since === undefined || since < dStart * DAY_MS)
+      raw.push({ lo: since ?? -MAX_DATE_MS, hi: dStart * DAY_MS });
+    if (dEnd !== null && dEnd * DAY_MS < until!) raw.push({ lo: dEnd * DAY_MS, hi: until! });
+    return { parts: [{ grain: "d", lo: dStart, hi: dEnd }], raw };
+  }
   const hStart = ceilDiv(s0, HOUR_MS);
   const hEnd = until === undefined ? null : Math.floor(until / HOUR_MS);
   if (hEnd !== null && hEnd <= hStart) return { parts: [], raw: [{ lo: since ?? null, hi: until! }] };
@@ -497,6 +535,7 @@ export function rollupUnion(
     until,
     spec.hoursOnly,
     spec.allTime === true && useCase === undefined && ALL_TIME_DIMS.has(spec.dim),
+    HOUR_DIMS.has(spec.dim),
   );
   // (Kept when it is all there is to read: the union needs one SELECT.)
   const later = plan.raw.filter((r) => r.hi === null || r.hi > 0);

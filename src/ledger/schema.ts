@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { rebuildAllTimeRollups, rollupInserts, SQLITE_ROLLUP_TABLE } from "./rollups.js";
+import { HOUR_DIMS, rebuildAllTimeRollups, rollupInserts, SQLITE_ROLLUP_TABLE } from "./rollups.js";
 
 /**
  * One step of the ledger schema. `version` is what `PRAGMA user_version` holds once `up` has run.
@@ -383,6 +383,17 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("DROP INDEX IF EXISTS events_by_user");
       for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
       rebuildAllTimeRollups(db);
+    },
+  },
+  {
+    version: 10,
+    description: "event_rollups: hour rows only for totals (the other dimensions keep days and all time)",
+    up(db) {
+      // Rollups of ingest (docs/ledger.md "Rollups"): reports read a range's partial days raw for every dimension
+      // but `total`, so the writer no longer keeps their hour rows, which cost ~40 % of its upserts; the v9
+      // backfill's hour rows of those dimensions go, and their day and all-time rows stay as they are.
+      const kept = [...HOUR_DIMS].map((d) => `'${d}'`).join(", ");
+      db.exec(`DELETE FROM event_rollups WHERE grain = 'h' AND dim NOT IN (${kept})`);
     },
   },
 ];

@@ -8,12 +8,22 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { spendOverTime } from "../../src/ledger/dashboard-queries.js";
+import { toPendingEvent } from "../../src/ledger/event-row.js";
 import { openLedger } from "../../src/ledger/ledger-sink.js";
+import { openDatabase } from "../../src/ledger/open-database.js";
 import { PostgresLedgerSink } from "../../src/ledger/postgres/sink.js";
 import { REPORT_KEYS, type ReportOptions, report } from "../../src/ledger/queries.js";
 import { openLedgerReader, openLedgerWriter } from "../../src/ledger/reader.js";
 import { reprice } from "../../src/ledger/reprice.js";
-import { planRollups, rebuildAllTimeRollups, rollupInserts } from "../../src/ledger/rollups.js";
+import {
+  planRollups,
+  ROLLUP_DIMS,
+  ROLLUP_MEASURE_SQL,
+  rebuildAllTimeRollups,
+  rollupInserts,
+} from "../../src/ledger/rollups.js";
+import { MIGRATIONS, migrate, schemaVersion } from "../../src/ledger/schema.js";
+import { createEventWriter } from "../../src/ledger/writer.js";
 import { Pricer } from "../../src/pricing/index.js";
 import type { UsageEvent } from "../../src/types.js";
 import { freshDatabase } from "../fleet/pg-helpers.js";
@@ -178,6 +188,10 @@ function checkRebuild(file: string): void {
   try {
     const kept = db.prepare(ROLLUP_ROWS).all();
     expect(kept.some((r) => (r as { grain: string }).grain === "a")).toBe(true);
+    // Hour rows only where a report needs hours (schema v10): the totals.
+    expect(
+      db.prepare("SELECT DISTINCT dim FROM event_rollups WHERE grain = 'h' ORDER BY dim").pluck().all(),
+    ).toEqual(["total"]);
     db.transaction(() => {
       db.prepare("DELETE FROM event_rollups").run();
       for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
@@ -231,6 +245,31 @@ describe("planRollups", () => {
       raw: [{ lo: BASE + 5, hi: BASE + HOUR }],
     });
   });
+
+  it("reads the partial days raw for a dimension without hour rows (schema v10: all but total)", () => {
+    expect(planRollups(BASE - 90 * 60_000, BASE + DAY + 2 * HOUR + 5, false, false, false)).toEqual({
+      parts: [{ grain: "d", lo: BASE / DAY, hi: BASE / DAY + 1 }],
+      raw: [
+        { lo: BASE - 90 * 60_000, hi: BASE },
+        { lo: BASE + DAY, hi: BASE + DAY + 2 * HOUR + 5 },
+      ],
+    });
+    // Whole days: no raw edge after the epoch.
+    expect(planRollups(BASE, BASE + 2 * DAY, false, false, false)).toEqual({
+      parts: [{ grain: "d", lo: BASE / DAY, hi: BASE / DAY + 2 }],
+      raw: [],
+    });
+    expect(planRollups(BASE + HOUR, BASE + 20 * HOUR, false, false, false)).toEqual({
+      parts: [],
+      raw: [{ lo: BASE + HOUR, hi: BASE + 20 * HOUR }],
+    });
+    expect(planRollups(undefined, undefined, false, false, false)).toEqual({
+      parts: [{ grain: "d", lo: 0, hi: null }],
+      raw: [{ lo: -8.64e15, hi: 0 }],
+    });
+    expect(planRollups(undefined, undefined, false, true, false).parts[0]!.grain).toBe("a");
+    expect(() => planRollups(BASE, undefined, true, false, false)).toThrow(/hour rows/);
+  });
 });
 
 describe("rollups on SQLite", () => {
@@ -257,6 +296,50 @@ describe("rollups on SQLite", () => {
     await sink.shutdown();
     compareAll(after, 150, kept.length);
     checkRebuild(after);
+  }, 60_000);
+});
+
+describe("a v9 ledger (hour rows for every dimension) migrates to v10", () => {
+  const dir = tempDir("costtrail-rollups-v9-");
+  it("keeps the totals' hour rows, drops the others', and every report still equals the raw query", () => {
+    const file = join(dir, "v9.db");
+    const v9 = new Database(file);
+    migrate(v9, MIGRATIONS.slice(0, 9));
+    expect(schemaVersion(v9)).toBe(9);
+    createEventWriter(v9)(EVENTS.map(toPendingEvent));
+    // What v9 kept besides: hour rows of every dimension and label kind, summed from the events as its backfill did.
+    const measures = ROLLUP_MEASURE_SQL.join(", ");
+    const hour = "e.ts_ms / 3600000";
+    for (const [dim, col] of Object.entries(ROLLUP_DIMS)) {
+      if (col === null) continue;
+      v9.exec(
+        `INSERT INTO event_rollups SELECT '${dim}', 'h', ${hour}, coalesce(e.use_case_name, X''),
+           coalesce(e.${col}, X''), ${measures}
+         FROM events e WHERE e.ts_ms >= 0 GROUP BY ${hour}, e.use_case_name, e.${col}`,
+      );
+    }
+    v9.exec(
+      `INSERT INTO event_rollups SELECT e.kind, 'h', ${hour}, coalesce(e.use_case_name, X''), e.value, ${measures}
+       FROM event_labels e WHERE e.ts_ms >= 0 GROUP BY e.kind, ${hour}, e.use_case_name, e.value`,
+    );
+    const hourRows = (dims: string) =>
+      v9
+        .prepare(`SELECT count(*) FROM event_rollups WHERE grain = 'h' AND dim ${dims}`)
+        .pluck()
+        .get() as number;
+    const totalHours = hourRows("= 'total'");
+    expect(totalHours).toBeGreaterThan(0);
+    expect(hourRows("<> 'total'")).toBeGreaterThan(totalHours);
+    v9.close();
+
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(10);
+    expect(
+      db.prepare("SELECT dim, count(*) FROM event_rollups WHERE grain = 'h' GROUP BY dim").raw().all(),
+    ).toEqual([["total", totalHours]]);
+    db.close();
+    compareAll(file, 150);
+    checkRebuild(file);
   }, 60_000);
 });
 
