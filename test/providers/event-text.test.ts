@@ -198,6 +198,58 @@ describe("textPrecheck agrees with parsing", () => {
     expect(replay(chatObserver, frame)).toBeGreaterThanOrEqual(6);
   });
 
+  it("OpenAI chat: chunks of a learned delta shape with other texts, and chunks that only look like them", () => {
+    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const obfuscated = (delta: string, obfuscation: string) =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"${obfuscation}"}`;
+    const choice = (delta: string, extra = "") =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null${extra}}],"usage":null}`;
+    const args = (index: number, text: string) =>
+      choice(`{"tool_calls":[{"index":${index},"function":{"arguments":"${text}"}}]}`);
+    for (const shape of [choice, (d: string) => obfuscated(d, "aZ3_")]) {
+      const chunks = [
+        shape('{"role":"assistant","content":""}'),
+        shape('{"content":"Hi"}'),
+        shape('{"content":" there"}'),
+        shape('{"content":"\\"quoted\\" \\\\ \\n \\u00e9"}'),
+        shape('{"content":""}'),
+        shape('{"content":"x","refusal":"y"}'),
+        shape('{"content":"\\""}'),
+        shape('{"content":"é ünïcode 😀"}'),
+        shape('{"content":"line\\nbreak \\u00e9 \\\\"}'),
+        // The same length as the shape's chunk: told apart by the text compared, not by where it ends.
+        shape('{"content":"Hi"}').replace('"finish_reason":null', '"finish_reason":"ok"'),
+        shape('{"content":"Hi"}').replace('"finish_reason":null', '"finish_reason":"stop"'),
+        shape('{"content":"Hi"}').replace(
+          '"usage":null',
+          '"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}',
+        ),
+        obfuscated('{"content":"ob"}', 'a\\"b'),
+        obfuscated('{"content":"ob"}', "a\\\\b"),
+        obfuscated('{"content":"ob"}', ""),
+        `${choice('{"content":"Hi"}').slice(0, -1)},"service_tier":"flex"}`,
+        choice('{"content":"Hi"}', ',"extra":1'),
+        `${choice('{"content":"Hi"}')} `,
+        choice('{"content":"Hi"}').replace('"id":"c"', '"id":"d"'),
+        shape('{"content":"after"}'),
+        args(0, ""),
+        args(0, '{\\"text\\":'),
+        args(0, ""),
+        args(1, "x"),
+        args(0, "y"),
+        args(0, '\\"'),
+        shape('{"content":"Hi"}'),
+        shape("{}"),
+        shape('{"content":"last"}'),
+        // Another model (the same length too): parsed, and what follows is read against that.
+        shape('{"content":"Hi"}').replace("2024-08-06", "2024-08-07"),
+        shape('{"content":"Hi"}').replace('"model":"gpt-4o-2024-08-06"', '"model":"gpt-4o-mini"'),
+        shape('{"content":"Hi"}'),
+      ];
+      expect(replay(chatObserver, chunks)).toBeGreaterThanOrEqual(12);
+    }
+  });
+
   it("OpenAI Responses: the mock's stream, deltas answered from the text", async () => {
     const events = eventData(
       await body(`${mock.openaiBaseURL}/responses`, {
