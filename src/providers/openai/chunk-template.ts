@@ -39,6 +39,61 @@ export class ChatChunkTemplate implements TextPrecheck {
   /** The delta shape of the last chunk the checks below answered for (most chunks of a stream share one). */
   #slot: Slot | undefined;
 
+  /** Where the first backslash at or after `#backslashFrom` is in `#backslashText` (Infinity: none). */
+  #backslashText: string | undefined;
+  #backslashFrom = 0;
+  #backslashAt = -1;
+
+  contentAt(text: string, from: number, call: Call): number {
+    const slot = this.#slot;
+    if (slot === undefined || call.responseModel !== this.#model) return -1;
+    // `data: `, the shape's text up to its string, the string, the text after it, `}` and the blank line: the
+    // event `kind` answers for through slotLength, read without slicing it out of the received text.
+    const head = slot.line;
+    const at = from + head.length;
+    if (text.slice(from, at) !== head) return -1;
+    let close = text.indexOf('"', at);
+    if (close < 0) return -1;
+    let length = close - at;
+    if (this.#backslash(text, at) < close) {
+      const string = jsonString(text, at - 1);
+      if (string === undefined) return -1;
+      close = string.end;
+      length = string.length;
+    }
+    if (!(length > 0 || (length === 0 && slot.emptyIsContent))) return -1;
+    const { tail } = slot;
+    let end = close + tail.length;
+    if (text.slice(close, end) !== tail) return -1;
+    if (text.charCodeAt(end) !== 125) {
+      // `,"obfuscation":"…"}`: a string without escapes, as slotLength reads it.
+      if (text.slice(end, end + OBFUSCATION.length) !== OBFUSCATION) return -1;
+      end = text.indexOf('"', end + OBFUSCATION.length) + 1;
+      if (end === 0 || text.charCodeAt(end) !== 125 || this.#backslash(text, close) < end) return -1;
+    }
+    // One line (no line feed in it: not in the string, nor a head learned from lines joined), then a blank line.
+    if (text.indexOf("\n", from) !== end + 1 || text.charCodeAt(end + 2) !== 10) return -1;
+    call.sawOutputLength(length);
+    return end + 3;
+  }
+
+  /**
+   * The index of the first backslash at or after `from` in `text`, or Infinity: kept between calls, which read
+   * one text forwards, so that text is searched once in all rather than to its end per event.
+   */
+  #backslash(text: string, from: number): number {
+    if (text !== this.#backslashText || from < this.#backslashFrom) {
+      this.#backslashText = text;
+      this.#backslashAt = -1;
+    }
+    if (this.#backslashAt < from) {
+      const at = text.indexOf("\\", from);
+      this.#backslashAt = at < 0 ? Number.POSITIVE_INFINITY : at;
+    }
+    this.#backslashFrom = from;
+    return this.#backslashAt;
+  }
+
   kind(data: string, call: Call): StreamItem | undefined {
     // A chunk parsed since may have set another model, which a template chunk would set back when parsed.
     if (call.responseModel !== this.#model) return undefined;
@@ -142,6 +197,8 @@ export class ChatChunkTemplate implements TextPrecheck {
  */
 interface Slot {
   head: string;
+  /** `data: ` and `head`: the start of the SSE event of such a chunk. */
+  line: string;
   tail: string;
   /** An empty string is content too (tool call arguments; an empty `content` is no content). */
   emptyIsContent: boolean;
@@ -155,8 +212,10 @@ function newSlot(
   after: string,
   emptyIsContent: boolean,
 ): Slot {
+  const head = data.slice(0, quote + 1);
   return {
-    head: data.slice(0, quote + 1),
+    head,
+    line: `data: ${head}`,
     tail: data.slice(close, deltaEnd) + after,
     emptyIsContent,
   };

@@ -83,6 +83,7 @@ function observedBody(
   // Never for an observer that rewrites: its every event is parsed and written back.
   const precheck = observer.rewrites ? undefined : observer.textPrecheck?.();
   const rewrites = observer.rewrites === true;
+  const contentAt = precheck?.contentAt;
   /** Received text not yet split into events. */
   let pending = "";
   let ended = false;
@@ -154,7 +155,18 @@ function observedBody(
     pending = pending === "" ? text : pending + text;
     let shown = "";
     let start = 0;
-    for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n", start)) {
+    for (;;) {
+      // Most events: content of a shape the pre-check knows, read in place (never for an observer that rewrites).
+      if (contentAt !== undefined && !state.complete) {
+        const next = contentAt.call(precheck, pending, start, call);
+        if (next > 0) {
+          call.sawItem(true);
+          start = next;
+          continue;
+        }
+      }
+      const end = pending.indexOf("\n\n", start);
+      if (end < 0) break;
       const event = readEvent(pending, start, end);
       if (event && rewrites) shown += `${event}\n\n`;
       start = end + 2;
