@@ -181,7 +181,7 @@ export class ChatChunkTemplate implements TextPrecheck {
     if (frame.model !== call.responseModel || frame.model !== chunk?.model) return;
     this.#before = before;
     this.#after = after;
-    this.#model = frame.model;
+    this.#model = call.responseModel; // the same string (compared per chunk: by identity, not by its characters)
     // A shape learned against the previous template: the checks it stands for are those of that template.
     this.#slot = undefined;
   }
