@@ -83,7 +83,7 @@ for (let round = 0; round < 21; round++) {
     );
   if (round < 2) continue;
   bare.push(b);
-  o.forEach((x, k) => observed[k]!.push(x));
+  for (let k = 0; k < o.length; k++) observed[k]!.push(o[k]!);
 }
 console.log(
   `${split}, ${events.length} events, ${bare.length} rounds: bare ${median(bare).toFixed(3)} µs/event (min ${Math.min(...bare).toFixed(3)})`,
