@@ -39,11 +39,6 @@ export class ChatChunkTemplate implements TextPrecheck {
   /** The delta shape of the last chunk the checks below answered for (most chunks of a stream share one). */
   #slot: Slot | undefined;
 
-  /** Where the first backslash at or after `#backslashFrom` is in `#backslashText` (Infinity: none). */
-  #backslashText: string | undefined;
-  #backslashFrom = 0;
-  #backslashAt = -1;
-
   contentAt(text: string, from: number, call: Call): number {
     const slot = this.#slot;
     if (slot === undefined || call.responseModel !== this.#model) return -1;
@@ -55,7 +50,8 @@ export class ChatChunkTemplate implements TextPrecheck {
     let close = text.indexOf('"', at);
     if (close < 0) return -1;
     let length = close - at;
-    if (this.#backslash(text, at) < close) {
+    // Searched within the string only (a slice is a view): the received text may hold many more events.
+    if (text.slice(at, close).includes("\\")) {
       const string = jsonString(text, at - 1);
       if (string === undefined) return -1;
       close = string.end;
@@ -68,30 +64,14 @@ export class ChatChunkTemplate implements TextPrecheck {
     if (text.charCodeAt(end) !== 125) {
       // `,"obfuscation":"…"}`: a string without escapes, as slotLength reads it.
       if (text.slice(end, end + OBFUSCATION.length) !== OBFUSCATION) return -1;
-      end = text.indexOf('"', end + OBFUSCATION.length) + 1;
-      if (end === 0 || text.charCodeAt(end) !== 125 || this.#backslash(text, close) < end) return -1;
+      const value = end + OBFUSCATION.length;
+      end = text.indexOf('"', value) + 1;
+      if (end === 0 || text.charCodeAt(end) !== 125 || text.slice(value, end).includes("\\")) return -1;
     }
     // One line (no line feed in it: not in the string, nor a head learned from lines joined), then a blank line.
     if (text.indexOf("\n", from) !== end + 1 || text.charCodeAt(end + 2) !== 10) return -1;
     call.sawOutputLength(length);
     return end + 3;
-  }
-
-  /**
-   * The index of the first backslash at or after `from` in `text`, or Infinity: kept between calls, which read
-   * one text forwards, so that text is searched once in all rather than to its end per event.
-   */
-  #backslash(text: string, from: number): number {
-    if (text !== this.#backslashText || from < this.#backslashFrom) {
-      this.#backslashText = text;
-      this.#backslashAt = -1;
-    }
-    if (this.#backslashAt < from) {
-      const at = text.indexOf("\\", from);
-      this.#backslashAt = at < 0 ? Number.POSITIVE_INFINITY : at;
-    }
-    this.#backslashFrom = from;
-    return this.#backslashAt;
   }
 
   kind(data: string, call: Call): StreamItem | undefined {
@@ -179,8 +159,8 @@ export class ChatChunkTemplate implements TextPrecheck {
     if (choices[0]?.finish_reason) return;
     if (frame.usage || frame.error || frame.type === "error" || !frame.model) return;
     if (frame.model !== call.responseModel || frame.model !== chunk?.model) return;
-    this.#before = before;
-    this.#after = after;
+    this.#before = detached(before);
+    this.#after = detached(after);
     this.#model = call.responseModel; // the same string (compared per chunk: by identity, not by its characters)
     // A shape learned against the previous template: the checks it stands for are those of that template.
     this.#slot = undefined;
@@ -212,11 +192,11 @@ function newSlot(
   after: string,
   emptyIsContent: boolean,
 ): Slot {
-  const head = data.slice(0, quote + 1);
+  const head = detached(data.slice(0, quote + 1));
   return {
     head,
     line: `data: ${head}`,
-    tail: data.slice(close, deltaEnd) + after,
+    tail: detached(data.slice(close, deltaEnd) + after),
     emptyIsContent,
   };
 }
@@ -245,6 +225,15 @@ function slotLength(data: string, slot: Slot): number {
   if (data.indexOf('"', end + OBFUSCATION.length) !== last - 1) return -1;
   if (data.indexOf("\\", end) >= 0) return -1;
   return length;
+}
+
+/**
+ * A copy of `text` sharing no storage with the text it was sliced from: V8's slices are views, and a template
+ * kept for the stream's length would keep the whole received read alive with it, which the collector then copies
+ * and promotes with every stream (docs/benchmarks.md "Streaming per chunk").
+ */
+function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 function isEmptyObject(value: unknown): boolean {
