@@ -1,7 +1,6 @@
 import { log } from "../log.js";
 import type { EventStatus, UsageEvent } from "../types.js";
 import { type Call, zeroUsage } from "./call.js";
-import { stopWatching } from "./collected.js";
 import { estimateUnreportedUsage, lostAttemptsInput } from "./estimate.js";
 import { inflight } from "./inflight.js";
 import { classifyError } from "./outcome.js";
@@ -28,9 +27,6 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
     errorType = undefined;
   }
   inflight.delete(call);
-  // The collection watch holds the call until what it watches is collected, which for a young object only a full
-  // collection notices: the finished call would survive the scavenges meanwhile (docs/benchmarks.md).
-  stopWatching(call);
   try {
     const at = new Date(call.startedAt);
     const event = buildEvent(call, status, errorType, at);
