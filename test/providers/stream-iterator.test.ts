@@ -189,4 +189,31 @@ describe("the async iterator of an observed stream body", () => {
     // Before one reaction per read: 60 more than the stream's own iterator.
     expect(observed - bare).toBeLessThan(10);
   });
+
+  it("a pre-check whose in-place read throws (a costtrail bug) is dropped: the reader gets every chunk, the call its event", async () => {
+    const throwing = {
+      ...chatObserver,
+      textPrecheck: () => {
+        const precheck = chatObserver.textPrecheck!();
+        precheck.contentAt = () => {
+          throw new Error("a costtrail bug");
+        };
+        return precheck;
+      },
+    };
+    const observed = source();
+    const bare = source();
+    const events: UsageEvent[] = [];
+    const runtime = { pipeline: { emit: (e: UsageEvent) => events.push(e), captureContexts: () => undefined } };
+    const call = new Call(runtime as never, start, {}, undefined);
+    setStreamObserver(call, throwing, false);
+    const response = new Response(observed.body, { headers: { "content-type": "text/event-stream" } });
+    observeEventStreamBody(response, call, undefined);
+    const got: Uint8Array[] = [];
+    for await (const c of response.body!) got.push(c);
+    const want: Uint8Array[] = [];
+    for await (const c of bare.body) want.push(c);
+    expect(text(got)).toBe(text(want));
+    expect(events.map((e) => e.status)).toEqual(["ok"]);
+  });
 });

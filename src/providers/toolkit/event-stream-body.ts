@@ -83,7 +83,8 @@ function observedBody(
   // Never for an observer that rewrites: its every event is parsed and written back.
   const precheck = observer.rewrites ? undefined : observer.textPrecheck?.();
   const rewrites = observer.rewrites === true;
-  const contentAt = precheck?.contentAt;
+  /** Cleared if it ever throws (a costtrail bug): the events are then read one by one, as without it. */
+  let contentAt = precheck?.contentAt;
   /** Received text not yet split into events. */
   let pending = "";
   let ended = false;
@@ -158,7 +159,13 @@ function observedBody(
     for (;;) {
       // Most events: content of a shape the pre-check knows, read in place (never for an observer that rewrites).
       if (contentAt !== undefined && !state.complete) {
-        const next = contentAt.call(precheck, pending, start, call);
+        let next = 0;
+        try {
+          next = contentAt.call(precheck, pending, start, call);
+        } catch (error) {
+          log.internalFailure("stream-item", error);
+          contentAt = undefined;
+        }
         if (next > 0) {
           call.sawItem(true);
           start = next;
