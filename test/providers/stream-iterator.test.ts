@@ -204,7 +204,9 @@ describe("the async iterator of an observed stream body", () => {
     const observed = source();
     const bare = source();
     const events: UsageEvent[] = [];
-    const runtime = { pipeline: { emit: (e: UsageEvent) => events.push(e), captureContexts: () => undefined } };
+    const runtime = {
+      pipeline: { emit: (e: UsageEvent) => events.push(e), captureContexts: () => undefined },
+    };
     const call = new Call(runtime as never, start, {}, undefined);
     setStreamObserver(call, throwing, false);
     const response = new Response(observed.body, { headers: { "content-type": "text/event-stream" } });
