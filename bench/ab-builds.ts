@@ -7,6 +7,9 @@
  *
  *   npx tsx bench/ab-builds.ts chat|stream [--rounds 15] [--block 1000] [--per-event] <dir>...
  *
+ * Beside the median of the paired differences: the first quartile of the instrumented blocks minus that of the
+ * bare blocks (less moved by other processes on a shared machine).
+ *
  * --per-event: the canned stream arrives one SSE event per read (as a connection may deliver it) instead of one
  * read for the whole body (bench/peer-fixtures.ts), so the per-read cost of observing a body is in the figure.
  */
@@ -100,22 +103,31 @@ for (let i = 0; i < 3; i++) {
 }
 recorded = 0;
 const own = builds.map(() => [] as number[]);
+const runs = builds.map(() => [] as number[]);
 const bares: number[] = [];
 for (let r = 0; r < rounds; r++) {
   const bare = await cpuPerCall(block);
   bares.push(bare);
-  for (let k = 0; k < builds.length; k++)
-    own[k]!.push((await instrumented(builds[k]!.costtrail, block)) - bare);
+  for (let k = 0; k < builds.length; k++) {
+    const run = await instrumented(builds[k]!.costtrail, block);
+    runs[k]!.push(run);
+    own[k]!.push(run - bare);
+  }
 }
 if (recorded !== rounds * block * builds.length) throw new Error(`recorded ${recorded} events`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** A low quantile: another process on the machine only ever adds CPU time, so the quietest blocks agree best. */
+const quartile = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)]!;
 console.log(
   `${mode}${perEvent ? " (one read per event)" : ""}, ${rounds} rounds × ${block} calls: bare+ALS ${median(bares).toFixed(1)} µs/call`,
 );
 for (let k = 0; k < builds.length; k++) {
   const m = median(own[k]!);
   const chunk = mode === "stream" ? `, ${(m / STREAM_CHUNKS).toFixed(2)} µs/chunk all in` : "";
+  const low = quartile(runs[k]!) - quartile(bares);
   console.log(
-    `  ${builds[k]!.root}: own ${m.toFixed(1)} µs/call (min ${Math.min(...own[k]!).toFixed(1)})${chunk}`,
+    `  ${builds[k]!.root}: own ${m.toFixed(1)} µs/call (min ${Math.min(...own[k]!).toFixed(1)})${chunk}; ` +
+      `first quartiles, instrumented − bare: ${low.toFixed(1)} µs/call` +
+      (mode === "stream" ? ` (${(low / STREAM_CHUNKS).toFixed(2)} µs/chunk)` : ""),
   );
 }

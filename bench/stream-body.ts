@@ -1,22 +1,30 @@
 /**
  * The stream body observer alone (toolkit/event-stream-body.ts), not part of `npm run bench`: the canned
- * 204-event chat stream (bench/peer-fixtures.ts) read through a Response's body bare and observed, CPU per event,
- * median of 8 rounds; no SDK, no AsyncLocalStorage. `one-read`: the body arrives in one read (as the goals'
- * in-process transport gives it); `per-event`: one read per event.
+ * 204-event chat stream (bench/peer-fixtures.ts) read through a Response's body bare and observed, CPU per event;
+ * no SDK, no AsyncLocalStorage. `one-read`: the body arrives in one read (as the goals' in-process transport
+ * gives it); `per-event`: one read per event. With several builds (directories with a built dist/, default this
+ * checkout), each round reads bare and then observed by each build in turn, in one process; printed: the median
+ * and the least disturbed (min) round of each (another process on the machine only ever adds CPU time).
  *
- *   npx tsx bench/stream-body.ts [one-read|per-event] [dir with a built dist/, default this checkout]
+ *   npx tsx bench/stream-body.ts [one-read|per-event] [dir...]
  */
 import { cannedFetch } from "./peer-fixtures.js";
 
-const [split = "one-read", dir = new URL("..", import.meta.url).pathname] = process.argv.slice(2);
-const at = (path: string) => new URL(`file://${dir}/dist/src/${path}`).href;
-const { observeEventStreamBody, setStreamObserver } = (await import(
-  at("providers/toolkit/event-stream-body.js")
-)) as typeof import("../src/providers/toolkit/event-stream-body.js");
-const { chatObserver } = (await import(
-  at("providers/openai/stream.js")
-)) as typeof import("../src/providers/openai/stream.js");
-const { Call } = (await import(at("calls/call.js"))) as typeof import("../src/calls/call.js");
+const [split = "one-read", ...given] = process.argv.slice(2);
+const dirs = given.length > 0 ? given : [new URL("..", import.meta.url).pathname];
+const builds = await Promise.all(
+  dirs.map(async (dir) => {
+    const at = (path: string) => new URL(`file://${dir}/dist/src/${path}`).href;
+    const { observeEventStreamBody, setStreamObserver } = (await import(
+      at("providers/toolkit/event-stream-body.js")
+    )) as typeof import("../src/providers/toolkit/event-stream-body.js");
+    const { chatObserver } = (await import(
+      at("providers/openai/stream.js")
+    )) as typeof import("../src/providers/openai/stream.js");
+    const { Call } = (await import(at("calls/call.js"))) as typeof import("../src/calls/call.js");
+    return { dir, observeEventStreamBody, setStreamObserver, chatObserver, Call };
+  }),
+);
 
 const runtime = { pipeline: { emit() {}, captureContexts: () => undefined } } as never;
 const start = {
@@ -50,7 +58,7 @@ async function drain(r: Response): Promise<void> {
     // drain
   }
 }
-const streams = 300;
+const streams = 200;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpu = async (fn: () => Promise<void>) => {
   const c0 = process.cpuUsage();
@@ -59,21 +67,31 @@ const cpu = async (fn: () => Promise<void>) => {
   return (c.user + c.system) / streams / events.length;
 };
 const bare: number[] = [];
-const observed: number[] = [];
-for (let round = 0; round < 9; round++) {
+const observed = builds.map(() => [] as number[]);
+for (let round = 0; round < 21; round++) {
   const b = await cpu(() => drain(response()));
-  const o = await cpu(async () => {
-    const call = new Call(runtime, start, {}, undefined);
-    setStreamObserver(call, chatObserver, false);
-    const r = response();
-    observeEventStreamBody(r, call, undefined);
-    await drain(r);
-  });
-  if (round === 0) continue;
+  const o: number[] = [];
+  for (const build of builds)
+    o.push(
+      await cpu(async () => {
+        const call = new build.Call(runtime, start, {}, undefined);
+        build.setStreamObserver(call, build.chatObserver, false);
+        const r = response();
+        build.observeEventStreamBody(r, call, undefined);
+        await drain(r);
+      }),
+    );
+  if (round < 2) continue;
   bare.push(b);
-  observed.push(o);
+  for (let k = 0; k < o.length; k++) observed[k]!.push(o[k]!);
 }
 console.log(
-  `${split}, ${events.length} events: bare ${median(bare).toFixed(3)} µs/event, observed ${median(observed).toFixed(3)}, ` +
-    `added ${(median(observed) - median(bare)).toFixed(3)} µs/event`,
+  `${split}, ${events.length} events, ${bare.length} rounds: bare ${median(bare).toFixed(3)} µs/event (min ${Math.min(...bare).toFixed(3)})`,
 );
+builds.forEach((build, k) => {
+  const o = observed[k]!;
+  console.log(
+    `  ${build.dir}: observed ${median(o).toFixed(3)} (min ${Math.min(...o).toFixed(3)}), added ` +
+      `${(median(o) - median(bare)).toFixed(3)} µs/event (min ${(Math.min(...o) - Math.min(...bare)).toFixed(3)})`,
+  );
+});

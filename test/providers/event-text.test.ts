@@ -198,6 +198,152 @@ describe("textPrecheck agrees with parsing", () => {
     expect(replay(chatObserver, frame)).toBeGreaterThanOrEqual(6);
   });
 
+  it("OpenAI chat: chunks of a learned delta shape with other texts, and chunks that only look like them", () => {
+    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const obfuscated = (delta: string, obfuscation: string) =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"${obfuscation}"}`;
+    const choice = (delta: string, extra = "") =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null${extra}}],"usage":null}`;
+    const args = (index: number, text: string) =>
+      choice(`{"tool_calls":[{"index":${index},"function":{"arguments":"${text}"}}]}`);
+    for (const shape of [choice, (d: string) => obfuscated(d, "aZ3_")]) {
+      const chunks = [
+        shape('{"role":"assistant","content":""}'),
+        shape('{"content":"Hi"}'),
+        shape('{"content":" there"}'),
+        shape('{"content":"\\"quoted\\" \\\\ \\n \\u00e9"}'),
+        shape('{"content":""}'),
+        shape('{"content":"x","refusal":"y"}'),
+        shape('{"content":"\\""}'),
+        shape('{"content":"é ünïcode 😀"}'),
+        shape('{"content":"line\\nbreak \\u00e9 \\\\"}'),
+        // The same length as the shape's chunk: told apart by the text compared, not by where it ends.
+        shape('{"content":"Hi"}').replace('"finish_reason":null', '"finish_reason":"ok"'),
+        shape('{"content":"Hi"}').replace('"finish_reason":null', '"finish_reason":"stop"'),
+        shape('{"content":"Hi"}').replace(
+          '"usage":null',
+          '"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}',
+        ),
+        obfuscated('{"content":"ob"}', 'a\\"b'),
+        obfuscated('{"content":"ob"}', "a\\\\b"),
+        obfuscated('{"content":"ob"}', ""),
+        `${choice('{"content":"Hi"}').slice(0, -1)},"service_tier":"flex"}`,
+        choice('{"content":"Hi"}', ',"extra":1'),
+        `${choice('{"content":"Hi"}')} `,
+        choice('{"content":"Hi"}').replace('"id":"c"', '"id":"d"'),
+        shape('{"content":"after"}'),
+        args(0, ""),
+        args(0, '{\\"text\\":'),
+        args(0, ""),
+        args(1, "x"),
+        args(0, "y"),
+        args(0, '\\"'),
+        shape('{"content":"Hi"}'),
+        shape("{}"),
+        shape('{"content":"last"}'),
+        // Another model (the same length too): parsed, and what follows is read against that.
+        shape('{"content":"Hi"}').replace("2024-08-06", "2024-08-07"),
+        shape('{"content":"Hi"}').replace('"model":"gpt-4o-2024-08-06"', '"model":"gpt-4o-mini"'),
+        shape('{"content":"Hi"}'),
+      ];
+      expect(replay(chatObserver, chunks)).toBeGreaterThanOrEqual(12);
+    }
+  });
+
+  it("OpenAI chat: events read in place in the received text (contentAt) agree with their data read by kind", async () => {
+    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const choice = (delta: string, obfuscation?: string) =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null${obfuscation === undefined ? "" : `,"obfuscation":"${obfuscation}"`}}`;
+    const blocks = [
+      `data: ${choice('{"role":"assistant","content":""}')}\n\n`,
+      `data: ${choice('{"content":"Hi"}')}\n\n`,
+      `data: ${choice('{"content":" there"}')}\n\n`,
+      `data: ${choice('{"content":"a\\"b\\\\c\\n"}')}\n\n`,
+      `data: ${choice('{"content":"Hi"}', "aZ3_")}\n\n`,
+      `data: ${choice('{"content":"Hi"}', "a\\\\b")}\n\n`,
+      `data: ${choice('{"content":"x"}')}\nid: 7\n\n`,
+      `event: message\ndata: ${choice('{"content":"x"}')}\n\n`,
+      `data:${choice('{"content":"x"}')}\n\n`,
+      `data: ${choice('{"content":"x"}')}\n\n`,
+      `: keep-alive\n\n`,
+      `data: ${choice('{"content":""}')}\n\n`,
+      // Frames learned until the template learns no more, then another model: the frame's chunks are parsed.
+      `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"d"')}\n\n`,
+      `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"e"')}\n\n`,
+      `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"e"')}\n\n`,
+      `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"e"')}\n\n`,
+      `data: ${choice('{"content":"Hi"}').replace('"id":"c"', '"id":"e"').replace("2024-08-06", "2024-08-07")}\n\n`,
+      `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"e"')}\n\n`,
+      `data: ${choice('{"content":"last"}').replace('"id":"c"', '"id":"e"')}\n\n`,
+    ];
+    const served = eventData(
+      await body(`${mock.openaiBaseURL}/chat/completions`, {
+        model: "gpt-4o-mini",
+        messages,
+        tools,
+        tool_choice: "required",
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    ).map((data) => `data: ${data}\n\n`);
+    for (const stream of [blocks, served]) {
+      const text = stream.join("");
+      const byData = newCall();
+      const inPlace = newCall();
+      const a = chatObserver.textPrecheck!();
+      const b = chatObserver.textPrecheck!();
+      const read = (precheck: typeof a, call: Call, data: string) => {
+        const kind = precheck.kind(data, call);
+        if (kind !== undefined) return kind;
+        const item = JSON.parse(data);
+        const parsed = chatObserver.onItem(item, call);
+        precheck.parsed?.(data, item, call);
+        return parsed;
+      };
+      let from = 0;
+      let inPlaceRead = 0;
+      for (const block of stream) {
+        const data = eventData(block)[0];
+        const kind = data === undefined ? undefined : read(a, byData, data);
+        const next = b.contentAt!(text, from, inPlace);
+        if (next > 0) {
+          inPlaceRead++;
+          expect({ block, next, kind }).toEqual({ block, next: from + block.length, kind: "content" });
+          expect(block.startsWith("data: {")).toBe(true);
+        } else if (data !== undefined) read(b, inPlace, data);
+        expect({ block, state: state(inPlace) }).toEqual({ block, state: state(byData) });
+        from += block.length;
+      }
+      // The blocks: " there", the escapes, the obfuscated one, the "x" after them, frame e's second and third "x".
+      if (stream === blocks) expect(inPlaceRead).toBe(6);
+      else expect(inPlaceRead).toBeGreaterThanOrEqual(stream.length - 5);
+    }
+    // Declined: a line feed inside the string, an event not ended yet, a text that is not the shape's.
+    const c = chatObserver.textPrecheck!();
+    const call = newCall();
+    for (const block of blocks.slice(0, 3)) {
+      const data = eventData(block)[0]!;
+      if (c.kind(data, call) === undefined) {
+        const item = JSON.parse(data);
+        chatObserver.onItem(item, call);
+        c.parsed?.(data, item, call);
+      }
+    }
+    const shown = `data: ${choice('{"content":"ok"}')}\n\n`;
+    expect(c.contentAt!(shown, 0, call)).toBe(shown.length);
+    for (const text of [
+      `data: ${choice('{"content":"a\nb"}')}\n\n`,
+      `data: ${choice('{"content":"ok"}')}\n`,
+      `data: ${choice('{"content":"ok"}')}`,
+      `data: ${choice('{"content":"ok"}')}}\n\n`,
+      `data: ${choice('{"content":"ok"}', "a\nb")}\n\n`,
+      `data: ${choice('{"content":"ok"}', 'a"b')}\n\n`,
+      `data: ${choice('{"content":"ok"}').replace("null}]", "null }]")}\n\n`,
+    ])
+      expect({ text, at: c.contentAt!(text, 0, call) }).toEqual({ text, at: -1 });
+    expect(c.contentAt!(`x${shown}`, 1, call)).toBe(shown.length + 1);
+  });
+
   it("OpenAI Responses: the mock's stream, deltas answered from the text", async () => {
     const events = eventData(
       await body(`${mock.openaiBaseURL}/responses`, {

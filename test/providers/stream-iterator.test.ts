@@ -2,6 +2,7 @@
 // Stream reads it with — a direct path to the connection: it must behave as the stream's own iterator, for the
 // reader (chunks, end, errors, locking, return() with and without preventCancel, overlapping next() calls) and
 // for the call (one event, its status).
+import { createHook } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
 import { Call, type CallStart } from "../../src/calls/index.js";
 import { chatObserver } from "../../src/providers/openai/stream.js";
@@ -145,5 +146,76 @@ describe("the async iterator of an observed stream body", () => {
     expect(p.body.locked).toBe(false);
     await expect(p.body.getReader().read()).rejects.toBe(boom);
     expect(p.events.length).toBe(1);
+  });
+
+  it("adds no promise per read to the stream's own iterator (counted, 60 reads)", async () => {
+    const many = Array.from({ length: 60 }, (_, i) => new TextEncoder().encode(chunk(`c${i}`)));
+    const body = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const e of many) controller.enqueue(e);
+          controller.close();
+        },
+      });
+    const read = async (observe: boolean) => {
+      const response = new Response(body(), { headers: { "content-type": "text/event-stream" } });
+      if (observe) {
+        const call = new Call(
+          { pipeline: { emit() {}, captureContexts: () => undefined } } as never,
+          start,
+          {},
+          undefined,
+        );
+        setStreamObserver(call, chatObserver, false);
+        observeEventStreamBody(response, call, undefined);
+      }
+      const stream = response.body!;
+      let promises = 0;
+      const hook = createHook({
+        init(_id, type) {
+          if (type === "PROMISE") promises++;
+        },
+      }).enable();
+      let chunks = 0;
+      for await (const _ of stream) chunks++;
+      hook.disable();
+      expect(chunks).toBe(many.length);
+      return promises;
+    };
+    await read(false);
+    await read(true);
+    const bare = await read(false);
+    const observed = await read(true);
+    // Before one reaction per read: 60 more than the stream's own iterator.
+    expect(observed - bare).toBeLessThan(10);
+  });
+
+  it("a pre-check whose in-place read throws (a costtrail bug) is dropped: the reader gets every chunk, the call its event", async () => {
+    const throwing = {
+      ...chatObserver,
+      textPrecheck: () => {
+        const precheck = chatObserver.textPrecheck!();
+        precheck.contentAt = () => {
+          throw new Error("a costtrail bug");
+        };
+        return precheck;
+      },
+    };
+    const observed = source();
+    const bare = source();
+    const events: UsageEvent[] = [];
+    const runtime = {
+      pipeline: { emit: (e: UsageEvent) => events.push(e), captureContexts: () => undefined },
+    };
+    const call = new Call(runtime as never, start, {}, undefined);
+    setStreamObserver(call, throwing, false);
+    const response = new Response(observed.body, { headers: { "content-type": "text/event-stream" } });
+    observeEventStreamBody(response, call, undefined);
+    const got: Uint8Array[] = [];
+    for await (const c of response.body!) got.push(c);
+    const want: Uint8Array[] = [];
+    for await (const c of bare.body) want.push(c);
+    expect(text(got)).toBe(text(want));
+    expect(events.map((e) => e.status)).toEqual(["ok"]);
   });
 });

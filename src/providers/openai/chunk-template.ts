@@ -34,8 +34,57 @@ export class ChatChunkTemplate implements TextPrecheck {
   /** The text after the delta's value, without a trailing obfuscation string (and without its final `}`). */
   #after = "";
   #learned = 0;
+  /** The model the template was learned with: its chunks set it again when parsed. */
+  #model: string | undefined;
+  /** The delta shape of the last chunk the checks below answered for (most chunks of a stream share one). */
+  #slot: Slot | undefined;
+
+  contentAt(text: string, from: number, call: Call): number {
+    const slot = this.#slot;
+    if (slot === undefined || call.responseModel !== this.#model) return -1;
+    // `data: `, the shape's text up to its string, the string, the text after it, `}` and the blank line: the
+    // event `kind` answers for through slotLength, read without slicing it out of the received text.
+    const head = slot.line;
+    const at = from + head.length;
+    if (text.slice(from, at) !== head) return -1;
+    let close = text.indexOf('"', at);
+    if (close < 0) return -1;
+    let length = close - at;
+    // Searched within the string only (a slice is a view): the received text may hold many more events.
+    if (text.slice(at, close).includes("\\")) {
+      const string = jsonString(text, at - 1);
+      if (string === undefined) return -1;
+      close = string.end;
+      length = string.length;
+    }
+    if (!(length > 0 || (length === 0 && slot.emptyIsContent))) return -1;
+    const { tail } = slot;
+    let end = close + tail.length;
+    if (text.slice(close, end) !== tail) return -1;
+    if (text.charCodeAt(end) !== 125) {
+      // `,"obfuscation":"…"}`: a string without escapes, as slotLength reads it.
+      if (text.slice(end, end + OBFUSCATION.length) !== OBFUSCATION) return -1;
+      const value = end + OBFUSCATION.length;
+      end = text.indexOf('"', value) + 1;
+      if (end === 0 || text.charCodeAt(end) !== 125 || text.slice(value, end).includes("\\")) return -1;
+    }
+    // One line (no line feed in it: not in the string, nor a head learned from lines joined), then a blank line.
+    if (text.indexOf("\n", from) !== end + 1 || text.charCodeAt(end + 2) !== 10) return -1;
+    call.sawOutputLength(length);
+    return end + 3;
+  }
 
   kind(data: string, call: Call): StreamItem | undefined {
+    // A chunk parsed since may have set another model, which a template chunk would set back when parsed.
+    if (call.responseModel !== this.#model) return undefined;
+    const slot = this.#slot;
+    if (slot !== undefined) {
+      const length = slotLength(data, slot);
+      if (length > 0 || (length === 0 && slot.emptyIsContent)) {
+        call.sawOutputLength(length);
+        return "content";
+      }
+    }
     const before = this.#before;
     // Compared as strings (a slice is a view: no copy), which V8 does faster than `startsWith`.
     if (before === undefined || data.slice(0, before.length) !== before) return undefined;
@@ -54,6 +103,7 @@ export class ChatChunkTemplate implements TextPrecheck {
       const text = jsonString(data, key);
       if (text === undefined || text.end + 1 + TOOL_ARGUMENTS_END.length !== deltaEnd) return undefined;
       if (data.slice(text.end + 1, deltaEnd) !== TOOL_ARGUMENTS_END) return undefined;
+      this.#slot = newSlot(data, key, text.end, deltaEnd, this.#after, true);
       call.sawOutputLength(text.length);
       return "content";
     }
@@ -61,6 +111,7 @@ export class ChatChunkTemplate implements TextPrecheck {
     const text = jsonString(data, key + 10);
     // Exactly `{"content":"…"}`, not empty (an empty string is no content).
     if (text === undefined || text.end !== deltaEnd - 2 || text.length === 0) return undefined;
+    this.#slot = newSlot(data, key + 10, text.end, deltaEnd, this.#after, false);
     call.sawOutputLength(text.length);
     return "content";
   }
@@ -108,9 +159,81 @@ export class ChatChunkTemplate implements TextPrecheck {
     if (choices[0]?.finish_reason) return;
     if (frame.usage || frame.error || frame.type === "error" || !frame.model) return;
     if (frame.model !== call.responseModel || frame.model !== chunk?.model) return;
-    this.#before = before;
-    this.#after = after;
+    this.#before = detached(before);
+    this.#after = detached(after);
+    this.#model = call.responseModel; // the same string (compared per chunk: by identity, not by its characters)
+    // A shape learned against the previous template: the checks it stands for are those of that template.
+    this.#slot = undefined;
   }
+}
+
+/**
+ * A chunk `kind` answered for through the checks of its delta, cut at that delta's one string: `head` is the text
+ * up to the string's opening quote (the template's text before the delta, the delta's keys, a tool call's
+ * index), `tail` from its closing quote to the end without an obfuscation string and the final `}`. A later
+ * chunk that is `head`, a JSON string, `tail` (an obfuscation string, `}`) is the same chunk with another text:
+ * `kind` would answer the same after the same checks, which this reads in two string comparisons and a search
+ * for the closing quote (docs/benchmarks.md "Streaming per chunk").
+ */
+interface Slot {
+  head: string;
+  /** `data: ` and `head`: the start of the SSE event of such a chunk. */
+  line: string;
+  tail: string;
+  /** An empty string is content too (tool call arguments; an empty `content` is no content). */
+  emptyIsContent: boolean;
+}
+
+function newSlot(
+  data: string,
+  quote: number,
+  close: number,
+  deltaEnd: number,
+  after: string,
+  emptyIsContent: boolean,
+): Slot {
+  const head = detached(data.slice(0, quote + 1));
+  return {
+    head,
+    line: `data: ${head}`,
+    tail: detached(data.slice(close, deltaEnd) + after),
+    emptyIsContent,
+  };
+}
+
+/** The length of the JSON string in `data` when `data` is the slot's chunk around it, else -1. */
+function slotLength(data: string, slot: Slot): number {
+  const { head, tail } = slot;
+  if (data.slice(0, head.length) !== head) return -1;
+  let close = data.indexOf('"', head.length);
+  if (close < 0) return -1;
+  let length = close - head.length;
+  const backslash = data.indexOf("\\", head.length);
+  if (backslash >= 0 && backslash < close) {
+    const text = jsonString(data, head.length - 1);
+    if (text === undefined) return -1;
+    close = text.end;
+    length = text.length;
+  }
+  const end = close + tail.length;
+  if (data.slice(close, end) !== tail) return -1;
+  const last = data.length - 1;
+  if (data.charCodeAt(last) !== 125) return -1;
+  if (end === last) return length;
+  // `,"obfuscation":"…"}`: a string without escapes, as #deltaEnd reads it.
+  if (data.slice(end, end + OBFUSCATION.length) !== OBFUSCATION) return -1;
+  if (data.indexOf('"', end + OBFUSCATION.length) !== last - 1) return -1;
+  if (data.indexOf("\\", end) >= 0) return -1;
+  return length;
+}
+
+/**
+ * A copy of `text` sharing no storage with the text it was sliced from: V8's slices are views, and a template
+ * kept for the stream's length would keep the whole received read alive with it, which the collector then copies
+ * and promotes with every stream (docs/benchmarks.md "Streaming per chunk").
+ */
+function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 function isEmptyObject(value: unknown): boolean {

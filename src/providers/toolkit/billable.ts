@@ -25,6 +25,12 @@ export interface TextPrecheck {
   kind(data: string, call: Call): StreamItem | undefined;
   /** An event the pre-check did not answer for, parsed and read by `onItem`: what it may learn from. */
   parsed?(data: string, item: unknown, call: Call): void;
+  /**
+   * The SSE event starting at `from` in the received `text`, read in place when it is one `data: {…}` line of
+   * content `kind` answers for: its output text counted as `kind` counts it, and the index just past its blank
+   * line returned (the caller counts the item); else -1, and nothing read (the event is then read as usual).
+   */
+  contentAt?(text: string, from: number, call: Call): number;
 }
 
 /** One row of a provider's table of billable paths: what a billable request is and how its results are read. */

@@ -24,7 +24,8 @@ const latin1: Latin1 = (() => {
  * TextDecoder drops it.
  */
 export class UTF8Text {
-  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /** Made at the first chunk that is not plain ASCII: most streams never need one. */
+  #decoder: TextDecoder | undefined;
   /** The decoder may hold the first bytes of a character split across chunks. */
   #holds = false;
   /** Nothing decoded yet: a BOM here is dropped. */
@@ -35,6 +36,7 @@ export class UTF8Text {
     if (!this.#holds && isAscii(bytes)) {
       text = latin1(bytes);
     } else {
+      this.#decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
       text = this.#decoder.decode(bytes, { stream: true });
       // A chunk ending in a byte of a multi-byte sequence may have left its start in the decoder.
       this.#holds = bytes.byteLength > 0 ? bytes[bytes.byteLength - 1]! >= 0x80 : this.#holds;
@@ -43,7 +45,7 @@ export class UTF8Text {
   }
 
   end(): string {
-    const text = this.#holds ? this.#decoder.decode() : "";
+    const text = this.#holds ? this.#decoder!.decode() : "";
     this.#holds = false;
     return this.#opening(text);
   }
