@@ -399,15 +399,7 @@ export class LedgerSink implements Sink {
   /** Hands the whole queue to the writer (thread, or the in-memory connection), batch by batch. */
   #handOver(): void {
     this.#spillOverflow();
-    while (this.#queue.length > 0 || this.#kpis.length > 0) {
-      const events =
-        this.#queue.length <= this.#batchSize ? this.#queue : this.#queue.slice(0, this.#batchSize);
-      this.#queue = events === this.#queue ? [] : this.#queue.slice(this.#batchSize);
-      const kpis = this.#kpis;
-      this.#kpis = [];
-      if (this.#inlineWrite || this.#memory) this.#writeInline(events, kpis);
-      else this.#postBatch(events, kpis);
-    }
+    while (this.#queue.length > 0 || this.#kpis.length > 0) this.#handOverOne();
   }
 
   #writeInline(events: PendingEvent[], kpis: PendingKpi[]): void {
