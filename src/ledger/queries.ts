@@ -3,7 +3,15 @@ import { z } from "zod";
 import type { UsageEvent } from "../types.js";
 import { parseTimeBound, type TimeBound } from "./durations.js";
 import { EVENT_COLUMNS, fromEventRow } from "./event-row.js";
-import { hasPreEpochEvents, hasRollups, type RollupDim, rollupUnion, type UnionSpec } from "./rollups.js";
+import {
+  hasPreEpochEvents,
+  hasRollups,
+  REPORT_MEASURE_SQL,
+  REPORT_MEASURES,
+  type RollupDim,
+  rollupUnion,
+  type UnionSpec,
+} from "./rollups.js";
 
 export const REPORT_KEYS = [
   "user",
@@ -215,17 +223,7 @@ const LABEL_KIND: Partial<Record<ReportBy, "limit" | "tag">> = { limit: "limit",
 
 // Column order of every report query; rows are fetched raw (arrays): for 100k-row reports (instances) building
 // intermediate objects costs as much as the aggregation itself.
-const MEASURE_EXPRS = [
-  "count(*)",
-  "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
-  "coalesce(sum(e.input_tokens), 0)",
-  "coalesce(sum(e.output_tokens), 0)",
-  // Measured cost: estimates have their own column (docs/pricing.md "Estimated costs").
-  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN 0 ELSE e.cost_nanos END), 0)",
-  "count(*) - count(e.cost_nanos)",
-  "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
-  "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN e.cost_nanos ELSE e.estimated_nanos END), 0)",
-] as const;
+const MEASURE_EXPRS = REPORT_MEASURE_SQL;
 export const MEASURES = MEASURE_EXPRS.map((m, i) =>
   i === 0 ? `${m} AS requests` : i === 4 ? `${m} AS cost_nanos` : m,
 ).join(",\n  ");
@@ -236,6 +234,36 @@ export const MEASURES = MEASURE_EXPRS.map((m, i) =>
 const OVER_ALL_GROUPS = ["count(*) OVER ()", ...MEASURE_EXPRS.map((m) => `sum(${m}) OVER ()`)].join(", ");
 
 type Int = number | bigint;
+
+interface Groups {
+  rows: ReportRow[];
+  groupCount: number;
+  totals: ReportRow;
+}
+
+/** Every group of a grouped query, read whole: each event is in exactly one group, so the totals are their sums. */
+function everyGroup(raw: RawRow[], by: ReportBy): Groups {
+  const sums = ZERO_ROW();
+  for (const r of raw) addMeasures(sums, r);
+  return {
+    rows: raw.map((r) => toReportRow(r, by)),
+    groupCount: raw.length,
+    totals: toReportRow(sums, null),
+  };
+}
+
+/** A page of groups read with the window columns over all groups after each row's measures: count, then sums. */
+function pageOfGroups(raw: (string | Int | null)[][], by: ReportBy): Groups {
+  const first = raw[0];
+  return {
+    rows: raw.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by)),
+    groupCount: first ? Number(first[RAW_WIDTH]) : 0,
+    totals: toReportRow(
+      first ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow) : ZERO_ROW(),
+      null,
+    ),
+  };
+}
 
 /**
  * A row of `SELECT key, use-case name, ${MEASURES}`, fetched with `.raw()`; statements that sum money run with
@@ -370,12 +398,7 @@ export function report(
     if (opts.limit === undefined) {
       const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES} FROM events e ${whereSql}
         GROUP BY ${group} ORDER BY ${order}`;
-      const raw = exact(db.prepare(sql)).raw().all(params) as RawRow[];
-      rows = raw.map((r) => toReportRow(r, by));
-      groupCount = rows.length;
-      const sums = ZERO_ROW();
-      for (const r of raw) addMeasures(sums, r);
-      totals = toReportRow(sums, null);
+      ({ rows, groupCount, totals } = everyGroup(exact(db.prepare(sql)).raw().all(params) as RawRow[], by));
     } else {
       // Window functions run over every group before LIMIT: the group count and the totals, from one query.
       const sql = `SELECT ${group} AS key, ${useCaseName}, ${MEASURES}, ${OVER_ALL_GROUPS} FROM events e ${whereSql}
@@ -383,13 +406,7 @@ export function report(
       const raw = exact(db.prepare(sql))
         .raw()
         .all([...params, opts.limit]) as (string | Int | null)[][];
-      rows = raw.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by));
-      const first = raw[0];
-      groupCount = first ? Number(first[RAW_WIDTH]) : 0;
-      totals = toReportRow(
-        first ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow) : ZERO_ROW(),
-        null,
-      );
+      ({ rows, groupCount, totals } = pageOfGroups(raw, by));
     }
   }
 
@@ -525,11 +542,7 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
       )
         .raw()
         .all(union.params) as RawRow[];
-      rows = all.map((r) => toReportRow(r, by));
-      groupCount = rows.length;
-      const sums = ZERO_ROW();
-      for (const r of all) addMeasures(sums, r);
-      totals = toReportRow(sums, null);
+      ({ rows, groupCount, totals } = everyGroup(all, by));
     } else {
       const overAll = ["count(*) OVER ()", ...SUMS.map((m) => `sum(${m}) OVER ()`)].join(", ");
       const all = exact(
@@ -539,13 +552,7 @@ function reportFromRollups(db: Database, opts: ReportOptions): ReportResult {
       )
         .raw()
         .all([...union.params, opts.limit]) as (string | Int | null)[][];
-      rows = all.map((r) => toReportRow(r.slice(0, RAW_WIDTH) as RawRow, by));
-      const first = all[0];
-      groupCount = first ? Number(first[RAW_WIDTH]) : 0;
-      totals = toReportRow(
-        first ? ([null, null, ...first.slice(RAW_WIDTH + 1, 2 * RAW_WIDTH - 1)] as RawRow) : ZERO_ROW(),
-        null,
-      );
+      ({ rows, groupCount, totals } = pageOfGroups(all, by));
     }
   }
   return { by, since: iso(filter.since), until: iso(filter.until), rows, groupCount, totals };
@@ -561,7 +568,7 @@ function allTimeReport(db: Database, opts: ReportOptions, filter: EventFilter, d
   const k = "nullif(r.key_k, X'')";
   const keyOrder = `${k} IS NULL, ${k}`;
   const order = opts.order === "key" ? keyOrder : `r.cost_nanos DESC, r.requests DESC, ${keyOrder}`;
-  const measures = ROLLUP_MEASURES_READ.map((c) => `r.${c}`).join(", ");
+  const measures = REPORT_MEASURES.map((c) => `r.${c}`).join(", ");
   const from = "FROM event_rollups r WHERE r.dim = ? AND r.grain = 'a'";
   const limited = opts.limit !== undefined;
   const raw = exact(
@@ -603,18 +610,6 @@ function allTimeReport(db: Database, opts: ReportOptions, filter: EventFilter, d
     totals: totalsRow(db, filter),
   };
 }
-
-/** Rollup measure columns in RawRow order (requests … estimated nano-USD). */
-const ROLLUP_MEASURES_READ = [
-  "requests",
-  "errors",
-  "input_tokens",
-  "output_tokens",
-  "cost_nanos",
-  "unpriced",
-  "blocked",
-  "estimated_nanos",
-] as const;
 
 /** The last `n` events (most recent last, like `tail`). */
 export function recentEvents(db: Database, n: number): UsageEvent[] {

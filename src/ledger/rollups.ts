@@ -38,7 +38,7 @@ export const ROLLUP_DIMS = {
 export type EventDim = keyof typeof ROLLUP_DIMS;
 export type RollupDim = EventDim | "limit" | "tag";
 
-/** Measure columns, in the order of queries.ts MEASURE_EXPRS, then the unsplit cost sum (the spend chart's). */
+/** Measure columns: a report's measures (REPORT_MEASURES, in RawRow order), then the unsplit cost sum (the spend chart's). */
 export const ROLLUP_MEASURES = [
   "requests",
   "errors",
@@ -57,12 +57,18 @@ export const ROLLUP_MEASURE_SQL = [
   "coalesce(sum(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END), 0)",
   "coalesce(sum(e.input_tokens), 0)",
   "coalesce(sum(e.output_tokens), 0)",
+  // Measured cost: estimates have their own column (docs/pricing.md "Estimated costs").
   "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN 0 ELSE e.cost_nanos END), 0)",
   "count(*) - count(e.cost_nanos)",
   "coalesce(sum(CASE WHEN e.status = 'blocked' THEN 1 ELSE 0 END), 0)",
   "coalesce(sum(CASE WHEN e.cost_source = 'estimated' THEN e.cost_nanos ELSE e.estimated_nanos END), 0)",
   "coalesce(sum(e.cost_nanos), 0)",
 ] as const;
+
+/** What a report shows (requests … estimated nano-USD): the rollup columns without the spend chart's sum. */
+export const REPORT_MEASURES = ROLLUP_MEASURES.slice(0, 8);
+/** The SQL of REPORT_MEASURES over raw events (every report query's measure columns, in that order). */
+export const REPORT_MEASURE_SQL = ROLLUP_MEASURE_SQL.slice(0, 8);
 
 const WIDTH = ROLLUP_MEASURES.length;
 /** Empty BLOB: SQLite's stand-in for NULL in the rollup key (see above). */
@@ -496,9 +502,9 @@ export interface UnionSpec {
   withUseCase: boolean;
   /** Raw parts; the piece's time range and the use case filter are added to each. */
   raw: RawPart[];
-  /** The measure SQL of a raw part (default: the first eight of ROLLUP_MEASURE_SQL). */
+  /** The measure SQL of a raw part (default: REPORT_MEASURE_SQL). */
   measures?: readonly string[];
-  /** Rollup measure columns to read (default: the first eight). */
+  /** Rollup measure columns to read (default: REPORT_MEASURES). */
   columns?: readonly string[];
   /** Read hour rows only (hour buckets of the spend chart: a day row cannot be split). */
   hoursOnly?: boolean;
@@ -542,8 +548,8 @@ export function rollupUnion(
   if (db && later.length < plan.raw.length && plan.parts.length + later.length > 0 && !hasPreEpochEvents(db))
     plan.raw = later;
   const cols = ROLLUP_COLUMNS;
-  const columns = spec.columns ?? ROLLUP_MEASURES.slice(0, 8);
-  const measures = spec.measures ?? ROLLUP_MEASURE_SQL.slice(0, 8);
+  const columns = spec.columns ?? REPORT_MEASURES;
+  const measures = spec.measures ?? REPORT_MEASURE_SQL;
   const selects: string[] = [];
   const params: (string | number)[] = [];
   const alias = (i: number) => `m${i}`;
