@@ -1,5 +1,5 @@
 import { scopeGrowth } from "../src/annotations/merge.js";
-import { openNode, runInNode, type ScopeNode } from "../src/context/scope-tree.js";
+import { applyInNewNode, openNode, runInNode, type ScopeNode } from "../src/context/scope-tree.js";
 import type { ScopeAnnotations } from "../src/types.js";
 
 type AnyFunction = (this: unknown, ...args: any[]) => unknown;
@@ -9,7 +9,7 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
 
 /**
  * Wraps `fn` so every invocation runs in a new scope. Sync stays sync and async returns the same promise
- * (the callee runs inside `runInNode`, and promise continuations inherit the scope); a generator's every
+ * (the callee runs inside its scope, and promise continuations inherit the scope); a generator's every
  * step — `next`, `return`, `throw` — runs inside the invocation's scope.
  */
 export function wrapInScope<F extends AnyFunction>(fn: F, scope: ScopeAnnotations): F {
@@ -24,7 +24,7 @@ export function wrapInScope<F extends AnyFunction>(fn: F, scope: ScopeAnnotation
       }
     : function (this: unknown, ...args: unknown[]) {
         // A rest array measured cheaper than forwarding `arguments` here (bench: a wrapper A/B, docs/benchmarks.md).
-        return runInNode(openNode(scope, growth), Reflect.apply, fn, this, args);
+        return applyInNewNode(scope, growth, fn, this, args);
       };
   copyIdentity(fn, wrapped);
   return wrapped as unknown as F;

@@ -1,8 +1,9 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, executionAsyncResource } from "node:async_hooks";
 import { MAX_MERGED_LIST, MAX_MERGED_MAP_KEYS } from "../annotations/keys.js";
 import { AnnotationMerger, EMPTY_ANNOTATIONS, mergedSize, scopeGrowth } from "../annotations/merge.js";
 import type { Annotations, ScopeAnnotations } from "../types.js";
 import { newId } from "./ids.js";
+import { resourceStoreKey } from "./resource-store.js";
 
 /**
  * One scope of the context tree. Entering a scope only links it to its parent (one allocation); resolution is
@@ -44,13 +45,17 @@ export class SlotFrame {
  */
 const storage = new AsyncLocalStorage<ScopeNode | SlotFrame>();
 
-/** The scope on this path: the store itself, or the scope a slot value was set in. */
-function storedNode(): ScopeNode | undefined {
-  const store = storage.getStore();
+/** The scope a stored value stands for: the node itself, or the scope a slot value was set in. */
+function nodeOf(store: ScopeNode | SlotFrame | undefined): ScopeNode | undefined {
   // A scope node has a `bound`, a slot frame none: one property load (entering a scope reads this every time).
   return store === undefined || (store as ScopeNode).bound !== undefined
     ? (store as ScopeNode | undefined)
     : (store as SlotFrame).scope;
+}
+
+/** The scope on this path. */
+function storedNode(): ScopeNode | undefined {
+  return nodeOf(storage.getStore());
 }
 
 /** The slot values on this path, innermost first. */
@@ -165,11 +170,52 @@ export const runInNode: <R, A extends unknown[]>(node: ScopeNode, fn: (...args: 
   storage.run.bind(storage);
 
 /**
- * `fn()` inside `node`: `trackContext`'s entry. The storage's `run` called directly, without the bound function's
- * rest arguments (about 8 ns of a ~100 ns entry, docs/benchmarks.md "Scope entry").
+ * The storage's key on the async resource (resource-store.ts), found at the first scope entry; `null` where the
+ * storage's own `run` must be used.
  */
-export function runInNodeNoArgs<R>(node: ScopeNode, fn: () => R): R {
-  return storage.run(node, fn);
+let storeKey: symbol | null | undefined;
+
+function resourceKey(): symbol | null {
+  if (storeKey === undefined) storeKey = resourceStoreKey(storage) ?? null;
+  return storeKey;
+}
+
+/**
+ * `fn()` in a new scope under the active one: `trackContext`'s entry (`openNode` + `runInNode` in one). The store
+ * is read once, as the new node's parent and as what is put back after, on the resource itself where Node allows
+ * (resource-store.ts). Throws `AnnotationError` past the caps before `fn` runs, like `openNode`.
+ */
+export function runInNewNode<R>(scope: ScopeAnnotations, growth: number, fn: () => R): R {
+  const key = resourceKey();
+  if (key === null) return storage.run(openNode(scope, growth), fn);
+  const resource = executionAsyncResource() as Record<symbol, ScopeNode | SlotFrame | undefined>;
+  const outer = resource[key];
+  resource[key] = linked(nodeOf(outer) ?? root, scope, growth);
+  try {
+    return fn();
+  } finally {
+    resource[key] = outer;
+  }
+}
+
+/** `fn` applied to `thisArg` and `args` in a new scope under the active one: `track`'s entry, as `runInNewNode`. */
+export function applyInNewNode<R>(
+  scope: ScopeAnnotations,
+  growth: number,
+  fn: (...args: any[]) => R,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+): R {
+  const key = resourceKey();
+  if (key === null) return storage.run(openNode(scope, growth), Reflect.apply, fn, thisArg, args) as R;
+  const resource = executionAsyncResource() as Record<symbol, ScopeNode | SlotFrame | undefined>;
+  const outer = resource[key];
+  resource[key] = linked(nodeOf(outer) ?? root, scope, growth);
+  try {
+    return Reflect.apply(fn, thisArg, args);
+  } finally {
+    resource[key] = outer;
+  }
 }
 
 /**

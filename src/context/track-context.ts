@@ -2,7 +2,7 @@ import { scopeGrowth } from "../annotations/merge.js";
 import { plainFacts } from "../annotations/plain-scope.js";
 import { isEmptyScope, parseScopeAnnotations } from "../annotations/schema.js";
 import type { ScopeAnnotations } from "../types.js";
-import { openNode, runInEmptyScope, runInNodeNoArgs } from "./scope-tree.js";
+import { runInEmptyScope, runInNewNode } from "./scope-tree.js";
 
 /**
  * Runs `fn` inside a new scope carrying runtime annotations (a user id from the request, a document id as the
@@ -16,5 +16,5 @@ export function trackContext<R>(annotations: ScopeAnnotations, fn: () => R): R {
   // A plainly valid scope was measured while it was copied (plain-scope.ts); zod's result is measured here.
   const known = plainFacts.scope === scope;
   if (known ? plainFacts.empty : isEmptyScope(scope)) return runInEmptyScope(fn);
-  return runInNodeNoArgs(openNode(scope, known ? plainFacts.growth : scopeGrowth(scope)), fn);
+  return runInNewNode(scope, known ? plainFacts.growth : scopeGrowth(scope), fn);
 }
