@@ -57,6 +57,8 @@ export class Call {
    * the provider completed and billed, so it is `ok` (docs/providers.md "Ending early").
    */
   replyComplete = false;
+  /** Registered to end when its stream is garbage-collected (finish.ts `finishWhenCollected`). */
+  watched = false;
   /** The request carried `x-costtrail-*` headers, to be stripped before each attempt is sent. */
   hasAnnotationHeaders = false;
   /** The spending-limit reservation this call holds, settled or released when it finishes. */

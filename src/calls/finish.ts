@@ -20,6 +20,9 @@ export function failCall(call: Call, error: unknown): void {
 export function finishCall(call: Call, status: EventStatus, errorType?: string): void {
   if (call.done) return;
   call.done = true;
+  // A finished call's stream need not be watched any more: unregistered now, the registry keeps nothing of it
+  // (a registration is only dropped by a full GC after its stream is collected, the call held till then).
+  if (call.watched) stopWatching(call);
   // Stopped after the provider's whole reply arrived (before the usage chunk costtrail asked for, say): the
   // provider completed and billed it, so the call is ok (issue 18 item 12).
   if (status === "aborted" && call.replyComplete) {
@@ -52,6 +55,34 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
   } catch (error) {
     log.internalFailure("event", error);
   }
+}
+
+/**
+ * Calls whose stream object the user dropped without reading or closing it: once the garbage collector takes
+ * that object, nobody can ever read the stream, so the call ends as `aborted` / `Abandoned`, like the reaper
+ * would end it later — its reservation released (or settled with what it is known to have cost) at once
+ * (docs/limits.md, "Calls nobody finishes"). The registry holds the call, never the stream, and only until the
+ * call finishes.
+ */
+const collection = new FinalizationRegistry<Call>((call) => {
+  if (!call.done) finishCall(call, "aborted", "Abandoned");
+});
+
+/**
+ * Ends `call` when `target` (a stream, an iterator the user took from it, or the body being read) is
+ * garbage-collected first.
+ */
+export function finishWhenCollected(target: object, call: Call): void {
+  if (call.done) return;
+  call.watched = true;
+  collection.register(target, call, call);
+}
+
+/** What was watched for `call` is in use again (its iterator or body is being read), or the call is finished. */
+export function stopWatching(call: Call): void {
+  if (!call.watched) return;
+  call.watched = false;
+  collection.unregister(call);
 }
 
 /**

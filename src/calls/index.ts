@@ -8,9 +8,8 @@ export {
   startBatchLine,
 } from "./batch-line.js";
 export { Call, type CallStart, zeroUsage } from "./call.js";
-export { finishWhenCollected, stopWatching } from "./collected.js";
 export { callOnThisPath, runWithCall } from "./current.js";
-export { failCall, finishCall } from "./finish.js";
+export { failCall, finishCall, finishWhenCollected, stopWatching } from "./finish.js";
 export {
   observeIterator,
   observeIteratorMethod,

@@ -1,7 +1,6 @@
 import { log } from "../log.js";
 import type { Call } from "./call.js";
-import { finishWhenCollected, stopWatching } from "./collected.js";
-import { failCall, finishCall } from "./finish.js";
+import { failCall, finishCall, finishWhenCollected, stopWatching } from "./finish.js";
 
 /** What one stream item is, as an adapter reads it (after reporting its usage and model on the call). */
 export type StreamItem = "content" | "meta" | "hidden";
