@@ -279,13 +279,13 @@ export function createRollupUpsert(db: Database): (batch: RollupBatch) => void {
     for (const g of batch.groups()) {
       params.push(g.dim, g.grain, g.bucket, g.ucn ?? NONE, g.key ?? NONE, ...g.m);
       if (++rows === UPSERT_ROWS) {
-        many.run(params);
+        many.run(...params);
         params.length = 0;
         rows = 0;
       }
     }
     const w = 5 + WIDTH;
-    for (let i = 0; i < rows; i++) one.run(params.slice(i * w, (i + 1) * w));
+    for (let i = 0; i < rows; i++) one.run(...params.slice(i * w, (i + 1) * w));
   };
 }
 

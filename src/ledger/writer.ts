@@ -22,24 +22,29 @@ export function createEventWriter(db: Database): EventWriter {
     const rollups = new RollupBatch();
     for (const e of batch) {
       // Labels only with a new row: a re-sent event already has its labels, written in the same transaction.
-      if (insertEvent.run(e.values).changes === 0) continue;
+      // Spread, not an array: better-sqlite3 reads call arguments far cheaper than array elements (~30 ns a value).
+      if (insertEvent.run(...e.values).changes === 0) continue;
       inserted++;
       rollups.add(e);
       if (e.limitIds.length === 0 && e.tags.length === 0) continue;
       const v = e.values;
-      const copied = [
-        v[C.ts_ms],
-        v[C.use_case_name],
-        v[C.status],
-        v[C.input_tokens],
-        v[C.output_tokens],
-        v[C.cost_micros],
-        v[C.cost_nanos],
-        v[C.cost_source],
-        v[C.estimated_nanos],
-      ];
-      for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
-      for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);
+      const label = (kind: string, value: string) =>
+        insertLabel.run(
+          kind,
+          value,
+          e.id,
+          v[C.ts_ms],
+          v[C.use_case_name],
+          v[C.status],
+          v[C.input_tokens],
+          v[C.output_tokens],
+          v[C.cost_micros],
+          v[C.cost_nanos],
+          v[C.cost_source],
+          v[C.estimated_nanos],
+        );
+      for (const value of e.limitIds) label("limit", value);
+      for (const value of e.tags) label("tag", value);
     }
     upsertRollups(rollups);
     return inserted;
