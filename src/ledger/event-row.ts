@@ -20,6 +20,49 @@ const USAGE_DETAIL_FIELDS = [
   "inferenceGeo",
 ] as const satisfies readonly (keyof TokenUsage)[];
 
+/**
+ * Annotation keys that have their own column of `events`, and that column. The `annotations` JSON leaves out such a
+ * key when the column holds its value exactly (a string, or a safe integer for the version), and `fromEventRow`
+ * puts it back: the column and the JSON never hold the same value twice, which keeps the row, the batch the
+ * writer thread decodes and the string it binds short (docs/benchmarks.md "SQLite ingest (issue 19, session 6)").
+ * Rows written before keep every key in the JSON, which wins over the column.
+ */
+const ANNOTATION_COLUMNS = {
+  useCaseName: "use_case_name",
+  useCaseId: "use_case_id",
+  useCaseVersion: "use_case_version",
+  useCaseStep: "use_case_step",
+  userId: "user_id",
+  accountName: "account_name",
+  priceAsResource: "price_as_resource",
+  priceAsCategory: "price_as_category",
+  resourceScope: "resource_scope",
+} as const satisfies Partial<Record<keyof Annotations, string>>;
+const ANNOTATION_COLUMN_ENTRIES = Object.entries(ANNOTATION_COLUMNS) as [
+  keyof typeof ANNOTATION_COLUMNS,
+  (typeof ANNOTATION_COLUMNS)[keyof typeof ANNOTATION_COLUMNS],
+][];
+
+/** Whether the column of annotation `key` holds `value` exactly (see ANNOTATION_COLUMNS). */
+function inItsColumn(key: string, value: unknown): boolean {
+  if (!Object.hasOwn(ANNOTATION_COLUMNS, key)) return false;
+  if (key === "useCaseVersion") return Number.isSafeInteger(value);
+  return typeof value === "string";
+}
+
+/** The `annotations` JSON: the annotations without the keys their columns hold (ANNOTATION_COLUMNS). */
+function annotationsJson(a: Annotations): string {
+  let rest: Record<string, unknown> | undefined;
+  for (const key in a) {
+    if (!Object.hasOwn(a, key)) continue;
+    const value = (a as Record<string, unknown>)[key];
+    if (inItsColumn(key, value)) continue;
+    rest ??= {};
+    rest[key] = value;
+  }
+  return rest ? JSON.stringify(rest) : "{}";
+}
+
 /** Column order of `events`, shared by the writer (positional parameters) and the reader. */
 export const EVENT_COLUMNS = [
   "id",
@@ -139,7 +182,7 @@ export function toPendingEvent(e: UsageEvent): PendingEvent {
     str(a.priceAsResource),
     str(a.priceAsCategory),
     str(a.resourceScope),
-    JSON.stringify(a),
+    annotationsJson(a),
     JSON.stringify(uniqueStrings(e.limitsExceeded)),
     limitIds.length,
     tags.length,
@@ -183,7 +226,21 @@ function parseJson<T>(text: unknown, fallback: T): T {
   }
 }
 
-/** Rebuilds the UsageEvent from a stored row (annotations come from the JSON column: the full object). */
+/** The annotations of a stored row: the keys kept in their columns, then the JSON's (which win: older rows). */
+function annotationsOf(row: Row): Annotations {
+  const parsed = parseJson<unknown>(row.annotations, {});
+  const json = (
+    parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {}
+  ) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of ANNOTATION_COLUMN_ENTRIES) {
+    const value = row[column];
+    if (value !== null && value !== undefined && !Object.hasOwn(json, key)) out[key] = value;
+  }
+  return Object.assign(out, json) as Annotations;
+}
+
+/** Rebuilds the UsageEvent from a stored row (annotations: the JSON column and the columns of annotation keys). */
 export function fromEventRow(row: Row): UsageEvent {
   const event: UsageEvent = {
     id: row.id as string,
@@ -205,7 +262,7 @@ export function fromEventRow(row: Row): UsageEvent {
     costMicros: (row.cost_micros as number | null) ?? null,
     currency: "USD",
     costSource: row.cost_source as CostSource,
-    annotations: parseJson<Annotations>(row.annotations, {}),
+    annotations: annotationsOf(row),
     limitsExceeded: parseJson<string[]>(row.limits_exceeded, []),
   };
   if (row.ttft_ms != null) event.ttftMs = row.ttft_ms as number;

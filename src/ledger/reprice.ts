@@ -188,9 +188,10 @@ function writeChanges(
     `UPDATE events SET cost_nanos = ?, cost_micros = ?, cost_source = ?, price_source = ?, cost_breakdown = ?
       WHERE id = ?`,
   );
-  // The label rows copy the event's cost (schema.ts): rewritten with it, so label reports agree.
+  // The label rows copy the event's cost (schema.ts): rewritten with it, so label reports agree. With its ts_ms:
+  // SQLite's labels are keyed (ts_ms, event_id, …) since v11, so this is a seek, not a scan of every label.
   const updateLabels = db.prepare(
-    "UPDATE event_labels SET cost_nanos = ?, cost_micros = ?, cost_source = ? WHERE event_id = ?",
+    "UPDATE event_labels SET cost_nanos = ?, cost_micros = ?, cost_source = ? WHERE ts_ms = ? AND event_id = ?",
   );
   let oldSum = 0n;
   let newSum = 0n;
@@ -214,7 +215,7 @@ function writeChanges(
         c.newPriceSource,
       );
       updateEvent.run(c.newNanos, micros, c.newSource, c.newPriceSource, c.newBreakdown, c.id);
-      updateLabels.run(c.newNanos, micros, c.newSource, c.id);
+      updateLabels.run(c.newNanos, micros, c.newSource, c.tsMs, c.id);
     }
     // The rollups of the days these events are in, summed again from the rewritten events (rollups.ts).
     if (hasRollups(db))

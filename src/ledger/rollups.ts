@@ -102,6 +102,8 @@ const TOTAL_SLOT = DIM_NAMES.indexOf("total");
 
 type Slot = Map<string | null, Map<string | number | null, Group>>;
 
+const SCRATCH: number[] = new Array<number>(WIDTH).fill(0);
+
 /** Keeps hour buckets of `total` apart from day buckets in one map (hours since 1970 stay far below 2^40). */
 const HOUR_BUCKET_BASE = 2 ** 40;
 
@@ -140,17 +142,17 @@ export class RollupBatch {
     const source = v[C.cost_source];
     const nanos = v[C.cost_nanos] as number | null;
     const est = v[C.estimated_nanos] as number | null;
-    const m = [
-      1,
-      status === "error" ? 1 : 0,
-      v[C.input_tokens] as number,
-      v[C.output_tokens] as number,
-      source === "estimated" ? 0 : (nanos ?? 0),
-      nanos === null ? 1 : 0,
-      status === "blocked" ? 1 : 0,
-      source === "estimated" ? (nanos ?? 0) : (est ?? 0),
-      nanos ?? 0,
-    ];
+    // One scratch array for every event (addInto copies from it): no allocation per event.
+    const m = SCRATCH;
+    m[0] = 1;
+    m[1] = status === "error" ? 1 : 0;
+    m[2] = v[C.input_tokens] as number;
+    m[3] = v[C.output_tokens] as number;
+    m[4] = source === "estimated" ? 0 : (nanos ?? 0);
+    m[5] = nanos === null ? 1 : 0;
+    m[6] = status === "blocked" ? 1 : 0;
+    m[7] = source === "estimated" ? (nanos ?? 0) : (est ?? 0);
+    m[8] = nanos ?? 0;
     const ucn = v[C.use_case_name] as string | null;
     const hour = Math.floor(ts / HOUR_MS);
     const day = Math.floor(ts / DAY_MS);
@@ -279,13 +281,13 @@ export function createRollupUpsert(db: Database): (batch: RollupBatch) => void {
     for (const g of batch.groups()) {
       params.push(g.dim, g.grain, g.bucket, g.ucn ?? NONE, g.key ?? NONE, ...g.m);
       if (++rows === UPSERT_ROWS) {
-        many.run(params);
+        many.run(...params);
         params.length = 0;
         rows = 0;
       }
     }
     const w = 5 + WIDTH;
-    for (let i = 0; i < rows; i++) one.run(params.slice(i * w, (i + 1) * w));
+    for (let i = 0; i < rows; i++) one.run(...params.slice(i * w, (i + 1) * w));
   };
 }
 

@@ -314,6 +314,36 @@ CREATE TABLE reprice_changes (
 CREATE INDEX reprice_changes_by_event ON reprice_changes (event_id);
 `;
 
+// The labels table clustered by time (docs/ledger.md "Rollups", docs/benchmarks.md "SQLite ingest (issue 19,
+// session 6)"): keyed (kind, value, event_id), each label row went into the middle of the tree (one insertion point
+// per label value), and every full page there is split by redistributing its siblings: ~20 % of the writer's CPU
+// per event. Keyed by (ts_ms, event_id, …), new rows append at the end. The raw edges of a label report (a range's
+// partial days, e.kind = ? AND a ts_ms range) now seek the range instead of reading every label of the kind, and
+// re-pricing finds an event's labels by (ts_ms, event_id). Unique exactly as before: an event id has one ts_ms.
+// Same columns in the same order; the rows are copied as they are.
+const LABEL_COLUMNS = `kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros,
+  cost_nanos, cost_source, estimated_nanos`;
+const V11_LABELS_BY_TIME = `
+CREATE TABLE event_labels_v11 (
+  kind            TEXT NOT NULL CHECK (kind IN ('limit', 'tag')),
+  value           TEXT NOT NULL,
+  event_id        TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  ts_ms           INTEGER NOT NULL,
+  use_case_name   TEXT,
+  status          TEXT NOT NULL,
+  input_tokens    INTEGER NOT NULL,
+  output_tokens   INTEGER NOT NULL,
+  cost_micros     INTEGER,
+  cost_nanos      INTEGER,
+  cost_source     TEXT,
+  estimated_nanos INTEGER,
+  PRIMARY KEY (ts_ms, event_id, kind, value)
+) WITHOUT ROWID;
+INSERT INTO event_labels_v11 (${LABEL_COLUMNS}) SELECT ${LABEL_COLUMNS} FROM event_labels ORDER BY ts_ms, event_id;
+DROP TABLE event_labels;
+ALTER TABLE event_labels_v11 RENAME TO event_labels;
+`;
+
 /** The ordered list of migrations. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -394,6 +424,14 @@ export const MIGRATIONS: readonly Migration[] = [
       // backfill's hour rows of those dimensions go, and their day and all-time rows stay as they are.
       const kept = [...HOUR_DIMS].map((d) => `'${d}'`).join(", ");
       db.exec(`DELETE FROM event_rollups WHERE grain = 'h' AND dim NOT IN (${kept})`);
+    },
+  },
+  {
+    version: 11,
+    description:
+      "event_labels clustered by (ts_ms, event_id, kind, value): the writer appends its label rows",
+    up(db) {
+      db.exec(V11_LABELS_BY_TIME);
     },
   },
 ];

@@ -1,15 +1,34 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { COLUMN_INDEX as C, EVENT_COLUMNS, type PendingEvent } from "./event-row.js";
 import { createRollupUpsert, RollupBatch } from "./rollups.js";
 
 /** Writes a batch in one transaction; returns how many events were new (duplicates by id are ignored). */
 export type EventWriter = (batch: readonly PendingEvent[]) => number;
 
+/** One label row: its kind and value, and the event's filter and measure columns (schema.ts), as call arguments. */
+function insertLabel(stmt: Statement, kind: string, value: string, e: PendingEvent): void {
+  const v = e.values;
+  stmt.run(
+    kind,
+    value,
+    e.id,
+    v[C.ts_ms],
+    v[C.use_case_name],
+    v[C.status],
+    v[C.input_tokens],
+    v[C.output_tokens],
+    v[C.cost_micros],
+    v[C.cost_nanos],
+    v[C.cost_source],
+    v[C.estimated_nanos],
+  );
+}
+
 export function createEventWriter(db: Database): EventWriter {
   const insertEvent = db.prepare(
     `INSERT OR IGNORE INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
   );
-  const insertLabel = db.prepare(
+  const labelStatement = db.prepare(
     `INSERT OR IGNORE INTO event_labels
        (kind, value, event_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_micros,
         cost_nanos, cost_source, estimated_nanos)
@@ -22,24 +41,13 @@ export function createEventWriter(db: Database): EventWriter {
     const rollups = new RollupBatch();
     for (const e of batch) {
       // Labels only with a new row: a re-sent event already has its labels, written in the same transaction.
-      if (insertEvent.run(e.values).changes === 0) continue;
+      // Spread, not an array: better-sqlite3 reads call arguments far cheaper than array elements (~30 ns a value).
+      if (insertEvent.run(...e.values).changes === 0) continue;
       inserted++;
       rollups.add(e);
       if (e.limitIds.length === 0 && e.tags.length === 0) continue;
-      const v = e.values;
-      const copied = [
-        v[C.ts_ms],
-        v[C.use_case_name],
-        v[C.status],
-        v[C.input_tokens],
-        v[C.output_tokens],
-        v[C.cost_micros],
-        v[C.cost_nanos],
-        v[C.cost_source],
-        v[C.estimated_nanos],
-      ];
-      for (const value of e.limitIds) insertLabel.run("limit", value, e.id, ...copied);
-      for (const value of e.tags) insertLabel.run("tag", value, e.id, ...copied);
+      for (const value of e.limitIds) insertLabel(labelStatement, "limit", value, e);
+      for (const value of e.tags) insertLabel(labelStatement, "tag", value, e);
     }
     upsertRollups(rollups);
     return inserted;

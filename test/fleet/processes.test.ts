@@ -29,7 +29,7 @@ describe("many processes, one Postgres ledger", () => {
       empty.url(),
       "SELECT version FROM costtrail_schema ORDER BY version",
     );
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(await query(empty.url(), "SELECT id, version FROM costtrail_limit_schema")).toEqual([
       { id: 1, version: LIMIT_SCHEMA_VERSION },
     ]);

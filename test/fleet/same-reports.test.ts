@@ -175,7 +175,7 @@ describe("costtrail migrate", () => {
     const first = await cli(["migrate", "--db", empty.url()]);
     expect(first).toEqual({
       code: 0,
-      out: `ledger ${empty.url()}: schema version 0 -> 10 (applied 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)\n`,
+      out: `ledger ${empty.url()}: schema version 0 -> 11 (applied 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)\n`,
       err: "",
     });
     // The fleet limit gate's tables too: apps without DDL rights find everything in place.
@@ -183,9 +183,9 @@ describe("costtrail migrate", () => {
       { version: LIMIT_SCHEMA_VERSION },
     ]);
     const again = await cli(["migrate", "--db", empty.url()]);
-    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 10; nothing to do\n`);
+    expect(again.out).toBe(`ledger ${empty.url()} is at schema version 11; nothing to do\n`);
     const local = await cli(["migrate", "--db", join(dir, "new.db")]);
-    expect(local.out).toMatch(/schema version 0 -> 10/);
+    expect(local.out).toMatch(/schema version 0 -> 11/);
   });
 
   it("a server that cannot be reached is a usage error naming the ledger, password masked", async () => {

@@ -333,7 +333,7 @@ describe("a v9 ledger (hour rows for every dimension) migrates to v10", () => {
     v9.close();
 
     const db = openDatabase(file);
-    expect(schemaVersion(db)).toBe(10);
+    expect(schemaVersion(db)).toBe(11);
     expect(
       db.prepare("SELECT dim, count(*) FROM event_rollups WHERE grain = 'h' GROUP BY dim").raw().all(),
     ).toEqual([["total", totalHours]]);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toPendingEvent } from "../../src/ledger/event-row.js";
 import { openDatabase } from "../../src/ledger/open-database.js";
-import { report } from "../../src/ledger/queries.js";
+import { recentEvents, report } from "../../src/ledger/queries.js";
 import { createEventWriter } from "../../src/ledger/writer.js";
 import { makeEvent } from "./fixtures/events.js";
 import { tempDir } from "./helpers.js";
@@ -58,6 +58,63 @@ describe("createEventWriter", () => {
       expect(viaRollups).toEqual(report(db, { by, now: BASE + 10 * 86_400_000 }, { rollups: false }));
       expect(viaRollups.totals.requests).toBe(102);
     }
+    db.close();
+  });
+});
+
+describe("the annotations column", () => {
+  it("leaves out the keys their columns hold exactly, and events read back with every annotation as given", () => {
+    const db = openDatabase(join(dir, "annotations.db"));
+    const write = createEventWriter(db);
+    const full = {
+      useCaseName: "support",
+      useCaseId: "inst-1",
+      useCaseVersion: 3,
+      useCaseStep: "draft",
+      userId: "u1",
+      accountName: "acme",
+      priceAsResource: "gpt-4o",
+      priceAsCategory: "chat",
+      resourceScope: "eu",
+      limitIds: ["l1"],
+      requestTags: ["t1", "t2"],
+      requestProperties: { ticket: "42" },
+    };
+    // Values no column holds exactly stay in the JSON: a fractional version, a non-string name, a null.
+    const odd = { useCaseVersion: 1.5, useCaseName: 7, userId: null, accountName: "x" } as unknown as Record<
+      string,
+      unknown
+    >;
+    const negZero = { useCaseVersion: -0 };
+    const events = [full, odd, negZero, {}].map((annotations, i) =>
+      makeEvent(`a-${i}`, { ts: new Date(BASE + i).toISOString(), annotations: annotations as never }),
+    );
+    write(events.map(toPendingEvent));
+    const stored = (id: string) =>
+      JSON.parse(db.prepare("SELECT annotations FROM events WHERE id = ?").pluck().get(id) as string);
+    expect(stored("a-0")).toEqual({
+      limitIds: ["l1"],
+      requestTags: ["t1", "t2"],
+      requestProperties: { ticket: "42" },
+    });
+    expect(stored("a-1")).toEqual({ useCaseVersion: 1.5, useCaseName: 7, userId: null });
+    expect(stored("a-3")).toEqual({});
+    const back = recentEvents(db, 10);
+    expect(back.map((e) => e.id)).toEqual(["a-0", "a-1", "a-2", "a-3"]);
+    expect(back[0]!.annotations).toEqual(full);
+    expect(back[1]!.annotations).toEqual({
+      useCaseVersion: 1.5,
+      useCaseName: 7,
+      userId: null,
+      accountName: "x",
+    });
+    expect(back[2]!.annotations).toEqual({ useCaseVersion: 0 }); // as JSON kept it before: -0 is 0
+    expect(back[3]!.annotations).toEqual({});
+    // A row written before (every key in the JSON, which wins over the column) reads back as it was.
+    db.prepare("UPDATE events SET annotations = ? WHERE id = 'a-0'").run(
+      JSON.stringify({ ...full, userId: "old" }),
+    );
+    expect(recentEvents(db, 10)[0]!.annotations).toEqual({ ...full, userId: "old" });
     db.close();
   });
 });

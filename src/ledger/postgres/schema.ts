@@ -263,6 +263,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: "none on Postgres (SQLite's v10 keeps rollup hour rows only for totals)",
     sql: V9_NO_ROLLUPS,
   },
+  {
+    version: 11,
+    description: "none on Postgres (SQLite's v11 clusters event_labels by time for its single writer)",
+    sql: V9_NO_ROLLUPS,
+  },
 ];
 
 export const PG_SCHEMA_VERSION: number = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
