@@ -100,6 +100,13 @@ export class Call {
     if (contentBearing) this.streamedItems++;
   }
 
+  /** `sawItem(true)` for `count` content-bearing items arrived at once (read together from one chunk). */
+  sawItems(count: number): void {
+    this.ttftMs ??= performance.now() - this.t0;
+    this.touched = true;
+    this.streamedItems += count;
+  }
+
   /** Counts the provider sent that could not be trusted (left out of `usage`; see usage-check.ts). */
   usageIssues: string[] | undefined;
 

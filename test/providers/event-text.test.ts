@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Call, type CallStart } from "../../src/calls/index.js";
 import { messagesObserver } from "../../src/providers/anthropic/stream.js";
 import { chatObserver, responsesObserver } from "../../src/providers/openai/stream.js";
-import type { ResultObserver } from "../../src/providers/toolkit/billable.js";
+import type { ResultObserver, TextPrecheck } from "../../src/providers/toolkit/billable.js";
 import { hasTextAt } from "../../src/providers/toolkit/event-text.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
 
@@ -342,6 +342,120 @@ describe("textPrecheck agrees with parsing", () => {
     ])
       expect({ text, at: c.contentAt!(text, 0, call) }).toEqual({ text, at: -1 });
     expect(c.contentAt!(`x${shown}`, 1, call)).toBe(shown.length + 1);
+  });
+
+  it("OpenAI chat: a run of events read in place (contentRun) is exactly contentAt event by event, cut anywhere", async () => {
+    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const choice = (delta: string, obfuscation?: string) =>
+      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null${obfuscation === undefined ? "" : `,"obfuscation":"${obfuscation}"`}}`;
+    const args = (text: string) => `{"tool_calls":[{"index":0,"function":{"arguments":"${text}"}}]}`;
+    const blocks = [
+      `data: ${choice('{"role":"assistant","content":""}')}\n\n`,
+      `data: ${choice('{"content":"Hi"}')}\n\n`,
+      `data: ${choice('{"content":" there"}')}\n\n`,
+      `data: ${choice('{"content":"a\\"b\\\\c\\n"}')}\n\n`,
+      `data: ${choice('{"content":"Hi"}', "aZ3_")}\n\n`,
+      `data: ${choice('{"content":"Hi"}', "aZ")}\n\n`,
+      `data: ${choice('{"content":"Hi"}')}\n\n`,
+      `data: ${choice('{"content":"Hi"}', "a\\\\b")}\n\n`,
+      `data: ${choice('{"content":"a long string of more than thirty-two characters"}')}\n\n`,
+      `data: ${choice('{"content":"a long string, \\"escaped\\", of more than thirty-two characters"}')}\n\n`,
+      `data: ${choice('{"content":"x"}')}\nid: 7\n\n`,
+      `data: ${choice('{"content":"x"}')}\n\n`,
+      `data: ${choice('{"content":""}')}\n\n`,
+      `data: ${choice('{"content":"y"}')}\n\n`,
+      `data: ${choice('{"content":"y"}').replace("null}]", "null }]")}\n\n`,
+      `data: ${choice('{"content":"z"}')}\n\n`,
+      `data: ${choice('{"content":"\\u00e9t\\u00e9"}')}\n\n`,
+      `data: ${choice('{"content":"z"}')}\n\n`,
+      `data: ${choice(args(""))}\n\n`,
+      `data: ${choice(args('{\\"a'))}\n\n`,
+      `data: ${choice(args(""))}\n\n`,
+      `data: ${choice(args("1}"))}\n\n`,
+      `data: ${choice('{"content":"after"}')}\n\n`,
+      `data: ${choice('{"content":"after"}').replace("2024-08-06", "2024-08-07")}\n\n`,
+      `data: ${choice('{"content":"after"}')}\n\n`,
+    ];
+    const served = eventData(
+      await body(`${mock.openaiBaseURL}/chat/completions`, {
+        model: "gpt-4o-mini",
+        messages,
+        tools,
+        tool_choice: "required",
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    ).map((data) => `data: ${data}\n\n`);
+    const prose = eventData(
+      await body(`${mock.openaiBaseURL}/chat/completions`, {
+        model: "gpt-4o-mini",
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    ).map((data) => `data: ${data}\n\n`);
+    // The text stream again, every chunk with an obfuscation string of its own length (as OpenAI sends them).
+    const obfuscated = prose.map((block, i) =>
+      block.replace(/}\n\n$/, `,"obfuscation":"${"k".repeat(i % 7)}"}\n\n`),
+    );
+    const read = (precheck: TextPrecheck, call: Call, data: string) => {
+      if (precheck.kind(data, call) !== undefined) return;
+      const item = JSON.parse(data);
+      chatObserver.onItem(item, call);
+      precheck.parsed?.(data, item, call);
+    };
+    const full = (call: Call) => ({ ...state(call), streamedItems: call.streamedItems });
+    for (const stream of [blocks, served, prose, obfuscated]) {
+      const whole = stream.join("");
+      // Cut anywhere: the text received so far, its last event maybe not ended yet.
+      for (const cut of [
+        whole.length,
+        whole.length - 1,
+        whole.length - 3,
+        Math.floor(whole.length / 2),
+        700,
+      ]) {
+        const text = whole.slice(0, cut);
+        const one = newCall();
+        const run = newCall();
+        const a = chatObserver.textPrecheck!();
+        const b = chatObserver.textPrecheck!();
+        let from = 0;
+        let inPlace = 0;
+        for (let k = 0; k < stream.length; ) {
+          const block = stream[k]!;
+          if (from + block.length > text.length) break;
+          // At each event boundary: contentAt one event at a time, and contentRun at once, from the same state.
+          let at = from;
+          for (let next = a.contentAt!(text, at, one); next > 0; next = a.contentAt!(text, at, one)) {
+            one.sawItem(true);
+            at = next;
+          }
+          const ran = b.contentRun!(text, from, run);
+          expect({ block, ran, state: full(run) }).toEqual({ block, ran: at, state: full(one) });
+          // Whole events were read in place; the next one (not answered in place) is read from its data.
+          const was = k;
+          for (let to = from; to < at; k++) to += stream[k]!.length;
+          inPlace += k - was;
+          if (at > from) {
+            expect(stream.slice(0, k).join("").length).toBe(at);
+            from = at;
+            continue;
+          }
+          const data = eventData(block)[0];
+          if (data !== undefined) {
+            read(a, one, data);
+            read(b, run, data);
+          }
+          from += block.length;
+          k++;
+        }
+        expect(full(run)).toEqual(full(one));
+        // The blocks: all but the parsed, the declined and the first of each shape; the mock's text: most events.
+        if (cut === whole.length)
+          expect(inPlace).toBeGreaterThanOrEqual(stream === blocks ? 12 : stream.length - 6);
+      }
+    }
   });
 
   it("OpenAI Responses: the mock's stream, deltas answered from the text", async () => {

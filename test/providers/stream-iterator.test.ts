@@ -198,6 +198,9 @@ describe("the async iterator of an observed stream body", () => {
         precheck.contentAt = () => {
           throw new Error("a costtrail bug");
         };
+        precheck.contentRun = () => {
+          throw new Error("a costtrail bug");
+        };
         return precheck;
       },
     };

@@ -31,6 +31,11 @@ export interface TextPrecheck {
    * line returned (the caller counts the item); else -1, and nothing read (the event is then read as usual).
    */
   contentAt?(text: string, from: number, call: Call): number;
+  /**
+   * `contentAt` over consecutive events from `from`, each counted as `contentAt` counts it and its item counted
+   * too (`call.sawItem(true)`): the index where the first event it does not answer starts (`from` when none).
+   */
+  contentRun?(text: string, from: number, call: Call): number;
 }
 
 /** One row of a provider's table of billable paths: what a billable request is and how its results are read. */

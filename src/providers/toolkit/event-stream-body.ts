@@ -79,12 +79,20 @@ function observedBody(
   // Taken at the first read, not before: until then the Response's own body stays unlocked (clone() works).
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new UTF8Text();
-  const encoder = new TextEncoder();
+  let encoder: TextEncoder | undefined; // made only for an observer that rewrites
+  const encoded = (text: string) => {
+    encoder ??= new TextEncoder();
+    return encoder.encode(text);
+  };
   // Never for an observer that rewrites: its every event is parsed and written back.
   const precheck = observer.rewrites ? undefined : observer.textPrecheck?.();
   const rewrites = observer.rewrites === true;
-  /** Cleared if it ever throws (a costtrail bug): the events are then read one by one, as without it. */
-  let contentAt = precheck?.contentAt;
+  /**
+   * Reads the events from `from` in place (content of a shape the pre-check knows), counting each item: where
+   * the first one it did not read starts (`contentRun`). Cleared if it ever throws (a costtrail bug, counting
+   * nothing): the events are then read one by one, as without it.
+   */
+  let inPlace = precheck?.contentRun !== undefined;
   /** Received text not yet split into events. */
   let pending = "";
   let ended = false;
@@ -158,18 +166,12 @@ function observedBody(
     let start = 0;
     for (;;) {
       // Most events: content of a shape the pre-check knows, read in place (never for an observer that rewrites).
-      if (contentAt !== undefined && !state.complete) {
-        let next = 0;
+      if (inPlace && !state.complete) {
         try {
-          next = contentAt.call(precheck, pending, start, call);
+          start = precheck!.contentRun!(pending, start, call);
         } catch (error) {
           log.internalFailure("stream-item", error);
-          contentAt = undefined;
-        }
-        if (next > 0) {
-          call.sawItem(true);
-          start = next;
-          continue;
+          inPlace = false;
         }
       }
       const end = pending.indexOf("\n\n", start);
@@ -224,7 +226,7 @@ function observedBody(
           ended = true;
           const shown = handOn(decoder.end(), true);
           if (rewrites && shown) {
-            controller.enqueue(encoder.encode(shown));
+            controller.enqueue(encoded(shown));
             return undefined;
           }
           return pull(controller);
@@ -234,7 +236,7 @@ function observedBody(
         if (state.complete) finishCall(call, "ok");
         // Unless events are rewritten, the bytes go on exactly as they came (a partial event included).
         if (!rewrites) controller.enqueue(result.value);
-        else if (shown) controller.enqueue(encoder.encode(shown));
+        else if (shown) controller.enqueue(encoded(shown));
         else return pull(controller);
         return undefined;
       },
