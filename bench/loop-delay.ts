@@ -51,8 +51,8 @@ if (argv.includes("--ops")) {
   time("toPendingEvent × 100 (write() of 100 events)", () => {
     for (let i = 0; i < 100; i++) toPendingEvent(events[i]!);
   });
-  time("encodeBatch, 128 events (one hand-over)", () => encodeBatch(pending.slice(0, 128), [], true));
-  time("encodeBatch, 256 events", () => encodeBatch(pending, [], true));
+  time("encodeBatch, 128 events (one hand-over)", () => encodeBatch(pending.slice(0, 128), []));
+  time("encodeBatch, 256 events", () => encodeBatch(pending, []));
   time(
     "structuredClone, 256 events (serialize + deserialize; posting objects costs the app the first half)",
     () => structuredClone([pending, []]),
