@@ -1,4 +1,5 @@
 import { deserialize } from "node:v8";
+import { decodeBatchBytes } from "./batch-decoder.js";
 import { BatchEncoder } from "./batch-encoder.js";
 import type { PendingEvent } from "./event-row.js";
 import type { PendingKpi } from "./kpi-writer.js";
@@ -45,8 +46,9 @@ export function encodeBatch(events: readonly PendingEvent[], kpis: readonly Pend
 /** Written by hand rather than by `serialize()`, which keeps what it serialized alive (batch-encoder.ts). */
 const encoder = new BatchEncoder();
 
+/** A batch's records: read by batch-decoder.ts (which keeps nothing alive), or else by `deserialize()`. */
 export function decodeBatch(bytes: Uint8Array): { events: PendingEvent[]; kpis: PendingKpi[] } {
-  const [events, kpis] = deserialize(bytes) as [PendingEvent[], PendingKpi[]];
+  const [events, kpis] = (decodeBatchBytes(bytes) ?? deserialize(bytes)) as [PendingEvent[], PendingKpi[]];
   return { events, kpis };
 }
 

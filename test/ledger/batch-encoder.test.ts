@@ -3,6 +3,7 @@
 
 import { deserialize, serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
+import { decodeBatchBytes } from "../../src/ledger/batch-decoder.js";
 import { BatchEncoder } from "../../src/ledger/batch-encoder.js";
 import { type PendingEvent, toPendingEvent } from "../../src/ledger/event-row.js";
 import type { PendingKpi } from "../../src/ledger/kpi-writer.js";
@@ -117,5 +118,39 @@ describe("BatchEncoder", () => {
     encoder.clear();
     encoder.add({ ...good, id: "after" });
     expect((deserialize(encoder.take([])) as [PendingEvent[]])[0].map((e) => e.id)).toEqual(["after"]);
+  });
+});
+
+describe("batch-decoder.ts", () => {
+  it("reads back exactly what deserialize reads: this encoder's batches and serialize()'s (older spools)", () => {
+    const events = [odd, ...Array.from({ length: 50 }, (_, i) => toPendingEvent(makeEvent(`d-${i}`)))];
+    for (const bytes of [encodeBatch(events, kpis), serialize([events, kpis])]) {
+      const decoded = decodeBatchBytes(bytes);
+      expect(decoded).toBeDefined();
+      same(deserialize(bytes), decoded);
+    }
+    // serialize() writes a list shared by several events (event-row.ts NONE, frozen) once, then refers to it.
+    const shared = Object.freeze([]) as readonly string[];
+    const two = [
+      { ...events[1]!, limitIds: shared, tags: shared },
+      { ...events[2]!, tags: shared },
+    ];
+    same(deserialize(serialize([two, []])), decodeBatchBytes(serialize([two, []])));
+  });
+
+  it("leaves what it does not read to deserialize, and decodeBatch still reads it", () => {
+    const other = serialize([[{ id: "x", values: [new Date(0)], limitIds: [], tags: [] }], []]);
+    expect(decodeBatchBytes(other)).toBeUndefined();
+    expect(decodeBatch(other).events[0]!.values[0]).toEqual(new Date(0));
+    const bytes = encodeBatch([toPendingEvent(makeEvent("t"))], []);
+    for (const cut of [1, 2, 5, bytes.length - 1])
+      expect(decodeBatchBytes(bytes.subarray(0, cut))).toBeUndefined();
+    expect(
+      decodeBatchBytes(
+        new Uint8Array([
+          0xff, 0x0f, 0x6f, 0x22, 9, 0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f, 0x30, 0x7b, 1,
+        ]),
+      ),
+    ).toBeUndefined();
   });
 });
