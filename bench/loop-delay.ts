@@ -193,6 +193,10 @@ async function run(ledger: Ledger, label: string, round: number): Promise<void> 
   await sink.shutdown();
   watcher.close();
   if (stats.written !== total) throw new Error(`${label}: wrote ${stats.written} of ${total}`);
+  // Whole turns, one write()'s start to the next's (the write included: the ledger encodes in it now).
+  const whole: number[] = [];
+  for (let i = 2; i < spans.length; i += 2) whole.push(spans[i]![1] - spans[i - 1]![0]);
+  whole.sort((a, b) => a - b);
   turns.sort((a, b) => a - b);
   const over1 = turns.filter((t) => t > 1).length;
   const over2 = turns.filter((t) => t > 2).length;
@@ -232,6 +236,9 @@ async function run(ledger: Ledger, label: string, round: number): Promise<void> 
       `  turns (write to write, ${fmt(turns.length)}): p50 ${f2(turns[Math.floor(turns.length / 2)]!)} ms, ` +
       `p99 ${f2(turns[Math.floor(turns.length * 0.99)]!)} ms, max ${f2(turns[turns.length - 1]!)} ms, > 1 ms: ${over1}, > 2 ms: ${over2}; ` +
       `longest write() ${f2(maxWrite)} ms\n` +
+      `  whole turns (a write()'s start to the next's): p50 ${f2(whole[Math.floor(whole.length / 2)]!)} ms, ` +
+      `p99 ${f2(whole[Math.floor(whole.length * 0.99)]!)} ms, max ${f2(whole[whole.length - 1]!)} ms, ` +
+      `> 1 ms: ${whole.filter((t) => t > 1).length}, > 2 ms: ${whole.filter((t) => t > 2).length}\n` +
       `  GC on the app's thread during the producer loop: ${[...byKind].map(([k, s]) => `${k} ${s.n}× max ${f2(s.max)} ms (sum ${fmt(s.sum)} ms)`).join(", ") || "none"}\n` +
       `  write()s and gaps > 2 ms: ${long.length} (${fmt(longMs)} ms), ${longWithGc} of them with a GC pause inside; ` +
       `of their time: GC ${fmt(longGcMs)} ms, the app thread on a CPU ${fmt(longRun)} ms, waiting for one ${fmt(longWait)} ms`,
