@@ -44,8 +44,8 @@ export interface LedgerStats {
 
 export const DEFAULT_MAX_BUFFERED = 100_000;
 /**
- * ~0.15 ms to encode a batch of 128 on the app's thread (V8's serializer, what postMessage's structured clone
- * does; measured on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay while ingesting").
+ * Events per batch posted to the writer thread (each encoded in `write()`, batch-encoder.ts: ~1.2 µs an event
+ * on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay … session 6"); a batch is one message and one ack.
  */
 const DEFAULT_BATCH_SIZE = 128;
 /**
