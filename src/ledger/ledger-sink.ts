@@ -1,12 +1,13 @@
 import type { Worker } from "node:worker_threads";
 import type { Database } from "better-sqlite3";
 import type { KpiRecord, Logger, Sink, SinkRecord, UsageEvent } from "../types.js";
+import { BatchEncoder } from "./batch-encoder.js";
 import { type PendingEvent, toPendingEvent } from "./event-row.js";
 import { registerExitHooks } from "./exit-hooks.js";
 import { createKpiWriter, type PendingKpi, toPendingKpi } from "./kpi-writer.js";
 import { isMemoryPath, openDatabase } from "./open-database.js";
 import { Spool, spoolDirFor } from "./spool.js";
-import { encodeBatch, type Spooled, spooledOfFrame } from "./spooled-record.js";
+import { type Spooled, spooledOfFrame } from "./spooled-record.js";
 import { SIGNAL, type ToWriter, type WriterProgress } from "./worker-protocol.js";
 import { createEventWriter } from "./writer.js";
 import { startWriterThread } from "./writer-thread.js";
@@ -43,8 +44,8 @@ export interface LedgerStats {
 
 export const DEFAULT_MAX_BUFFERED = 100_000;
 /**
- * ~0.15 ms to encode a batch of 128 on the app's thread (V8's serializer, what postMessage's structured clone
- * does; measured on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay while ingesting").
+ * Events per batch posted to the writer thread (each encoded in `write()`, batch-encoder.ts: ~1.3–1.9 µs an event
+ * on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay … session 6"); a batch is one message and one ack.
  */
 const DEFAULT_BATCH_SIZE = 128;
 /**
@@ -67,11 +68,16 @@ const OVERFLOW_CHUNK = DEFAULT_BATCH_SIZE;
 const OVERFLOW_NOW = 1_000;
 const MAX_THREAD_RESTARTS = 3;
 
-/** A posted batch, as its bytes (shared with the writer thread): no object of it stays on this thread's heap. */
-interface Posted {
-  seq: number;
+/** A batch as its bytes (shared with the writer thread): no object of it stays on this thread's heap. */
+interface Encoded {
   data: Uint8Array;
+  /** Events and KPI records in it. */
   count: number;
+}
+
+/** A posted batch, kept until acknowledged. */
+interface Posted extends Encoded {
+  seq: number;
 }
 
 function describe(error: unknown): string {
@@ -91,9 +97,9 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 }
 
 /**
- * The SQLite ledger as a Sink. `write` only snapshots and enqueues; every flush interval (or full batch) the queue
- * is handed to a writer thread that owns the write connection and commits one transaction per batch, so neither a
- * big backlog nor another process holding the write lock ever blocks the application. What the file cannot take
+ * The SQLite ledger as a Sink. `write` only snapshots and encodes (batch-encoder.ts); every flush interval (or
+ * full batch) the queue is handed to a writer thread that owns the write connection and commits one transaction
+ * per batch, so neither a big backlog nor another process holding the write lock ever blocks the application. What the file cannot take
  * is spilled to a spool beside it and replayed later (docs/ledger.md). A `":memory:"` ledger is written on this
  * thread (it has no other connection and no lock to wait for). Nothing here throws into the caller.
  */
@@ -114,13 +120,22 @@ export class LedgerSink implements Sink {
   #threadRestarts = 0;
   #spool: Spool<Spooled> | null = null;
   #seq = 0;
+  /** `":memory:"` only: events waiting for the next inline write. */
   #queue: PendingEvent[] = [];
+  /** Files: events since the last batch was cut, already encoded (batch-encoder.ts), so none stays an object. */
+  readonly #open = new BatchEncoder();
+  /** Files: full batches cut in `write()`, handed to the writer thread after the caller's turn. */
+  #ready: Encoded[] = [];
+  #readyCount = 0;
   #kpis: PendingKpi[] = [];
   /** Handed to the writer thread, not acknowledged yet: kept so that exit can spool them if the thread is gone. */
   #posted: Posted[] = [];
   #postedCount = 0;
-  /** Past the bound (thread gone or stuck): waiting to be spilled from this thread. */
-  #overflow: PendingEvent[] = [];
+  /** Past the bound (thread gone or stuck): waiting to be spilled from this thread, encoded as they come, cut into
+   * frames of OVERFLOW_CHUNK. */
+  readonly #overflow = new BatchEncoder();
+  #overflowFrames: Encoded[] = [];
+  #overflowFramesCount = 0;
   #overflowKpis: PendingKpi[] = [];
   #progress: WriterProgress = {
     t: "progress",
@@ -262,11 +277,16 @@ export class LedgerSink implements Sink {
   // ---- queue ----------------------------------------------------------------------------------------------
 
   #buffered(): number {
-    return this.#queue.length + this.#kpis.length + this.#postedCount + this.#overflowed();
+    return this.#queued() + this.#postedCount + this.#overflowed();
+  }
+
+  /** Not handed over yet. */
+  #queued(): number {
+    return this.#queue.length + this.#open.count + this.#readyCount + this.#kpis.length;
   }
 
   #overflowed(): number {
-    return this.#overflow.length + this.#overflowKpis.length;
+    return this.#overflow.count + this.#overflowFramesCount + this.#overflowKpis.length;
   }
 
   #enqueue(event: UsageEvent): void {
@@ -291,10 +311,53 @@ export class LedgerSink implements Sink {
     }
     // Past the bound only when the writer thread is gone or not acknowledging: under mere overload it spools the
     // excess of its own backlog (spillExcess in ledger-worker.ts) and its acknowledgements keep us under the bound.
-    if (this.#buffered() >= this.#maxBuffered) {
-      this.#overflow.push(pending);
-      this.#overflowCheck();
-    } else this.#queue.push(pending);
+    try {
+      if (this.#buffered() >= this.#maxBuffered) {
+        this.#overflow.add(pending);
+        if (this.#overflow.count >= OVERFLOW_CHUNK) this.#cutOverflow();
+        this.#overflowCheck();
+      } else if (this.#memory) this.#queue.push(pending);
+      else {
+        this.#open.add(pending);
+        if (this.#open.count >= this.#batchSize) this.#cut();
+      }
+    } catch (error) {
+      // Cannot happen for converted events (strings, numbers, null); if it does, it is counted, not thrown.
+      this.#dropped++;
+      this.#fail(describe(error));
+    }
+  }
+
+  /** The open batch (and the KPI records waiting) becomes a batch of bytes, ready to hand over. */
+  #cut(): void {
+    const batch = this.#take(this.#open, this.#kpis);
+    this.#kpis = [];
+    if (!batch) return;
+    this.#ready.push(batch);
+    this.#readyCount += batch.count;
+  }
+
+  #cutOverflow(): void {
+    const batch = this.#take(this.#overflow, this.#overflowKpis);
+    this.#overflowKpis = [];
+    if (!batch) return;
+    this.#overflowFrames.push(batch);
+    this.#overflowFramesCount += batch.count;
+  }
+
+  /** The encoder's events and `kpis` as one batch; undefined if empty, or (counted) if it cannot be encoded. */
+  #take(encoder: BatchEncoder, kpis: readonly PendingKpi[]): Encoded | undefined {
+    const count = encoder.count + kpis.length;
+    if (count === 0) return undefined;
+    try {
+      return { data: encoder.take(kpis), count };
+    } catch (error) {
+      // Cannot happen for validated KPI records (strings, numbers, null, bigint); if it does, counted, not thrown.
+      encoder.clear();
+      this.#fail(describe(error));
+      this.#dropped += count;
+      return undefined;
+    }
   }
 
   /** A burst within one turn (no chance to spill between): spill now rather than hold more in memory. */
@@ -304,23 +367,26 @@ export class LedgerSink implements Sink {
 
   /** Spills one chunk of the overflow (the scheduler calls it once per turn while there is more). */
   #spillChunk(): void {
-    if (this.#overflow.length <= OVERFLOW_CHUNK) {
+    const first = this.#overflowFrames.shift();
+    if (!first) {
       this.#spillOverflow();
       return;
     }
-    const rest = this.#overflow.slice(OVERFLOW_CHUNK);
-    this.#overflow.length = OVERFLOW_CHUNK;
-    this.#spillOverflow();
-    this.#overflow = rest;
+    this.#overflowFramesCount -= first.count;
+    this.#spillFrames([first.data], first.count);
   }
 
   #spillOverflow(): void {
-    if (this.#overflowed() === 0) return;
-    const events = this.#overflow;
-    const kpis = this.#overflowKpis;
-    this.#overflow = [];
-    this.#overflowKpis = [];
-    this.#spillFrames([encodeBatch(events, kpis, false)], events.length + kpis.length);
+    this.#cutOverflow();
+    if (this.#overflowFrames.length === 0) return;
+    const frames = this.#overflowFrames;
+    const count = this.#overflowFramesCount;
+    this.#overflowFrames = [];
+    this.#overflowFramesCount = 0;
+    this.#spillFrames(
+      frames.map((f) => f.data),
+      count,
+    );
   }
 
   /** Spools encoded batches from this thread (the fallback: see #enqueue); drops and counts if it cannot. */
@@ -350,8 +416,8 @@ export class LedgerSink implements Sink {
 
   #schedule(): void {
     if (this.#closed || this.#immediate) return;
-    if (this.#queue.length + this.#kpis.length + this.#overflowed() === 0) return;
-    if (this.#queue.length >= this.#batchSize || this.#overflowed() >= OVERFLOW_CHUNK) {
+    if (this.#queued() + this.#overflowed() === 0) return;
+    if (this.#fullBatch() || this.#overflowed() >= OVERFLOW_CHUNK) {
       // A full batch (or overflow chunk) is waiting: hand it over after the caller's turn, without waiting for the
       // interval, one message (or one spool append) per turn so that no turn takes the ledger more than ~1 ms.
       if (this.#timer) clearTimeout(this.#timer);
@@ -362,7 +428,7 @@ export class LedgerSink implements Sink {
         else {
           const start = performance.now();
           do this.#handOverOne();
-          while (this.#queue.length >= this.#batchSize && performance.now() - start < HANDOVER_BUDGET_MS);
+          while (this.#fullBatch() && performance.now() - start < HANDOVER_BUDGET_MS);
         }
         this.#schedule();
       });
@@ -384,22 +450,34 @@ export class LedgerSink implements Sink {
     this.#immediate = undefined;
   }
 
+  /** A full batch waits to be handed over. */
+  #fullBatch(): boolean {
+    return this.#ready.length > 0 || this.#queue.length >= this.#batchSize;
+  }
+
   /** Hands one batch from the front of the queue to the writer: a background turn's share of the work. */
   #handOverOne(): void {
+    if (!this.#memory) {
+      if (this.#ready.length === 0) this.#cut();
+      const batch = this.#ready.shift();
+      if (!batch) return;
+      this.#readyCount -= batch.count;
+      this.#postBatch(batch);
+      return;
+    }
     if (this.#queue.length === 0 && this.#kpis.length === 0) return;
     const events =
       this.#queue.length <= this.#batchSize ? this.#queue : this.#queue.slice(0, this.#batchSize);
     this.#queue = events === this.#queue ? [] : this.#queue.slice(this.#batchSize);
     const kpis = this.#kpis;
     this.#kpis = [];
-    if (this.#inlineWrite || this.#memory) this.#writeInline(events, kpis);
-    else this.#postBatch(events, kpis);
+    this.#writeInline(events, kpis);
   }
 
   /** Hands the whole queue to the writer (thread, or the in-memory connection), batch by batch. */
   #handOver(): void {
     this.#spillOverflow();
-    while (this.#queue.length > 0 || this.#kpis.length > 0) this.#handOverOne();
+    while (this.#queued() > 0) this.#handOverOne();
   }
 
   #writeInline(events: PendingEvent[], kpis: PendingKpi[]): void {
@@ -413,20 +491,10 @@ export class LedgerSink implements Sink {
     }
   }
 
-  #postBatch(events: PendingEvent[], kpis: PendingKpi[]): void {
-    const count = events.length + kpis.length;
+  #postBatch({ data, count }: Encoded): void {
     if (!this.#thread) {
       // No writer thread (it could not start, or failed too often): the spool keeps them for the next process.
-      this.#spillFrames([encodeBatch(events, kpis, false)], count);
-      return;
-    }
-    let data: Uint8Array;
-    try {
-      data = encodeBatch(events, kpis, true);
-    } catch (error) {
-      // Cannot happen for validated rows (strings, numbers, null, bigint); if it does, it is counted, not thrown.
-      this.#fail(describe(error));
-      this.#dropped += count;
+      this.#spillFrames([data], count);
       return;
     }
     const seq = ++this.#seq;
@@ -584,12 +652,17 @@ export class LedgerSink implements Sink {
 
   /** The process (or the sink) is ending: whatever is still held in memory is lost. Say so, with the count. */
   #finalReport(): void {
-    const lost = this.#queue.length + this.#kpis.length + this.#overflowed() + this.#postedCount;
+    const lost = this.#queued() + this.#overflowed() + this.#postedCount;
     if (lost > 0) {
       this.#dropped += lost;
       this.#queue = [];
+      this.#open.clear();
+      this.#ready = [];
+      this.#readyCount = 0;
       this.#kpis = [];
-      this.#overflow = [];
+      this.#overflow.clear();
+      this.#overflowFrames = [];
+      this.#overflowFramesCount = 0;
       this.#overflowKpis = [];
       this.#clearPosted();
       this.#progress = { ...this.#progress, held: 0 };

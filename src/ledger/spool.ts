@@ -24,7 +24,7 @@ import { crc32 } from "node:zlib";
  * deduplicated by id, and deletes the segment only once the writer returned: a crash in between replays it again,
  * which is harmless because the ledgers ignore an id they already hold (idempotent by event id).
  *
- * Records already encoded as bytes (the SQLite ledger's batches, serialized once on the app's thread) are appended
+ * Records already encoded as bytes (the SQLite ledger's batches, encoded once on the app's thread) are appended
  * as **frames** instead (`appendFrames`): segment files of their own (`.frames`), each frame a length, a CRC-32
  * and the bytes, written as they are — no JSON on the way in. A torn or corrupt frame is skipped on replay like a
  * torn line. Only a spool given `decodeFrame` reads (and claims) frame segments.

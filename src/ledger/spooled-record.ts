@@ -1,4 +1,6 @@
-import { deserialize, serialize } from "node:v8";
+import { deserialize } from "node:v8";
+import { decodeBatchBytes } from "./batch-decoder.js";
+import { BatchEncoder } from "./batch-encoder.js";
 import type { PendingEvent } from "./event-row.js";
 import type { PendingKpi } from "./kpi-writer.js";
 
@@ -28,26 +30,25 @@ export function fromSpooled(records: readonly Spooled[]): { events: PendingEvent
 }
 
 /**
- * A batch as bytes (V8's serializer, the format postMessage uses): encoded once on the app's thread, then posted,
- * kept until acknowledged, and spooled as a frame (spool.ts) without being encoded again. `shared` puts it in a
- * SharedArrayBuffer, so the app's copy and the writer thread's are one block of memory, and no object of the batch
- * stays on the app's heap. The format is stable across Node versions (V8 reads older versions), so a spool
- * outlives an upgrade.
+ * A batch as bytes (V8's serialization format, what postMessage uses; written by batch-encoder.ts): encoded once on
+ * the app's thread, then posted, kept until acknowledged, and spooled as a frame (spool.ts) without being encoded
+ * again. The bytes are in a SharedArrayBuffer, so the app's copy and the writer thread's are one block of memory,
+ * and no object of the batch stays on the app's heap. The format is stable across Node versions (V8 reads older
+ * versions), so a spool outlives an upgrade; `deserialize` reads these bytes and those of costtrail versions that
+ * used `serialize()` alike.
  */
-export function encodeBatch(
-  events: readonly PendingEvent[],
-  kpis: readonly PendingKpi[],
-  shared: boolean,
-): Uint8Array {
-  const bytes = serialize([events, kpis]);
-  if (!shared) return bytes;
-  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
-  copy.set(bytes);
-  return copy;
+export function encodeBatch(events: readonly PendingEvent[], kpis: readonly PendingKpi[]): Uint8Array {
+  encoder.clear();
+  for (const e of events) encoder.add(e);
+  return encoder.take(kpis);
 }
 
+/** Written by hand rather than by `serialize()`, which keeps what it serialized alive (batch-encoder.ts). */
+const encoder = new BatchEncoder();
+
+/** A batch's records: read by batch-decoder.ts (which keeps nothing alive), or else by `deserialize()`. */
 export function decodeBatch(bytes: Uint8Array): { events: PendingEvent[]; kpis: PendingKpi[] } {
-  const [events, kpis] = deserialize(bytes) as [PendingEvent[], PendingKpi[]];
+  const [events, kpis] = (decodeBatchBytes(bytes) ?? deserialize(bytes)) as [PendingEvent[], PendingKpi[]];
   return { events, kpis };
 }
 

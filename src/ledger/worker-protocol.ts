@@ -15,7 +15,7 @@ export interface WriterThreadConfig {
 
 /** Main thread → writer thread. Every message carries a sequence number, acknowledged in order. */
 export type ToWriter =
-  /** `data`: the batch's events and KPI records, encoded once (spooled-record.ts encodeBatch), `count` of them. */
+  /** `data`: the batch's events and KPI records, encoded once (batch-encoder.ts), a view of shared memory, `count` of them. */
   | { t: "write"; seq: number; data: Uint8Array; count: number }
   /** Spooled by the main thread (overload): replay when the file takes writes again. */
   | { t: "spooled"; seq: number }
