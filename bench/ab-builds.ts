@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
-import { cannedFetch, STREAM_CHUNKS, STREAM_TOOLS } from "./peer-fixtures.js";
+import { benchCall, cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -61,22 +61,9 @@ const client = new OpenAI({
   maxRetries: 0,
   fetch: (perEvent ? perEventFetch : cannedFetch) as never,
 });
-const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
 async function calls(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    if (mode === "chat") await client.chat.completions.create({ model: "gpt-4o-mini", messages });
-    else {
-      const s = await client.chat.completions.create({
-        model: "gpt-4o-mini",
-        messages,
-        tools: STREAM_TOOLS,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      for await (const _ of s) {
-        // drain
-      }
-    }
+    await benchCall(client, mode === "stream");
   }
 }
 const als = new AsyncLocalStorage<object>();

@@ -28,7 +28,7 @@ import { MemoryLimitGate } from "../src/limits/memory-gate.js";
 import type { Runtime } from "../src/runtime.js";
 import { startDashboard } from "../src/server/index.js";
 import type { SinkRecord } from "../src/types.js";
-import { benchLimits, cannedFetch, STREAM_CHUNKS, STREAM_TOOLS } from "./peer-fixtures.js";
+import { benchCall, benchLimits, cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
 import type { PeerTable } from "./peers.js";
 import { buildLedger, dashboardCalls, makeEvent } from "./synthetic-ledger.js";
 
@@ -70,19 +70,7 @@ const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch a
 const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
 async function calls(stream: boolean, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    if (!stream) await client.chat.completions.create({ model: "gpt-4o-mini", messages });
-    else {
-      const s = await client.chat.completions.create({
-        model: "gpt-4o-mini",
-        messages,
-        tools: STREAM_TOOLS,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      for await (const _ of s) {
-        // drain
-      }
-    }
+    await benchCall(client, stream);
   }
 }
 const als = new AsyncLocalStorage<object>();

@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
-import { cannedFetch, STREAM_TOOLS } from "./peer-fixtures.js";
+import { benchCall, cannedFetch } from "./peer-fixtures.js";
 
 const [root = new URL("..", import.meta.url).pathname, roundsArg = "12", blockArg = "40"] =
   process.argv.slice(2);
@@ -21,21 +21,11 @@ const costtrail = (await import(
 )) as typeof import("../src/index.js");
 const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
 const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
-const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
 const als = new AsyncLocalStorage<object>();
 const calls = (n: number) =>
   als.run({}, async () => {
     for (let i = 0; i < n; i++) {
-      const s = await client.chat.completions.create({
-        model: "gpt-4o-mini",
-        messages,
-        tools: STREAM_TOOLS,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      for await (const _ of s) {
-        // drain
-      }
+      await benchCall(client, true);
     }
   });
 

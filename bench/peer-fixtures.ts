@@ -1,5 +1,6 @@
 // Shared by bench/peers.ts and its child processes (bench/peer-variant.ts): the variants, the IPC messages,
-// the limits, and the canned responses of the in-process transport.
+// the limits, and the canned responses of the in-process transport; and the one call the other benches make.
+import type { default as OpenAIClass } from "openai";
 
 export const VARIANTS = [
   "bare",
@@ -109,4 +110,24 @@ export async function cannedFetch(_url: unknown, init?: { body?: unknown }): Pro
   return new Response(stream ? STREAM_BODY : CHAT_BODY, {
     headers: { "content-type": stream ? "text/event-stream" : "application/json" },
   });
+}
+
+const BENCH_MESSAGES = [{ role: "user" as const, content: "Benchmark me briefly." }];
+
+/** The benches' call: a non-streaming chat, or a stream of STREAM_CHUNKS chunks (STREAM_TOOLS) drained to its end. */
+export async function benchCall(client: OpenAIClass, stream: boolean): Promise<void> {
+  if (!stream) {
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: BENCH_MESSAGES });
+    return;
+  }
+  const s = await client.chat.completions.create({
+    model: "gpt-4o-mini",
+    messages: BENCH_MESSAGES,
+    tools: STREAM_TOOLS,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  for await (const _ of s) {
+    // drain
+  }
 }

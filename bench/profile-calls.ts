@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
-import { cannedFetch, STREAM_TOOLS } from "./peer-fixtures.js";
+import { benchCall, cannedFetch } from "./peer-fixtures.js";
 
 const args = process.argv.slice(2);
 const steadyAt = args.indexOf("--steady");
@@ -30,7 +30,6 @@ if (variant === "costtrail") {
 }
 const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
 const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
-const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
 const als = new (await import("node:async_hooks")).AsyncLocalStorage<object>();
 const inScope = (fn: () => Promise<void>) => (variant === "bare+ALS" ? als.run({}, fn) : fn());
 const session = steadyOut ? new (await import("node:inspector/promises")).Session() : undefined;
@@ -52,18 +51,6 @@ console.log(`${variant} ${mode}: ${((cpu.user + cpu.system) / calls).toFixed(1)}
 
 async function run(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    if (mode === "chat") await client.chat.completions.create({ model: "gpt-4o-mini", messages });
-    else {
-      const stream = await client.chat.completions.create({
-        model: "gpt-4o-mini",
-        messages,
-        tools: STREAM_TOOLS,
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      for await (const _ of stream) {
-        // drain
-      }
-    }
+    await benchCall(client, mode === "stream");
   }
 }

@@ -8,7 +8,7 @@
  */
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
-import { cannedFetch, STREAM_TOOLS } from "./peer-fixtures.js";
+import { benchCall, cannedFetch } from "./peer-fixtures.js";
 
 const [dir = new URL("..", import.meta.url).pathname, mode = "chat", count = "2000", roundsArg = "9"] =
   process.argv.slice(2);
@@ -18,21 +18,8 @@ const costtrail = (await import(
 await costtrail.instrument({ ledger: false, onEvent: () => {} }).ready;
 const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
 const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
-const messages = [{ role: "user" as const, content: "Benchmark me briefly." }];
 async function one(): Promise<void> {
-  if (mode === "chat") await client.chat.completions.create({ model: "gpt-4o-mini", messages });
-  else {
-    const s = await client.chat.completions.create({
-      model: "gpt-4o-mini",
-      messages,
-      tools: STREAM_TOOLS,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const _ of s) {
-      // drain
-    }
-  }
+  await benchCall(client, mode === "stream");
 }
 const n = Number(count);
 const xs: number[] = [];
