@@ -72,6 +72,19 @@ export class Pricer {
     const tier = toServedTier(input.usage.serviceTier, input.usage.batch);
     const callProvider = toPriceProviderId(input.provider);
     const { priceAsResource, requestModel, ts } = input;
+    // Without overrides (`find` answers none) the table prices the call: no closure, no pair per call.
+    if (!priceAsResource && this.#overrides.size === 0) {
+      const response =
+        input.responseModel && input.responseModel !== requestModel ? input.responseModel : undefined;
+      const aws = callProvider === "aws";
+      const first = aws ? requestModel : response;
+      const second = aws ? response : requestModel;
+      return (
+        (first && this.#byTable(callProvider, first, usage, ts, tier)) ||
+        (second && this.#byTable(callProvider, second, usage, ts, tier)) ||
+        this.#unpriced(input.provider, response ? [response, requestModel] : [requestModel])
+      );
+    }
     const byOverride = (model: string, provider: string) =>
       this.#byOverride(model, provider, callProvider, usage, ts, tier, input.accountName);
 

@@ -1,7 +1,14 @@
 import { calcPrice, type ModelInfo, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import type { CostBreakdown, CostDimension } from "../types.js";
 import { applyExtraRates, EXTRA_RATES_DATE, type ServedTier } from "./extra-rates.js";
-import { agreesWithCalcPrice, compileExact, type ExactPlan, exactPicos, toNanos } from "./plan.js";
+import {
+  agreesWithCalcPrice,
+  compileExact,
+  type ExactPlan,
+  exactNanos,
+  exactPicos,
+  toNanos,
+} from "./plan.js";
 import { genaiPriceSource, priceDataGeneration } from "./price-data.js";
 import { toPriceModelName } from "./provider-map.js";
 import { type PricedUsage, toGenaiUsage } from "./usage.js";
@@ -20,6 +27,8 @@ export interface TableEntry {
   variants: { fromMs: number; prices: ModelPrice }[] | null;
   /** Compiled prices per (variant, served tier). */
   compiled: Map<string, CompiledPrice>;
+  /** The last of `compiled` asked for, with its variant and tier: the per-call answer without building a key. */
+  last?: { variant: number; tier: ServedTier; compiled: CompiledPrice } | undefined;
 }
 
 interface CompiledPrice {
@@ -149,6 +158,9 @@ export class PriceTable {
 const OVERRIDE_ENTRY = { lookupName: "override" } as TableEntry;
 
 function exactCost(plan: ExactPlan, usage: PricedUsage) {
+  // The per-call case in plain integers; anything beyond safe integers takes the general path (BigInt).
+  const fast = exactNanos(plan, usage);
+  if (fast !== undefined) return fast;
   const picos = exactPicos(plan, usage);
   return picos ? toNanos(picos) : null;
 }
@@ -191,9 +203,14 @@ function selectVariant(entry: TableEntry, date: Date): number {
 }
 
 function compiledFor(entry: TableEntry, variant: number, tier: ServedTier): CompiledPrice {
+  const { last } = entry;
+  if (last !== undefined && last.variant === variant && last.tier === tier) return last.compiled;
   const key = `${variant}|${tier}`;
   let compiled = entry.compiled.get(key);
-  if (compiled) return compiled;
+  if (compiled) {
+    entry.last = { variant, tier, compiled };
+    return compiled;
+  }
   const base = Array.isArray(entry.info.prices) ? entry.info.prices[variant]!.prices : entry.info.prices;
   const { prices, used, unpricedTier } = applyExtraRates(entry.providerId, entry.modelId, base, tier);
   const pinned = pin(entry, prices);
@@ -208,6 +225,7 @@ function compiledFor(entry: TableEntry, variant: number, tier: ServedTier): Comp
     : genaiPriceSource();
   compiled = { prices, plan, pinned, source, unpricedTier };
   entry.compiled.set(key, compiled);
+  entry.last = { variant, tier, compiled };
   return compiled;
 }
 
