@@ -4,7 +4,7 @@ import { applyExtraRates, type ServedTier, toServedTier } from "./extra-rates.js
 import { nanosToMicros } from "./money.js";
 import { discounted, OverrideTable, overridePrices, parsePriceOverrides } from "./overrides.js";
 import { toPriceProviderId } from "./provider-map.js";
-import { PriceTable, sourceAt } from "./table.js";
+import { PriceTable, sourceAt, toDate } from "./table.js";
 import { type PricedUsage, toPricedUsage } from "./usage.js";
 
 export interface PriceInput {
@@ -13,8 +13,8 @@ export interface PriceInput {
   requestModel: string;
   responseModel?: string;
   usage: TokenUsage;
-  /** When the call was made; selects dated prices. */
-  ts: Date | string;
+  /** When the call was made (a Date, an ISO string, or epoch ms); selects dated prices. */
+  ts: Date | string | number;
   priceAsResource?: string;
   /** Provider to price `priceAsResource` with (ours or a genai-prices id); ignored without priceAsResource. */
   priceAsCategory?: string;
@@ -123,7 +123,7 @@ export class Pricer {
     provider: string,
     callProvider: string,
     usage: PricedUsage,
-    ts: Date | string,
+    ts: Date | string | number,
     tier: ServedTier,
     accountName: string | undefined,
   ): PriceResult | undefined {
@@ -154,7 +154,7 @@ export class Pricer {
         const parts = rates ? [`override:${rates.override.model}`] : [];
         if (discount && rates?.override.discountPct === undefined)
           parts.push(`override:${discount.override.model}`);
-        const tableSource = entry ? sourceAt(entry, new Date(ts), tier) : null;
+        const tableSource = entry ? sourceAt(entry, toDate(ts), tier) : null;
         if (tableSource) parts.push(tableSource);
         const source = parts.join("+");
         return { prices: discounted(prices, pct), source };
@@ -178,7 +178,7 @@ export class Pricer {
     provider: string,
     model: string,
     usage: PricedUsage,
-    ts: Date | string,
+    ts: Date | string | number,
     tier: ServedTier,
   ): PriceResult | undefined {
     if (!model) return undefined;

@@ -93,15 +93,22 @@ export class PriceTable {
   }
 
   /** The cost in nano-USD with its breakdown; null if it cannot be priced. Never throws. */
-  cost(entry: TableEntry, usage: PricedUsage, ts: Date | string, tier: ServedTier): TableCost | null {
+  cost(
+    entry: TableEntry,
+    usage: PricedUsage,
+    ts: Date | string | number,
+    tier: ServedTier,
+  ): TableCost | null {
     try {
-      const date = toDate(ts);
-      const variant = selectVariant(entry, date);
+      // One price variant (most models): no date is needed unless calcPrice prices the call.
+      const single = entry.variants !== null && entry.variants.length === 1;
+      const date = single ? undefined : toDate(ts);
+      const variant = date === undefined ? 0 : selectVariant(entry, date);
       if (variant < 0) return null;
       const compiled = compiledFor(entry, variant, tier);
       const { costNanos, breakdown } = compiled.plan
-        ? (exactCost(compiled.plan, usage) ?? calcPriceCost(entry, compiled, usage, date))
-        : calcPriceCost(entry, compiled, usage, date);
+        ? (exactCost(compiled.plan, usage) ?? calcPriceCost(entry, compiled, usage, date ?? toDate(ts)))
+        : calcPriceCost(entry, compiled, usage, date ?? toDate(ts));
       return { costNanos, breakdown, priceSource: compiled.source, unpricedTier: compiled.unpricedTier };
     } catch {
       // Only malformed price data gets here (usage is already consistent): treat as unpriced, never throw.
@@ -143,13 +150,13 @@ export class PriceTable {
   }
 
   /** The prices a call at `ts` in `tier` is billed at (for `costtrail prices`). */
-  pricesAt(entry: TableEntry, ts: Date | string, tier: ServedTier = "standard"): ModelPrice | null {
+  pricesAt(entry: TableEntry, ts: Date | string | number, tier: ServedTier = "standard"): ModelPrice | null {
     const variant = selectVariant(entry, toDate(ts));
     return variant < 0 ? null : compiledFor(entry, variant, tier).prices;
   }
 
   /** The variant index in force at `ts` (part of cache keys for prices derived from it). */
-  variantAt(entry: TableEntry, ts: Date | string): number {
+  variantAt(entry: TableEntry, ts: Date | string | number): number {
     return selectVariant(entry, toDate(ts));
   }
 }
@@ -305,8 +312,8 @@ function variantsOf(info: ModelInfo): TableEntry["variants"] {
   return out;
 }
 
-function toDate(ts: Date | string): Date {
-  const date = typeof ts === "string" ? new Date(ts) : ts;
+export function toDate(ts: Date | string | number): Date {
+  const date = typeof ts === "object" ? ts : new Date(ts);
   // An unparseable timestamp makes genai-prices throw on dated prices; today's price beats no price.
   return Number.isNaN(date.getTime()) ? new Date() : date;
 }
