@@ -11,7 +11,7 @@ export interface Runtime {
   /** Sinks costtrail created itself (the ledger), which it shuts down; the user's sinks are only flushed. */
   ownedSinks: Sink[];
   /** Prices a finished event (set once pricing is configured); `at`: its start as a Date, not parsed back from `ts`. */
-  price?: (event: UsageEvent, at?: Date) => EventPrice;
+  price?: (event: UsageEvent, at?: Date | number) => EventPrice;
   /** The creation scopes of batches, kept in the ledger (a SQLite ledger's `batch_scopes`). */
   batchScopes?: BatchScopeStore;
   /** Spending limits, when any are defined (config or ledger). */

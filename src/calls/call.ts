@@ -1,4 +1,4 @@
-import { newId } from "../context/ids.js";
+import { newIdAt } from "../context/ids.js";
 import type { LimitHold } from "../limits/gate.js";
 import { log } from "../log.js";
 import type { Runtime } from "../runtime.js";
@@ -33,8 +33,8 @@ export function zeroUsage(): TokenUsage {
  * (`start` makes it, adapters and `observe` fill it in, `finish` turns it into the event, once).
  */
 export class Call {
-  readonly id = newId();
   readonly startedAt = Date.now();
+  readonly id = newIdAt(this.startedAt);
   readonly t0 = performance.now();
   attempts = 0;
   httpStatus: number | undefined;

@@ -31,8 +31,10 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
   }
   inflight.delete(call);
   try {
-    const at = new Date(call.startedAt);
-    const event = buildEvent(call, status, errorType, at);
+    // The start time goes to the pricer as epoch ms: a Date is made only where one is needed (a new second for
+    // `ts`, dated or calcPrice-priced models), not one per call.
+    const at = call.startedAt;
+    const event = buildEvent(call, status, errorType);
     const price = call.runtime.price;
     if (price) {
       const priced = price(event, at);
@@ -113,7 +115,7 @@ export function buildEvent(
   call: Call,
   status: EventStatus,
   errorType: string | undefined,
-  at: Date,
+  at?: Date,
 ): UsageEvent {
   const { start } = call;
   const estimated = estimateUnreportedUsage(call, status, errorType);
@@ -146,7 +148,8 @@ export function buildEvent(
 
 /**
  * The call's start as `ts` (`Date#toISOString()`): calls that start in the same millisecond share one string,
- * and within one second only the milliseconds are written (`toISOString` costs ~0.5 µs a call).
+ * and within one second only the milliseconds are written (`toISOString` costs ~0.5 µs a call). `at` is the
+ * start as a Date when the caller has one (otherwise one is made only when a new second is formatted).
  */
 let lastMs = Number.NaN;
 let lastIso = "";
@@ -154,13 +157,13 @@ let lastIso = "";
 let secondMs = Number.NaN;
 let secondText = "";
 const MILLIS = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, "0")}Z`);
-export function isoAt(ms: number, at: Date): string {
+export function isoAt(ms: number, at?: Date): string {
   if (ms === lastMs) return lastIso;
   const second = Math.floor(ms / 1000) * 1000;
   const millis = second === secondMs ? MILLIS[ms - second] : undefined;
   if (millis !== undefined) lastIso = secondText + millis;
   else {
-    lastIso = at.toISOString();
+    lastIso = (at ?? new Date(ms)).toISOString();
     // The common form only (years 0–9999, whole milliseconds): anything else is formatted in full each time.
     const standard = lastIso.length === 24 && Number.isInteger(ms);
     secondMs = standard ? second : Number.NaN;

@@ -11,7 +11,7 @@ export type EventPrice = Pick<
  * Prices a finished event. The call lifecycle marks usage it estimated (no usage came back) by setting
  * `costSource: "estimated"` before pricing; the estimate is then priced like measured usage and keeps the flag.
  */
-export function priceUsageEvent(pricer: Pricer, event: UsageEvent, at?: Date): EventPrice {
+export function priceUsageEvent(pricer: Pricer, event: UsageEvent, at?: Date | number): EventPrice {
   // A batch line the provider did not answer (errored, expired, canceled) is billed nothing, whatever its model
   // (often unknown): 0, never "unpriced" (docs/pricing.md "Batch APIs"). Re-pricing keeps it so.
   if (event.usage.batch && event.status !== "ok")

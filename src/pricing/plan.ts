@@ -16,6 +16,8 @@ export interface ExactPlan {
 
 interface Term {
   readonly unit: UnitDef;
+  /** `unit.usageKey` as a small integer for `usageAt` (the per-call read; see `usageSlot`). */
+  readonly slot: number;
   /** pico-USD per usage unit, or tiered. */
   readonly rate: number | TieredRate;
   /** Indices (into terms) of priced units more specific than this one, whose leaves are carved out of it. */
@@ -50,6 +52,7 @@ export function compileExact(prices: ModelPrice): ExactPlan | null {
   );
   const terms: Term[] = priced.map((p, i) => ({
     unit: p.unit,
+    slot: usageSlot(p.unit.usageKey),
     rate: p.rate,
     carve: priced
       .map((q, j) => (j !== i && p.unit.usageKey !== "requests" && covers(p.unit, q.unit) ? j : -1))
@@ -83,6 +86,94 @@ export function exactPicos(plan: ExactPlan, u: PricedUsage): Map<CostDimension, 
     out.set(dim, prev === undefined ? picos : add(prev, picos));
   }
   return out;
+}
+
+// Scratch space of `exactNanos` (synchronous, never re-entered): a plan's leaves, and its priced lines by
+// dimension in the order `exactPicos` would have inserted them into its Map.
+const LEAVES: number[] = [];
+const LINE_DIMS: CostDimension[] = [];
+const LINE_PICOS: number[] = [];
+const LINE_REMS: number[] = [];
+const LINE_NANOS: number[] = [];
+const LINE_ORDER: number[] = [];
+
+/**
+ * `toNanos(exactPicos(plan, u))` without the Map and the intermediate objects, for the per-call case where every
+ * product and sum is a safe integer of pico-USD: exactly the same total and breakdown (same lines, same key
+ * order, same largest-remainder ties). null when `exactPicos` would be null (a part exceeds its total);
+ * undefined when a figure is not a safe integer (then the general path, in BigInt, prices it).
+ */
+export function exactNanos(
+  plan: ExactPlan,
+  u: PricedUsage,
+): { costNanos: number; breakdown: CostBreakdown } | null | undefined {
+  const { terms } = plan;
+  const n = terms.length;
+  for (let i = 0; i < n; i++) {
+    const term = terms[i]!;
+    let leaf = usageAt(term.slot, u);
+    const { carve } = term;
+    for (let k = 0; k < carve.length; k++) leaf -= LEAVES[carve[k]!]!;
+    if (leaf < 0) return null;
+    LEAVES[i] = leaf;
+  }
+  let lines = 0;
+  for (let i = 0; i < n; i++) {
+    const leaf = LEAVES[i]!;
+    if (leaf === 0) continue;
+    const term = terms[i]!;
+    const rate = typeof term.rate === "number" ? term.rate : tierRate(term.rate, u.input);
+    if (rate === 0) continue;
+    const picos = leaf * rate;
+    if (!Number.isSafeInteger(picos)) return undefined;
+    const dim = term.unit.dimension;
+    let j = 0;
+    while (j < lines && LINE_DIMS[j] !== dim) j++;
+    if (j < lines) {
+      const sum = LINE_PICOS[j]! + picos;
+      if (!Number.isSafeInteger(sum)) return undefined;
+      LINE_PICOS[j] = sum;
+    } else {
+      LINE_DIMS[lines] = dim;
+      LINE_PICOS[lines] = picos;
+      lines++;
+    }
+  }
+  // From here exactly toNanosSafe over the lines in insertion order.
+  let total = 0;
+  let floors = 0;
+  for (let j = 0; j < lines; j++) {
+    const p = LINE_PICOS[j]!;
+    const rem = p % 1000;
+    total += p;
+    floors += (p - rem) / 1000;
+    LINE_REMS[j] = rem;
+    LINE_NANOS[j] = (p - rem) / 1000;
+  }
+  if (!Number.isSafeInteger(total + 999)) return undefined;
+  const costNanos = (total + 999 - ((total + 999) % 1000)) / 1000;
+  let residual = costNanos - floors;
+  if (residual > 0) {
+    // Largest remainder first, ties in the order given (insertion sort: a plan has a handful of lines).
+    for (let j = 0; j < lines; j++) {
+      let k = j;
+      while (k > 0 && LINE_REMS[LINE_ORDER[k - 1]!]! < LINE_REMS[j]!) {
+        LINE_ORDER[k] = LINE_ORDER[k - 1]!;
+        k--;
+      }
+      LINE_ORDER[k] = j;
+    }
+    for (let k = 0; k < lines && residual > 0; k++) {
+      LINE_NANOS[LINE_ORDER[k]!]! += 1;
+      residual--;
+    }
+  }
+  const breakdown: CostBreakdown = {};
+  for (let j = 0; j < lines; j++) {
+    const nanos = LINE_NANOS[j]!;
+    if (nanos > 0) breakdown[LINE_DIMS[j]!] = nanos;
+  }
+  return { costNanos, breakdown };
 }
 
 /**
@@ -217,6 +308,64 @@ function usageOf(key: string, u: PricedUsage): number {
       return 1;
     default:
       // cache_audio_read, cache_image_read, output_image: not reported by the providers we instrument.
+      return 0;
+  }
+}
+
+/** The usage keys `usageOf` reads, by slot (`Term.slot`); any other key reads 0. */
+const SLOT_KEYS = [
+  "input_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "input_audio_tokens",
+  "input_image_tokens",
+  "output_tokens",
+  "output_reasoning_tokens",
+  "output_audio_tokens",
+  "web_searches",
+  "storage_searches",
+  "code_executions",
+  "requests",
+];
+
+function usageSlot(key: string): number {
+  return SLOT_KEYS.indexOf(key);
+}
+
+/** `usageOf(SLOT_KEYS[slot], u)`, switched on an integer. */
+function usageAt(slot: number, u: PricedUsage): number {
+  switch (slot) {
+    case 0:
+      return u.input;
+    case 1:
+      return u.cacheRead;
+    case 2:
+      return u.cacheWrite;
+    case 3:
+      return u.cacheWrite5m;
+    case 4:
+      return u.cacheWrite1h;
+    case 5:
+      return u.audioInput;
+    case 6:
+      return u.imageInput;
+    case 7:
+      return u.output;
+    case 8:
+      return u.reasoning;
+    case 9:
+      return u.audioOutput;
+    case 10:
+      return u.webSearch;
+    case 11:
+      return u.fileSearch;
+    case 12:
+      return u.codeExecution;
+    case 13:
+      return 1;
+    default:
       return 0;
   }
 }

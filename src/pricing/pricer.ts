@@ -4,7 +4,7 @@ import { applyExtraRates, type ServedTier, toServedTier } from "./extra-rates.js
 import { nanosToMicros } from "./money.js";
 import { discounted, OverrideTable, overridePrices, parsePriceOverrides } from "./overrides.js";
 import { toPriceProviderId } from "./provider-map.js";
-import { PriceTable, sourceAt } from "./table.js";
+import { PriceTable, sourceAt, toDate } from "./table.js";
 import { type PricedUsage, toPricedUsage } from "./usage.js";
 
 export interface PriceInput {
@@ -13,8 +13,8 @@ export interface PriceInput {
   requestModel: string;
   responseModel?: string;
   usage: TokenUsage;
-  /** When the call was made; selects dated prices. */
-  ts: Date | string;
+  /** When the call was made (a Date, an ISO string, or epoch ms); selects dated prices. */
+  ts: Date | string | number;
   priceAsResource?: string;
   /** Provider to price `priceAsResource` with (ours or a genai-prices id); ignored without priceAsResource. */
   priceAsCategory?: string;
@@ -72,6 +72,19 @@ export class Pricer {
     const tier = toServedTier(input.usage.serviceTier, input.usage.batch);
     const callProvider = toPriceProviderId(input.provider);
     const { priceAsResource, requestModel, ts } = input;
+    // Without overrides (`find` answers none) the table prices the call: no closure, no pair per call.
+    if (!priceAsResource && this.#overrides.size === 0) {
+      const response =
+        input.responseModel && input.responseModel !== requestModel ? input.responseModel : undefined;
+      const aws = callProvider === "aws";
+      const first = aws ? requestModel : response;
+      const second = aws ? response : requestModel;
+      return (
+        (first && this.#byTable(callProvider, first, usage, ts, tier)) ||
+        (second && this.#byTable(callProvider, second, usage, ts, tier)) ||
+        this.#unpriced(input.provider, response ? [response, requestModel] : [requestModel])
+      );
+    }
     const byOverride = (model: string, provider: string) =>
       this.#byOverride(model, provider, callProvider, usage, ts, tier, input.accountName);
 
@@ -110,7 +123,7 @@ export class Pricer {
     provider: string,
     callProvider: string,
     usage: PricedUsage,
-    ts: Date | string,
+    ts: Date | string | number,
     tier: ServedTier,
     accountName: string | undefined,
   ): PriceResult | undefined {
@@ -141,7 +154,7 @@ export class Pricer {
         const parts = rates ? [`override:${rates.override.model}`] : [];
         if (discount && rates?.override.discountPct === undefined)
           parts.push(`override:${discount.override.model}`);
-        const tableSource = entry ? sourceAt(entry, new Date(ts), tier) : null;
+        const tableSource = entry ? sourceAt(entry, toDate(ts), tier) : null;
         if (tableSource) parts.push(tableSource);
         const source = parts.join("+");
         return { prices: discounted(prices, pct), source };
@@ -165,7 +178,7 @@ export class Pricer {
     provider: string,
     model: string,
     usage: PricedUsage,
-    ts: Date | string,
+    ts: Date | string | number,
     tier: ServedTier,
   ): PriceResult | undefined {
     if (!model) return undefined;

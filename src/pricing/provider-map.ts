@@ -20,6 +20,9 @@ const PROVIDER_IDS = new Map<string, string>([
 
 /** The genai-prices provider id to price a call of `provider` with. */
 export function toPriceProviderId(provider: string): string {
+  // The common case, a name as listed (the keys are trimmed and lower-case): no new string per call.
+  const listed = PROVIDER_IDS.get(provider);
+  if (listed !== undefined) return listed;
   const key = provider.trim().toLowerCase();
   return PROVIDER_IDS.get(key) ?? key;
 }

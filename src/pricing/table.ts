@@ -1,7 +1,14 @@
 import { calcPrice, type ModelInfo, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 import type { CostBreakdown, CostDimension } from "../types.js";
 import { applyExtraRates, EXTRA_RATES_DATE, type ServedTier } from "./extra-rates.js";
-import { agreesWithCalcPrice, compileExact, type ExactPlan, exactPicos, toNanos } from "./plan.js";
+import {
+  agreesWithCalcPrice,
+  compileExact,
+  type ExactPlan,
+  exactNanos,
+  exactPicos,
+  toNanos,
+} from "./plan.js";
 import { genaiPriceSource, priceDataGeneration } from "./price-data.js";
 import { toPriceModelName } from "./provider-map.js";
 import { type PricedUsage, toGenaiUsage } from "./usage.js";
@@ -20,6 +27,8 @@ export interface TableEntry {
   variants: { fromMs: number; prices: ModelPrice }[] | null;
   /** Compiled prices per (variant, served tier). */
   compiled: Map<string, CompiledPrice>;
+  /** The last of `compiled` asked for, with its variant and tier: the per-call answer without building a key. */
+  last?: { variant: number; tier: ServedTier; compiled: CompiledPrice } | undefined;
 }
 
 interface CompiledPrice {
@@ -84,15 +93,22 @@ export class PriceTable {
   }
 
   /** The cost in nano-USD with its breakdown; null if it cannot be priced. Never throws. */
-  cost(entry: TableEntry, usage: PricedUsage, ts: Date | string, tier: ServedTier): TableCost | null {
+  cost(
+    entry: TableEntry,
+    usage: PricedUsage,
+    ts: Date | string | number,
+    tier: ServedTier,
+  ): TableCost | null {
     try {
-      const date = toDate(ts);
-      const variant = selectVariant(entry, date);
+      // One price variant (most models): no date is needed unless calcPrice prices the call.
+      const single = entry.variants !== null && entry.variants.length === 1;
+      const date = single ? undefined : toDate(ts);
+      const variant = date === undefined ? 0 : selectVariant(entry, date);
       if (variant < 0) return null;
       const compiled = compiledFor(entry, variant, tier);
       const { costNanos, breakdown } = compiled.plan
-        ? (exactCost(compiled.plan, usage) ?? calcPriceCost(entry, compiled, usage, date))
-        : calcPriceCost(entry, compiled, usage, date);
+        ? (exactCost(compiled.plan, usage) ?? calcPriceCost(entry, compiled, usage, date ?? toDate(ts)))
+        : calcPriceCost(entry, compiled, usage, date ?? toDate(ts));
       return { costNanos, breakdown, priceSource: compiled.source, unpricedTier: compiled.unpricedTier };
     } catch {
       // Only malformed price data gets here (usage is already consistent): treat as unpriced, never throw.
@@ -134,13 +150,13 @@ export class PriceTable {
   }
 
   /** The prices a call at `ts` in `tier` is billed at (for `costtrail prices`). */
-  pricesAt(entry: TableEntry, ts: Date | string, tier: ServedTier = "standard"): ModelPrice | null {
+  pricesAt(entry: TableEntry, ts: Date | string | number, tier: ServedTier = "standard"): ModelPrice | null {
     const variant = selectVariant(entry, toDate(ts));
     return variant < 0 ? null : compiledFor(entry, variant, tier).prices;
   }
 
   /** The variant index in force at `ts` (part of cache keys for prices derived from it). */
-  variantAt(entry: TableEntry, ts: Date | string): number {
+  variantAt(entry: TableEntry, ts: Date | string | number): number {
     return selectVariant(entry, toDate(ts));
   }
 }
@@ -149,6 +165,9 @@ export class PriceTable {
 const OVERRIDE_ENTRY = { lookupName: "override" } as TableEntry;
 
 function exactCost(plan: ExactPlan, usage: PricedUsage) {
+  // The per-call case in plain integers; anything beyond safe integers takes the general path (BigInt).
+  const fast = exactNanos(plan, usage);
+  if (fast !== undefined) return fast;
   const picos = exactPicos(plan, usage);
   return picos ? toNanos(picos) : null;
 }
@@ -191,9 +210,14 @@ function selectVariant(entry: TableEntry, date: Date): number {
 }
 
 function compiledFor(entry: TableEntry, variant: number, tier: ServedTier): CompiledPrice {
+  const { last } = entry;
+  if (last !== undefined && last.variant === variant && last.tier === tier) return last.compiled;
   const key = `${variant}|${tier}`;
   let compiled = entry.compiled.get(key);
-  if (compiled) return compiled;
+  if (compiled) {
+    entry.last = { variant, tier, compiled };
+    return compiled;
+  }
   const base = Array.isArray(entry.info.prices) ? entry.info.prices[variant]!.prices : entry.info.prices;
   const { prices, used, unpricedTier } = applyExtraRates(entry.providerId, entry.modelId, base, tier);
   const pinned = pin(entry, prices);
@@ -208,6 +232,7 @@ function compiledFor(entry: TableEntry, variant: number, tier: ServedTier): Comp
     : genaiPriceSource();
   compiled = { prices, plan, pinned, source, unpricedTier };
   entry.compiled.set(key, compiled);
+  entry.last = { variant, tier, compiled };
   return compiled;
 }
 
@@ -287,8 +312,8 @@ function variantsOf(info: ModelInfo): TableEntry["variants"] {
   return out;
 }
 
-function toDate(ts: Date | string): Date {
-  const date = typeof ts === "string" ? new Date(ts) : ts;
+export function toDate(ts: Date | string | number): Date {
+  const date = typeof ts === "object" ? ts : new Date(ts);
   // An unparseable timestamp makes genai-prices throw on dated prices; today's price beats no price.
   return Number.isNaN(date.getTime()) ? new Date() : date;
 }

@@ -29,4 +29,13 @@ describe("isoAt", () => {
       expect(isoAt(start, at), String(start)).toBe(at.toISOString());
     }
   });
+
+  it("makes its own Date when none is given (a call's start is kept as epoch ms)", () => {
+    const next = random(23);
+    let ms = Date.UTC(2026, 11, 3, 17, 59, 59, 900);
+    for (let i = 0; i < 5_000; i++) {
+      ms += next() < 0.8 ? Math.floor(next() * 50) : -Math.floor(next() * 3000);
+      expect(isoAt(ms), String(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
 });

@@ -344,6 +344,19 @@ describe("tiers and dated prices", () => {
     ).toBe(30_000);
   });
 
+  it("accepts epoch milliseconds (a call's start), dated variants and a single variant alike", () => {
+    const u = usage({ inputTokens: 1000, outputTokens: 500 });
+    const p = new Pricer({ logger: spyLogger() });
+    const o3 = (ts: number) => p.price({ provider: "openai", requestModel: "o3", usage: u, ts }).costMicros;
+    expect(o3(Date.parse("2025-06-09T23:59:59.999Z"))).toBe(1000 * 10 + 500 * 40);
+    expect(o3(Date.parse("2025-06-10T00:00:00.000Z"))).toBe(1000 * 2 + 500 * 8);
+    const ms = Date.parse("2025-09-01T00:00:00Z");
+    const mini = (ts: number | Date) =>
+      p.price({ provider: "openai", requestModel: "gpt-4o-mini", usage: u, ts });
+    expect(mini(ms)).toEqual(mini(new Date(ms)));
+    expect(mini(ms).costMicros).not.toBeNull();
+  });
+
   it("drops claude-sonnet-4-6's long-context tier from 2026-03-13", () => {
     const u = usage({ inputTokens: 250_000, outputTokens: 1000 });
     const at = (ts: string) =>
