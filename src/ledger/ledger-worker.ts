@@ -18,8 +18,7 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
 /**
- * Overload (more than maxHeld / 2 held, a quarter of the app's bound): a background transaction is cut to about
- * this long, so that the batches the app posts meanwhile are taken, and the excess spilled, before the app's count
+ * A background transaction is cut to about this long (backgroundTxEvents), so that the batches the app posts meanwhile are taken, and the excess spilled, before the app's count
  * reaches its bound (with 5,000-event transactions on a loaded machine, ~0.4 s each, the app's thread would spool
  * on its own; docs/benchmarks.md "Event-loop delay while ingesting").
  */
@@ -249,8 +248,13 @@ function schedule(): void {
   }
 }
 
+/**
+ * Every background transaction is cut to about OVERLOAD_TX_MS of writing, the first (its cost not known yet, the
+ * file cold) to OVERLOAD_TX_MIN events: batches posted meanwhile wait in the port, not yet held, so not spilled,
+ * and one long transaction while the app writes fast let its count reach its bound (the app's thread then spools).
+ */
 function backgroundTxEvents(): number {
-  if (held <= config.maxHeld / 2 || msPerEvent === 0) return config.txEvents;
+  if (msPerEvent === 0) return OVERLOAD_TX_MIN;
   return Math.max(OVERLOAD_TX_MIN, Math.min(config.txEvents, Math.floor(OVERLOAD_TX_MS / msPerEvent)));
 }
 

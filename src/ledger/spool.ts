@@ -93,24 +93,45 @@ export class Spool<T> {
   }
 
   /**
-   * Appends encoded records as frames (one `writev`, the bytes as given: no copy, no JSON). Throws when the
-   * directory cannot be written. Replay decodes them with `decodeFrame`.
+   * Appends encoded records as frames (a `writev` per segment, the bytes as given: no copy, no JSON). Throws when
+   * the directory cannot be written. Replay decodes them with `decodeFrame`.
    */
   appendFrames(frames: readonly Uint8Array[]): void {
     if (frames.length === 0) return;
+    // A segment per append (segmentBytes 0: a writer whose segments another thread of this process may claim at
+    // any time) is written under a temporary name and renamed when whole, so no drainer ever reads it half-written.
+    const fresh = this.#segmentBytes === 0;
+    // Otherwise no segment passes segmentBytes (but for a single larger frame), however much one call appends: a
+    // background replay slice reads whole segments, and one holding a whole overload's spill would keep the writer
+    // thread from taking batches for as long as it takes to write it (docs/ledger.md "Overload").
+    let group: Uint8Array[] = [];
+    let groupBytes = 0;
+    for (const frame of frames) {
+      const size = FRAME_HEADER + frame.byteLength;
+      if (!fresh && group.length > 0 && groupBytes + size > this.#segmentBytes) {
+        this.#appendFrameGroup(group, groupBytes, false);
+        group = [];
+        groupBytes = 0;
+      }
+      group.push(frame);
+      groupBytes += size;
+    }
+    this.#appendFrameGroup(group, groupBytes, fresh);
+  }
+
+  #appendFrameGroup(frames: readonly Uint8Array[], bytes: number, fresh: boolean): void {
     const parts: Uint8Array[] = [];
-    let bytes = 0;
     for (const frame of frames) {
       const header = Buffer.allocUnsafe(FRAME_HEADER);
       header.writeUInt32LE(frame.byteLength, 0);
       header.writeUInt32LE(crc32(frame), 4);
       parts.push(header, frame);
-      bytes += FRAME_HEADER + frame.byteLength;
     }
-    // A segment per append (segmentBytes 0: a writer whose segments another thread of this process may claim at
-    // any time) is written under a temporary name and renamed when whole, so no drainer ever reads it half-written.
-    const fresh = this.#segmentBytes === 0;
-    if (fresh || this.#currentFrames === undefined || this.#currentFramesBytes >= this.#segmentBytes) {
+    if (
+      fresh ||
+      this.#currentFrames === undefined ||
+      (this.#currentFramesBytes > 0 && this.#currentFramesBytes + bytes > this.#segmentBytes)
+    ) {
       this.#currentFrames = this.#newSegment(FRAMES_SUFFIX);
       this.#currentFramesBytes = 0;
     }
