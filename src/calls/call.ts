@@ -95,12 +95,10 @@ export class Call {
 
   /** A stream item arrived (content-bearing: ≈ one output token). */
   sawItem(contentBearing: boolean): void {
-    this.ttftMs ??= performance.now() - this.t0;
-    this.touched = true;
-    if (contentBearing) this.streamedItems++;
+    this.sawItems(contentBearing ? 1 : 0);
   }
 
-  /** `sawItem(true)` for `count` content-bearing items arrived at once (read together from one chunk). */
+  /** `count` content-bearing items arrived at once (read together from one chunk); 0: an item without content. */
   sawItems(count: number): void {
     this.ttftMs ??= performance.now() - this.t0;
     this.touched = true;

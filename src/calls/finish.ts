@@ -22,7 +22,7 @@ export function finishCall(call: Call, status: EventStatus, errorType?: string):
   call.done = true;
   // A finished call's stream need not be watched any more: unregistered now, the registry keeps nothing of it
   // (a registration is only dropped by a full GC after its stream is collected, the call held till then).
-  if (call.watched) stopWatching(call);
+  stopWatching(call);
   // Stopped after the provider's whole reply arrived (before the usage chunk costtrail asked for, say): the
   // provider completed and billed it, so the call is ok (issue 18 item 12).
   if (status === "aborted" && call.replyComplete) {

@@ -141,7 +141,16 @@ export function runInEmptyScope<R>(fn: () => R): R {
  * scope is parsed. Throws `AnnotationError` when the merged lists or maps would pass their caps.
  */
 export function openNode(scope: ScopeAnnotations, growth: number): ScopeNode {
-  return linked(storedNode() ?? root, scope, growth);
+  return nodeUnder(storage.getStore(), scope, growth);
+}
+
+/** A new scope under the one `store` stands for, or under the root when there is none: `openNode`'s rule. */
+function nodeUnder(
+  store: ScopeNode | SlotFrame | undefined,
+  scope: ScopeAnnotations,
+  growth: number,
+): ScopeNode {
+  return linked(nodeOf(store) ?? root, scope, growth);
 }
 
 /**
@@ -200,7 +209,7 @@ export function runInNewNode<R>(scope: ScopeAnnotations, growth: number, fn: () 
   if (key === null) return storage.run(openNode(scope, growth), fn);
   const resource = executionAsyncResource() as Resource;
   const outer = resource[key];
-  resource[key] = linked(nodeOf(outer) ?? root, scope, growth);
+  resource[key] = nodeUnder(outer, scope, growth);
   // `fn()` itself, not `Reflect.apply` with no arguments: ~20 ns less of a ~70 ns entry (docs/benchmarks.md).
   try {
     return fn();
@@ -221,7 +230,7 @@ export function applyInNewNode<R>(
   if (key === null) return storage.run(openNode(scope, growth), Reflect.apply, fn, thisArg, args) as R;
   const resource = executionAsyncResource() as Resource;
   const outer = resource[key];
-  resource[key] = linked(nodeOf(outer) ?? root, scope, growth);
+  resource[key] = nodeUnder(outer, scope, growth);
   // Written out here, not through a helper: one frame fewer per level of recursion under `@track`.
   try {
     return Reflect.apply(fn, thisArg, args);

@@ -18,9 +18,10 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 5_000;
 const REPLAY_EVERY_MS = 1_000;
 /**
- * A background transaction is cut to about this long (backgroundTxEvents), so that the batches the app posts meanwhile are taken, and the excess spilled, before the app's count
- * reaches its bound (with 5,000-event transactions on a loaded machine, ~0.4 s each, the app's thread would spool
- * on its own; docs/benchmarks.md "Event-loop delay while ingesting").
+ * A background transaction is cut to about this long (backgroundTxEvents), so that the batches the app posts
+ * meanwhile are taken, and the excess spilled, before the app's count reaches its bound (with 5,000-event
+ * transactions on a loaded machine, ~0.4 s each, the app's thread would spool on its own; docs/benchmarks.md
+ * "Event-loop delay while ingesting").
  */
 const OVERLOAD_TX_MS = 100;
 const OVERLOAD_TX_MIN = 256;

@@ -67,7 +67,7 @@ export function exactPicos(plan: ExactPlan, u: PricedUsage): Map<CostDimension, 
   const leaves = new Array<number>(terms.length);
   for (let i = 0; i < terms.length; i++) {
     const term = terms[i]!;
-    let leaf = usageOf(term.unit.usageKey, u);
+    let leaf = usageAt(term.slot, u);
     for (const j of term.carve) leaf -= leaves[j]!;
     if (leaf < 0) return null;
     leaves[i] = leaf;
@@ -276,43 +276,7 @@ function add(a: number | bigint, b: number | bigint): number | bigint {
   return BigInt(a) + BigInt(b);
 }
 
-function usageOf(key: string, u: PricedUsage): number {
-  switch (key) {
-    case "input_tokens":
-      return u.input;
-    case "cache_read_tokens":
-      return u.cacheRead;
-    case "cache_write_tokens":
-      return u.cacheWrite;
-    case "cache_write_5m_tokens":
-      return u.cacheWrite5m;
-    case "cache_write_1h_tokens":
-      return u.cacheWrite1h;
-    case "input_audio_tokens":
-      return u.audioInput;
-    case "input_image_tokens":
-      return u.imageInput;
-    case "output_tokens":
-      return u.output;
-    case "output_reasoning_tokens":
-      return u.reasoning;
-    case "output_audio_tokens":
-      return u.audioOutput;
-    case "web_searches":
-      return u.webSearch;
-    case "storage_searches":
-      return u.fileSearch;
-    case "code_executions":
-      return u.codeExecution;
-    case "requests":
-      return 1;
-    default:
-      // cache_audio_read, cache_image_read, output_image: not reported by the providers we instrument.
-      return 0;
-  }
-}
-
-/** The usage keys `usageOf` reads, by slot (`Term.slot`); any other key reads 0. */
+/** The usage keys a plan reads, by slot (`Term.slot`, `usageAt`); any other key reads 0. */
 const SLOT_KEYS = [
   "input_tokens",
   "cache_read_tokens",
@@ -334,7 +298,7 @@ function usageSlot(key: string): number {
   return SLOT_KEYS.indexOf(key);
 }
 
-/** `usageOf(SLOT_KEYS[slot], u)`, switched on an integer. */
+/** The usage of key `SLOT_KEYS[slot]`, switched on an integer (read per term, per call). */
 function usageAt(slot: number, u: PricedUsage): number {
   switch (slot) {
     case 0:
@@ -366,6 +330,7 @@ function usageAt(slot: number, u: PricedUsage): number {
     case 13:
       return 1;
     default:
+      // cache_audio_read, cache_image_read, output_image: not reported by the providers we instrument.
       return 0;
   }
 }

@@ -72,26 +72,17 @@ export class Pricer {
     const tier = toServedTier(input.usage.serviceTier, input.usage.batch);
     const callProvider = toPriceProviderId(input.provider);
     const { priceAsResource, requestModel, ts } = input;
-    // Without overrides (`find` answers none) the table prices the call: no closure, no pair per call.
-    if (!priceAsResource && this.#overrides.size === 0) {
-      const response =
-        input.responseModel && input.responseModel !== requestModel ? input.responseModel : undefined;
-      const aws = callProvider === "aws";
-      const first = aws ? requestModel : response;
-      const second = aws ? response : requestModel;
-      return (
-        (first && this.#byTable(callProvider, first, usage, ts, tier)) ||
-        (second && this.#byTable(callProvider, second, usage, ts, tier)) ||
-        this.#unpriced(input.provider, response ? [response, requestModel] : [requestModel])
-      );
-    }
-    const byOverride = (model: string, provider: string) =>
-      this.#byOverride(model, provider, callProvider, usage, ts, tier, input.accountName);
+    // Without overrides (`find` answers none) only the table is asked: no closure, no override lookups per call.
+    const byOverride =
+      this.#overrides.size === 0
+        ? undefined
+        : (model: string, provider: string) =>
+            this.#byOverride(model, provider, callProvider, usage, ts, tier, input.accountName);
 
     if (priceAsResource) {
       const provider = input.priceAsCategory ? toPriceProviderId(input.priceAsCategory) : callProvider;
       return (
-        byOverride(priceAsResource, provider) ??
+        byOverride?.(priceAsResource, provider) ??
         this.#byTable(provider, priceAsResource, usage, ts, tier) ??
         this.#unpriced(input.priceAsCategory || input.provider, [priceAsResource])
       );
@@ -104,10 +95,12 @@ export class Pricer {
     // The table prices what served the call. Bedrock bills the model id or inference profile in the URL
     // (`global.…` is cheaper than the regional rate the body's model name would match), so there the request
     // wins; elsewhere the response names the model that served (a dated snapshot of an alias).
-    const [first, second] = callProvider === "aws" ? [requestModel, response] : [response, requestModel];
+    const aws = callProvider === "aws";
+    const first = aws ? requestModel : response;
+    const second = aws ? response : requestModel;
     return (
-      (response && byOverride(response, callProvider)) ||
-      byOverride(requestModel, callProvider) ||
+      (byOverride &&
+        ((response && byOverride(response, callProvider)) || byOverride(requestModel, callProvider))) ||
       (first && this.#byTable(callProvider, first, usage, ts, tier)) ||
       (second && this.#byTable(callProvider, second, usage, ts, tier)) ||
       this.#unpriced(input.provider, response ? [response, requestModel] : [requestModel])
