@@ -4,10 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Call, type CallStart } from "../../src/calls/index.js";
 import { messagesObserver } from "../../src/providers/anthropic/stream.js";
+import type { ChatChunkTemplate } from "../../src/providers/openai/chunk-template.js";
 import { chatObserver, responsesObserver } from "../../src/providers/openai/stream.js";
 import type { ResultObserver, TextPrecheck } from "../../src/providers/toolkit/billable.js";
 import { hasTextAt } from "../../src/providers/toolkit/event-text.js";
 import { type MockProvider, startMockProvider } from "../../src/testing.js";
+
+/** The chat observer's pre-check as what it is: `contentAt`, the one-event read `contentRun` is checked against. */
+const chatTemplate = () => chatObserver.textPrecheck!() as ChatChunkTemplate;
 
 let mock: MockProvider;
 beforeAll(async () => {
@@ -290,8 +294,8 @@ describe("textPrecheck agrees with parsing", () => {
       const text = stream.join("");
       const byData = newCall();
       const inPlace = newCall();
-      const a = chatObserver.textPrecheck!();
-      const b = chatObserver.textPrecheck!();
+      const a = chatTemplate();
+      const b = chatTemplate();
       const read = (precheck: typeof a, call: Call, data: string) => {
         const kind = precheck.kind(data, call);
         if (kind !== undefined) return kind;
@@ -305,7 +309,7 @@ describe("textPrecheck agrees with parsing", () => {
       for (const block of stream) {
         const data = eventData(block)[0];
         const kind = data === undefined ? undefined : read(a, byData, data);
-        const next = b.contentAt!(text, from, inPlace);
+        const next = b.contentAt(text, from, inPlace);
         if (next > 0) {
           inPlaceRead++;
           expect({ block, next, kind }).toEqual({ block, next: from + block.length, kind: "content" });
@@ -319,7 +323,7 @@ describe("textPrecheck agrees with parsing", () => {
       else expect(inPlaceRead).toBeGreaterThanOrEqual(stream.length - 5);
     }
     // Declined: a line feed inside the string, an event not ended yet, a text that is not the shape's.
-    const c = chatObserver.textPrecheck!();
+    const c = chatTemplate();
     const call = newCall();
     for (const block of blocks.slice(0, 3)) {
       const data = eventData(block)[0]!;
@@ -330,7 +334,7 @@ describe("textPrecheck agrees with parsing", () => {
       }
     }
     const shown = `data: ${choice('{"content":"ok"}')}\n\n`;
-    expect(c.contentAt!(shown, 0, call)).toBe(shown.length);
+    expect(c.contentAt(shown, 0, call)).toBe(shown.length);
     for (const text of [
       `data: ${choice('{"content":"a\nb"}')}\n\n`,
       `data: ${choice('{"content":"ok"}')}\n`,
@@ -340,8 +344,8 @@ describe("textPrecheck agrees with parsing", () => {
       `data: ${choice('{"content":"ok"}', 'a"b')}\n\n`,
       `data: ${choice('{"content":"ok"}').replace("null}]", "null }]")}\n\n`,
     ])
-      expect({ text, at: c.contentAt!(text, 0, call) }).toEqual({ text, at: -1 });
-    expect(c.contentAt!(`x${shown}`, 1, call)).toBe(shown.length + 1);
+      expect({ text, at: c.contentAt(text, 0, call) }).toEqual({ text, at: -1 });
+    expect(c.contentAt(`x${shown}`, 1, call)).toBe(shown.length + 1);
   });
 
   it("OpenAI chat: a run of events read in place (contentRun) is exactly contentAt event by event, cut anywhere", async () => {
@@ -418,8 +422,8 @@ describe("textPrecheck agrees with parsing", () => {
         const text = whole.slice(0, cut);
         const one = newCall();
         const run = newCall();
-        const a = chatObserver.textPrecheck!();
-        const b = chatObserver.textPrecheck!();
+        const a = chatTemplate();
+        const b = chatTemplate();
         let from = 0;
         let inPlace = 0;
         for (let k = 0; k < stream.length; ) {
@@ -427,7 +431,7 @@ describe("textPrecheck agrees with parsing", () => {
           if (from + block.length > text.length) break;
           // At each event boundary: contentAt one event at a time, and contentRun at once, from the same state.
           let at = from;
-          for (let next = a.contentAt!(text, at, one); next > 0; next = a.contentAt!(text, at, one)) {
+          for (let next = a.contentAt(text, at, one); next > 0; next = a.contentAt(text, at, one)) {
             one.sawItem(true);
             at = next;
           }

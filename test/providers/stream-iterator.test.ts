@@ -195,9 +195,6 @@ describe("the async iterator of an observed stream body", () => {
       ...chatObserver,
       textPrecheck: () => {
         const precheck = chatObserver.textPrecheck!();
-        precheck.contentAt = () => {
-          throw new Error("a costtrail bug");
-        };
         precheck.contentRun = () => {
           throw new Error("a costtrail bug");
         };

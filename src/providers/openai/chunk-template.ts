@@ -40,6 +40,12 @@ export class ChatChunkTemplate implements TextPrecheck {
   /** The delta shape of the last chunk the checks below answered for (most chunks of a stream share one). */
   #slot: Slot | undefined;
 
+  /**
+   * One event as `contentRun` reads it, the plain way: the SSE event at `from` read in place when it is one
+   * `data: {…}` line of content `kind` answers for, its text counted (not its item), and the index past its blank
+   * line returned; else -1, nothing read. The stream path uses `contentRun`; this is what its tests check it
+   * against, event by event (test/providers/event-text.test.ts).
+   */
   contentAt(text: string, from: number, call: Call): number {
     const slot = this.#slot;
     if (slot === undefined || call.responseModel !== this.#model || !slot.inPlace) return -1;

@@ -26,14 +26,9 @@ export interface TextPrecheck {
   /** An event the pre-check did not answer for, parsed and read by `onItem`: what it may learn from. */
   parsed?(data: string, item: unknown, call: Call): void;
   /**
-   * The SSE event starting at `from` in the received `text`, read in place when it is one `data: {…}` line of
-   * content `kind` answers for: its output text counted as `kind` counts it, and the index just past its blank
-   * line returned (the caller counts the item); else -1, and nothing read (the event is then read as usual).
-   */
-  contentAt?(text: string, from: number, call: Call): number;
-  /**
-   * `contentAt` over consecutive events from `from`, each counted as `contentAt` counts it and its item counted
-   * too (`call.sawItem(true)`): the index where the first event it does not answer starts (`from` when none).
+   * The SSE events from `from` in the received `text`, read in place while each is one `data: {…}` line of
+   * content `kind` answers for: its output text counted as `kind` counts it and its item counted too
+   * (`call.sawItem(true)`). Returns where the first event it does not read starts (`from` when none).
    */
   contentRun?(text: string, from: number, call: Call): number;
 }
