@@ -110,6 +110,26 @@ const tools = [
   },
 ];
 
+/** The start of a chat chunk's data (id, object, created, model), up to its choices. */
+const CHAT_ENV = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+/** A chat chunk's data with one choice of this `delta`, and an obfuscation string when given. */
+const chatChunk = (delta: string, obfuscation?: string) =>
+  `${CHAT_ENV},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null${obfuscation === undefined ? "" : `,"obfuscation":"${obfuscation}"`}}`;
+
+/** The mock's streamed chat completion (a forced tool call, or text) as the SSE blocks of its body. */
+async function servedChat(toolCall: boolean): Promise<string[]> {
+  const request = {
+    model: "gpt-4o-mini",
+    messages,
+    ...(toolCall ? { tools, tool_choice: "required" } : {}),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  return eventData(await body(`${mock.openaiBaseURL}/chat/completions`, request)).map(
+    (data) => `data: ${data}\n\n`,
+  );
+}
+
 describe("textPrecheck agrees with parsing", () => {
   it("OpenAI chat: the mock's text and tool-call streams, most chunks answered from the text", async () => {
     for (const request of [
@@ -132,7 +152,7 @@ describe("textPrecheck agrees with parsing", () => {
   });
 
   it("OpenAI chat: chunks at the edges of the text tests", () => {
-    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const env = CHAT_ENV;
     const choice = (delta: string, extra = "") =>
       `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null${extra}}],"usage":null}`;
     const chunks = [
@@ -203,7 +223,7 @@ describe("textPrecheck agrees with parsing", () => {
   });
 
   it("OpenAI chat: chunks of a learned delta shape with other texts, and chunks that only look like them", () => {
-    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
+    const env = CHAT_ENV;
     const obfuscated = (delta: string, obfuscation: string) =>
       `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"${obfuscation}"}`;
     const choice = (delta: string, extra = "") =>
@@ -255,9 +275,7 @@ describe("textPrecheck agrees with parsing", () => {
   });
 
   it("OpenAI chat: events read in place in the received text (contentAt) agree with their data read by kind", async () => {
-    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
-    const choice = (delta: string, obfuscation?: string) =>
-      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null${obfuscation === undefined ? "" : `,"obfuscation":"${obfuscation}"`}}`;
+    const choice = chatChunk;
     const blocks = [
       `data: ${choice('{"role":"assistant","content":""}')}\n\n`,
       `data: ${choice('{"content":"Hi"}')}\n\n`,
@@ -280,16 +298,7 @@ describe("textPrecheck agrees with parsing", () => {
       `data: ${choice('{"content":"x"}').replace('"id":"c"', '"id":"e"')}\n\n`,
       `data: ${choice('{"content":"last"}').replace('"id":"c"', '"id":"e"')}\n\n`,
     ];
-    const served = eventData(
-      await body(`${mock.openaiBaseURL}/chat/completions`, {
-        model: "gpt-4o-mini",
-        messages,
-        tools,
-        tool_choice: "required",
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    ).map((data) => `data: ${data}\n\n`);
+    const served = await servedChat(true);
     for (const stream of [blocks, served]) {
       const text = stream.join("");
       const byData = newCall();
@@ -349,9 +358,7 @@ describe("textPrecheck agrees with parsing", () => {
   });
 
   it("OpenAI chat: a run of events read in place (contentRun) is exactly contentAt event by event, cut anywhere", async () => {
-    const env = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06"';
-    const choice = (delta: string, obfuscation?: string) =>
-      `${env},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null${obfuscation === undefined ? "" : `,"obfuscation":"${obfuscation}"`}}`;
+    const choice = chatChunk;
     const args = (text: string) => `{"tool_calls":[{"index":0,"function":{"arguments":"${text}"}}]}`;
     const blocks = [
       `data: ${choice('{"role":"assistant","content":""}')}\n\n`,
@@ -380,24 +387,8 @@ describe("textPrecheck agrees with parsing", () => {
       `data: ${choice('{"content":"after"}').replace("2024-08-06", "2024-08-07")}\n\n`,
       `data: ${choice('{"content":"after"}')}\n\n`,
     ];
-    const served = eventData(
-      await body(`${mock.openaiBaseURL}/chat/completions`, {
-        model: "gpt-4o-mini",
-        messages,
-        tools,
-        tool_choice: "required",
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    ).map((data) => `data: ${data}\n\n`);
-    const prose = eventData(
-      await body(`${mock.openaiBaseURL}/chat/completions`, {
-        model: "gpt-4o-mini",
-        messages,
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    ).map((data) => `data: ${data}\n\n`);
+    const served = await servedChat(true);
+    const prose = await servedChat(false);
     // The text stream again, every chunk with an obfuscation string of its own length (as OpenAI sends them).
     const obfuscated = prose.map((block, i) =>
       block.replace(/}\n\n$/, `,"obfuscation":"${"k".repeat(i % 7)}"}\n\n`),
