@@ -5,12 +5,15 @@
  * gives it); `per-event`: one read per event. With several builds (directories with a built dist/, default this
  * checkout), each round reads bare and then observed by each build in turn, in one process; printed: the median
  * and the least disturbed (min) round of each (another process on the machine only ever adds CPU time).
+ * `--anthropic`: an Anthropic Messages stream of as many text deltas instead (the messages observer).
  *
- *   npx tsx bench/stream-body.ts [one-read|per-event] [dir...]
+ *   npx tsx bench/stream-body.ts [one-read|per-event] [--anthropic] [dir...]
  */
-import { cannedFetch } from "./peer-fixtures.js";
+import { cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
 
-const [split = "one-read", ...given] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const anthropic = args.includes("--anthropic");
+const [split = "one-read", ...given] = args.filter((a) => a !== "--anthropic");
 const dirs = given.length > 0 ? given : [new URL("..", import.meta.url).pathname];
 const builds = await Promise.all(
   dirs.map(async (dir) => {
@@ -21,8 +24,12 @@ const builds = await Promise.all(
     const { chatObserver } = (await import(
       at("providers/openai/stream.js")
     )) as typeof import("../src/providers/openai/stream.js");
+    const { messagesObserver } = (await import(
+      at("providers/anthropic/stream.js")
+    )) as typeof import("../src/providers/anthropic/stream.js");
     const { Call } = (await import(at("calls/call.js"))) as typeof import("../src/calls/call.js");
-    return { dir, observeEventStreamBody, setStreamObserver, chatObserver, Call };
+    const observer = anthropic ? messagesObserver : chatObserver;
+    return { dir, observeEventStreamBody, setStreamObserver, observer, Call };
   }),
 );
 
@@ -35,7 +42,42 @@ const start = {
   headers: [],
   estimateInputTokens: () => 1,
 };
-const text = await (await cannedFetch("", { body: '"stream":true' })).text();
+const anthropicEvent = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+// Anthropic's framing of a reply of STREAM_CHUNKS words, as the mock provider sends it.
+const ANTHROPIC_BODY = [
+  anthropicEvent("message_start", {
+    type: "message_start",
+    message: {
+      id: "msg_bench",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-4-5-20250929",
+      content: [],
+      stop_reason: null,
+      usage: { input_tokens: 11, output_tokens: 1 },
+    },
+  }),
+  anthropicEvent("content_block_start", {
+    type: "content_block_start",
+    index: 0,
+    content_block: { type: "text", text: "" },
+  }),
+  ...Array.from({ length: STREAM_CHUNKS }, (_, i) =>
+    anthropicEvent("content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: ` word${i}` },
+    }),
+  ),
+  anthropicEvent("content_block_stop", { type: "content_block_stop", index: 0 }),
+  anthropicEvent("message_delta", {
+    type: "message_delta",
+    delta: { stop_reason: "end_turn" },
+    usage: { output_tokens: 600 },
+  }),
+  anthropicEvent("message_stop", { type: "message_stop" }),
+].join("");
+const text = anthropic ? ANTHROPIC_BODY : await (await cannedFetch("", { body: '"stream":true' })).text();
 const events = text
   .split("\n\n")
   .filter(Boolean)
@@ -75,7 +117,7 @@ for (let round = 0; round < 21; round++) {
     o.push(
       await cpu(async () => {
         const call = new build.Call(runtime, start, {}, undefined);
-        build.setStreamObserver(call, build.chatObserver, false);
+        build.setStreamObserver(call, build.observer, false);
         const r = response();
         build.observeEventStreamBody(r, call, undefined);
         await drain(r);

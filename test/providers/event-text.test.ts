@@ -494,6 +494,133 @@ describe("textPrecheck agrees with parsing", () => {
   });
 });
 
+describe("Anthropic: events read in place (contentRun)", () => {
+  /** An SSE block's event name and data, as the body observer reads them (event-stream-body.ts `readEvent`). */
+  const fields = (block: string) => {
+    let event: string | undefined;
+    let data: string | undefined;
+    for (const line of block.split("\n")) {
+      if (line.startsWith("data:"))
+        data = data === undefined ? line.slice(5).trimStart() : `${data}\n${line.slice(5).trimStart()}`;
+      else if (line.startsWith("event:")) event = line.slice(6).trim();
+    }
+    return { event, data };
+  };
+  /** One block read the plain way: the pre-check on its data, else parsed and read by `onItem`. */
+  const readBlock = (precheck: TextPrecheck, call: Call, block: string) => {
+    const { event, data } = fields(block);
+    if (data === undefined) return;
+    const kind = event === "error" ? undefined : precheck.kind(data, call);
+    if (kind !== undefined) return call.sawItem(kind === "content");
+    let item: unknown;
+    try {
+      item = JSON.parse(data);
+    } catch {
+      return;
+    }
+    call.sawItem(messagesObserver.onItem(item, call) === "content");
+  };
+  const delta = (index: string, type: string, key: string, text: string) =>
+    `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${key}":"${text}"}}\n\n`;
+  const textDelta = (text: string) => delta("0", "text_delta", "text", text);
+  const blocks = [
+    'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-sonnet-4-5","usage":{"input_tokens":11,"output_tokens":1}}}\n\n',
+    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+    'event: ping\ndata: {"type":"ping"}\n\n',
+    textDelta("Hi"),
+    textDelta(" there"),
+    textDelta('a\\"b\\\\c\\n'),
+    textDelta("\\u00e9t\\u00e9"),
+    textDelta(""),
+    textDelta("x".repeat(80)),
+    delta("12", "text_delta", "text", "y"),
+    delta("", "text_delta", "text", "empty index"),
+    delta("1", "input_json_delta", "partial_json", '{\\"a\\":'),
+    delta("2", "thinking_delta", "thinking", "hmm"),
+    delta("2", "signature_delta", "signature", "c2ln"),
+    textDelta("z").replace("data: ", "data:  "),
+    textDelta("z").replace("content_block_delta\n", "content_block_delta \n"),
+    textDelta("z").replace("\n\n", "\nid: 7\n\n"),
+    textDelta("z").replace(/^(event: .*)\n(data: .*)\n/, "$2\n$1\n"),
+    textDelta("two\nlines"),
+    textDelta("z").replace('"}}', '"} }'),
+    textDelta("after"),
+    textDelta("after"),
+    'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+    'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n',
+    'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+  ];
+  const full = (call: Call) => ({ ...state(call), streamedItems: call.streamedItems });
+
+  it("counts what reading each event does, on hand-written events and the mock's stream, cut anywhere", async () => {
+    const served = (
+      await body(
+        `${mock.anthropicBaseURL}/v1/messages`,
+        { model: "claude-sonnet-4-5", max_tokens: 200, messages, stream: true },
+        { "anthropic-version": "2023-06-01" },
+      )
+    )
+      .split("\n\n")
+      .filter(Boolean)
+      .map((block) => `${block}\n\n`);
+    const precheck = messagesObserver.textPrecheck!();
+    for (const stream of [blocks, served]) {
+      const whole = stream.join("");
+      for (const cut of [
+        whole.length,
+        whole.length - 1,
+        whole.length - 3,
+        Math.floor(whole.length / 2),
+        700,
+      ]) {
+        const text = whole.slice(0, cut);
+        const one = newCall();
+        const run = newCall();
+        let from = 0;
+        let inPlace = 0;
+        for (let k = 0; k < stream.length; ) {
+          if (from + stream[k]!.length > text.length) break;
+          const at = precheck.contentRun!(text, from, run);
+          if (at > from) {
+            // Whole events only, each counted as reading it does.
+            const was = k;
+            for (let to = from; to < at; k++) {
+              readBlock(precheck, one, stream[k]!);
+              to += stream[k]!.length;
+            }
+            inPlace += k - was;
+            expect(stream.slice(0, k).join("").length).toBe(at);
+            from = at;
+            continue;
+          }
+          readBlock(precheck, one, stream[k]!);
+          readBlock(precheck, run, stream[k]!);
+          from += stream[k]!.length;
+          k++;
+        }
+        expect(full(run)).toEqual(full(one));
+        if (cut === whole.length) {
+          const deltas = stream.filter((b) => b.startsWith("event: content_block_delta")).length;
+          // The hand-written deltas: all but the six framed or typed otherwise (parsed, or declined); the mock's: every one.
+          expect(inPlace).toBe(stream === blocks ? deltas - 6 : deltas);
+        }
+      }
+    }
+  });
+
+  it("reads nothing from an event it does not answer for", () => {
+    const precheck = messagesObserver.textPrecheck!();
+    for (const block of blocks.filter((b) => !b.startsWith("event: content_block_delta\ndata: {"))) {
+      const call = newCall();
+      expect(precheck.contentRun!(block, 0, call)).toBe(0);
+      expect(full(call)).toEqual(full(newCall()));
+    }
+    const call = newCall();
+    expect(precheck.contentRun!(`x${textDelta("Hi")}`, 1, call)).toBe(textDelta("Hi").length + 1);
+    expect(call.streamedChars).toBe(2);
+  });
+});
+
 describe("hasTextAt", () => {
   it("answers as startsWith with a position, at the edges too", () => {
     const text = 'data: {"a":"é😀"}';

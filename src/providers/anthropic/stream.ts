@@ -19,6 +19,35 @@ const DELTA_TEXT = [
 ];
 const BLOCK_DELTA = '{"type":"content_block_delta","index":';
 
+/** The SSE framing of a content_block_delta event up to its data: where `contentRun` reads an event in place. */
+const DELTA_EVENT = `event: content_block_delta\ndata: ${BLOCK_DELTA}`;
+/** The text after a delta's string: the delta and the event close, then the blank line. */
+const DELTA_EVENT_END = '"}}\n\n';
+
+/** The decoded length of the string `deltaTextAt` read last (a module variable: no object per event). */
+let deltaLength = 0;
+
+/**
+ * The closing quote of a content_block_delta's text, the text from `at` being the index's digits after
+ * BLOCK_DELTA, then `,` and one of DELTA_TEXT with its JSON string; its decoded length in `deltaLength`. Else -1.
+ */
+function deltaTextAt(text: string, at: number): number {
+  const comma = text.indexOf(",", at);
+  if (comma < 0) return -1;
+  for (let i = at; i < comma; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  for (const prefix of DELTA_TEXT) {
+    if (!hasTextAt(text, comma + 1, prefix)) continue;
+    const string = jsonString(text, comma + 1 + prefix.length);
+    if (string === undefined) return -1;
+    deltaLength = string.length;
+    return string.end;
+  }
+  return -1;
+}
+
 /**
  * A content_block_delta (most events) of one text kind, `{"type":"content_block_delta","index":N,"delta":{"type":
  * "text_delta","text":"…"}}` exactly: content, its text counted as `onItem` counts it, unparsed. Others are parsed.
@@ -26,20 +55,35 @@ const BLOCK_DELTA = '{"type":"content_block_delta","index":';
 const MESSAGES_PRECHECK: TextPrecheck = {
   kind(data, call) {
     if (!hasTextAt(data, 0, BLOCK_DELTA)) return undefined;
-    const comma = data.indexOf(",", BLOCK_DELTA.length);
-    if (comma < 0) return undefined;
-    for (let i = BLOCK_DELTA.length; i < comma; i++) {
-      const c = data.charCodeAt(i);
-      if (c < 48 || c > 57) return undefined;
+    const close = deltaTextAt(data, BLOCK_DELTA.length);
+    if (close < 0 || close !== data.length - 3 || !data.endsWith('"}}')) return undefined;
+    call.sawOutputLength(deltaLength);
+    return "content";
+  },
+  /**
+   * The events `kind` answers for, read in place while each is exactly `event: content_block_delta`, one data
+   * line and the blank line (as Anthropic sends them): no event text is sliced out, none split into lines.
+   */
+  contentRun(text, from, call) {
+    let at = from;
+    // Counted when the run ends: nothing is counted if it throws (its events are then read as usual).
+    let items = 0;
+    let chars = 0;
+    for (;;) {
+      if (text.slice(at, at + DELTA_EVENT.length) !== DELTA_EVENT) break;
+      const close = deltaTextAt(text, at + DELTA_EVENT.length);
+      // The data is one line ending just after the string (no line feed inside it), then the blank line.
+      if (close < 0 || text.slice(close, close + DELTA_EVENT_END.length) !== DELTA_EVENT_END) break;
+      if (text.indexOf("\n", at + DELTA_EVENT.length) !== close + 3) break;
+      items++;
+      chars += deltaLength;
+      at = close + DELTA_EVENT_END.length;
     }
-    for (const prefix of DELTA_TEXT) {
-      if (!hasTextAt(data, comma + 1, prefix)) continue;
-      const text = jsonString(data, comma + 1 + prefix.length);
-      if (text === undefined || text.end !== data.length - 3 || !data.endsWith('"}}')) return undefined;
-      call.sawOutputLength(text.length);
-      return "content";
+    if (items > 0) {
+      call.sawOutputLength(chars);
+      call.sawItems(items);
     }
-    return undefined;
+    return at;
   },
 };
 
