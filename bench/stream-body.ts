@@ -5,15 +5,17 @@
  * gives it); `per-event`: one read per event. With several builds (directories with a built dist/, default this
  * checkout), each round reads bare and then observed by each build in turn, in one process; printed: the median
  * and the least disturbed (min) round of each (another process on the machine only ever adds CPU time).
- * `--anthropic`: an Anthropic Messages stream of as many text deltas instead (the messages observer).
+ * `--anthropic`: an Anthropic Messages stream of as many text deltas instead (the messages observer);
+ * `--responses`: an OpenAI Responses stream of as many output_text deltas (the responses observer).
  *
- *   npx tsx bench/stream-body.ts [one-read|per-event] [--anthropic] [dir...]
+ *   npx tsx bench/stream-body.ts [one-read|per-event] [--anthropic|--responses] [dir...]
  */
 import { cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
 
 const args = process.argv.slice(2);
 const anthropic = args.includes("--anthropic");
-const [split = "one-read", ...given] = args.filter((a) => a !== "--anthropic");
+const responses = args.includes("--responses");
+const [split = "one-read", ...given] = args.filter((a) => a !== "--anthropic" && a !== "--responses");
 const dirs = given.length > 0 ? given : [new URL("..", import.meta.url).pathname];
 const builds = await Promise.all(
   dirs.map(async (dir) => {
@@ -21,14 +23,14 @@ const builds = await Promise.all(
     const { observeEventStreamBody, setStreamObserver } = (await import(
       at("providers/toolkit/event-stream-body.js")
     )) as typeof import("../src/providers/toolkit/event-stream-body.js");
-    const { chatObserver } = (await import(
+    const { chatObserver, responsesObserver } = (await import(
       at("providers/openai/stream.js")
     )) as typeof import("../src/providers/openai/stream.js");
     const { messagesObserver } = (await import(
       at("providers/anthropic/stream.js")
     )) as typeof import("../src/providers/anthropic/stream.js");
     const { Call } = (await import(at("calls/call.js"))) as typeof import("../src/calls/call.js");
-    const observer = anthropic ? messagesObserver : chatObserver;
+    const observer = anthropic ? messagesObserver : responses ? responsesObserver : chatObserver;
     return { dir, observeEventStreamBody, setStreamObserver, observer, Call };
   }),
 );
@@ -42,10 +44,10 @@ const start = {
   headers: [],
   estimateInputTokens: () => 1,
 };
-const anthropicEvent = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+const namedEvent = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 // Anthropic's framing of a reply of STREAM_CHUNKS words, as the mock provider sends it.
 const ANTHROPIC_BODY = [
-  anthropicEvent("message_start", {
+  namedEvent("message_start", {
     type: "message_start",
     message: {
       id: "msg_bench",
@@ -57,27 +59,55 @@ const ANTHROPIC_BODY = [
       usage: { input_tokens: 11, output_tokens: 1 },
     },
   }),
-  anthropicEvent("content_block_start", {
+  namedEvent("content_block_start", {
     type: "content_block_start",
     index: 0,
     content_block: { type: "text", text: "" },
   }),
   ...Array.from({ length: STREAM_CHUNKS }, (_, i) =>
-    anthropicEvent("content_block_delta", {
+    namedEvent("content_block_delta", {
       type: "content_block_delta",
       index: 0,
       delta: { type: "text_delta", text: ` word${i}` },
     }),
   ),
-  anthropicEvent("content_block_stop", { type: "content_block_stop", index: 0 }),
-  anthropicEvent("message_delta", {
+  namedEvent("content_block_stop", { type: "content_block_stop", index: 0 }),
+  namedEvent("message_delta", {
     type: "message_delta",
     delta: { stop_reason: "end_turn" },
     usage: { output_tokens: 600 },
   }),
-  anthropicEvent("message_stop", { type: "message_stop" }),
+  namedEvent("message_stop", { type: "message_stop" }),
 ].join("");
-const text = anthropic ? ANTHROPIC_BODY : await (await cannedFetch("", { body: '"stream":true' })).text();
+const RESPONSES_BODY = [
+  namedEvent("response.created", {
+    type: "response.created",
+    response: { id: "resp_bench", model: "gpt-4o-mini-2024-07-18", usage: null },
+  }),
+  ...Array.from({ length: STREAM_CHUNKS }, (_, i) =>
+    namedEvent("response.output_text.delta", {
+      type: "response.output_text.delta",
+      item_id: "msg_bench",
+      output_index: 0,
+      content_index: 0,
+      delta: ` word${i}`,
+      sequence_number: i + 3,
+    }),
+  ),
+  namedEvent("response.completed", {
+    type: "response.completed",
+    response: {
+      id: "resp_bench",
+      model: "gpt-4o-mini-2024-07-18",
+      usage: { input_tokens: 11, output_tokens: 600 },
+    },
+  }),
+].join("");
+const text = responses
+  ? RESPONSES_BODY
+  : anthropic
+    ? ANTHROPIC_BODY
+    : await (await cannedFetch("", { body: '"stream":true' })).text();
 const events = text
   .split("\n\n")
   .filter(Boolean)

@@ -494,7 +494,7 @@ describe("textPrecheck agrees with parsing", () => {
   });
 });
 
-describe("Anthropic: events read in place (contentRun)", () => {
+describe("events read in place (contentRun) by the pre-checks of named events (Anthropic, OpenAI Responses)", () => {
   /** An SSE block's event name and data, as the body observer reads them (event-stream-body.ts `readEvent`). */
   const fields = (block: string) => {
     let event: string | undefined;
@@ -506,10 +506,10 @@ describe("Anthropic: events read in place (contentRun)", () => {
     }
     return { event, data };
   };
-  /** One block read the plain way: the pre-check on its data, else parsed and read by `onItem`. */
-  const readBlock = (precheck: TextPrecheck, call: Call, block: string) => {
+  /** One block read the plain way, as `readEvent` does: the pre-check on its data, else parsed and read by `onItem`. */
+  const readBlock = (observer: ResultObserver, precheck: TextPrecheck, call: Call, block: string) => {
     const { event, data } = fields(block);
-    if (data === undefined) return;
+    if (data === undefined || event?.startsWith("thread.")) return;
     const kind = event === "error" ? undefined : precheck.kind(data, call);
     if (kind !== undefined) return call.sawItem(kind === "content");
     let item: unknown;
@@ -518,8 +518,66 @@ describe("Anthropic: events read in place (contentRun)", () => {
     } catch {
       return;
     }
-    call.sawItem(messagesObserver.onItem(item, call) === "content");
+    if (event === "error") return;
+    call.sawItem(observer.onItem(item, call) === "content");
   };
+  const full = (call: Call) => ({ ...state(call), streamedItems: call.streamedItems });
+  /** The SSE blocks of a mock provider's stream. */
+  const served = async (url: string, request: object, headers?: Record<string, string>) =>
+    (await body(url, request, headers))
+      .split("\n\n")
+      .filter(Boolean)
+      .map((block) => `${block}\n\n`);
+  /**
+   * `stream` read as the body observer reads it, cut anywhere: `contentRun` at each event boundary, the plain
+   * reading where it reads nothing; against a plain reading of every event. Returns how many events of the whole
+   * stream were read in place.
+   */
+  const compareRuns = (observer: ResultObserver, stream: string[]): number => {
+    const precheck = observer.textPrecheck!();
+    const whole = stream.join("");
+    let inPlaceWhole = 0;
+    for (const cut of [whole.length, whole.length - 1, whole.length - 3, Math.floor(whole.length / 2), 700]) {
+      const text = whole.slice(0, cut);
+      const one = newCall();
+      const run = newCall();
+      let from = 0;
+      let inPlace = 0;
+      for (let k = 0; k < stream.length; ) {
+        if (from + stream[k]!.length > text.length) break;
+        const at = precheck.contentRun!(text, from, run);
+        if (at > from) {
+          // Whole events only, each counted as reading it does.
+          const was = k;
+          for (let to = from; to < at; k++) {
+            readBlock(observer, precheck, one, stream[k]!);
+            to += stream[k]!.length;
+          }
+          inPlace += k - was;
+          expect(stream.slice(0, k).join("").length).toBe(at);
+          from = at;
+          continue;
+        }
+        readBlock(observer, precheck, one, stream[k]!);
+        readBlock(observer, precheck, run, stream[k]!);
+        from += stream[k]!.length;
+        k++;
+      }
+      expect({ cut, state: full(run) }).toEqual({ cut, state: full(one) });
+      if (cut === whole.length) inPlaceWhole = inPlace;
+    }
+    return inPlaceWhole;
+  };
+  /** No event of `blocks` read in place alone, and nothing read into the call. */
+  const readsNone = (observer: ResultObserver, blocks: string[]) => {
+    const precheck = observer.textPrecheck!();
+    for (const block of blocks) {
+      const call = newCall();
+      expect({ block, at: precheck.contentRun!(block, 0, call) }).toEqual({ block, at: 0 });
+      expect(full(call)).toEqual(full(newCall()));
+    }
+  };
+
   const delta = (index: string, type: string, key: string, text: string) =>
     `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${key}":"${text}"}}\n\n`;
   const textDelta = (text: string) => delta("0", "text_delta", "text", text);
@@ -550,74 +608,77 @@ describe("Anthropic: events read in place (contentRun)", () => {
     'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n',
     'event: message_stop\ndata: {"type":"message_stop"}\n\n',
   ];
-  const full = (call: Call) => ({ ...state(call), streamedItems: call.streamedItems });
 
-  it("counts what reading each event does, on hand-written events and the mock's stream, cut anywhere", async () => {
-    const served = (
-      await body(
-        `${mock.anthropicBaseURL}/v1/messages`,
-        { model: "claude-sonnet-4-5", max_tokens: 200, messages, stream: true },
-        { "anthropic-version": "2023-06-01" },
-      )
-    )
-      .split("\n\n")
-      .filter(Boolean)
-      .map((block) => `${block}\n\n`);
-    const precheck = messagesObserver.textPrecheck!();
-    for (const stream of [blocks, served]) {
-      const whole = stream.join("");
-      for (const cut of [
-        whole.length,
-        whole.length - 1,
-        whole.length - 3,
-        Math.floor(whole.length / 2),
-        700,
-      ]) {
-        const text = whole.slice(0, cut);
-        const one = newCall();
-        const run = newCall();
-        let from = 0;
-        let inPlace = 0;
-        for (let k = 0; k < stream.length; ) {
-          if (from + stream[k]!.length > text.length) break;
-          const at = precheck.contentRun!(text, from, run);
-          if (at > from) {
-            // Whole events only, each counted as reading it does.
-            const was = k;
-            for (let to = from; to < at; k++) {
-              readBlock(precheck, one, stream[k]!);
-              to += stream[k]!.length;
-            }
-            inPlace += k - was;
-            expect(stream.slice(0, k).join("").length).toBe(at);
-            from = at;
-            continue;
-          }
-          readBlock(precheck, one, stream[k]!);
-          readBlock(precheck, run, stream[k]!);
-          from += stream[k]!.length;
-          k++;
-        }
-        expect(full(run)).toEqual(full(one));
-        if (cut === whole.length) {
-          const deltas = stream.filter((b) => b.startsWith("event: content_block_delta")).length;
-          // The hand-written deltas: all but the six framed or typed otherwise (parsed, or declined); the mock's: every one.
-          expect(inPlace).toBe(stream === blocks ? deltas - 6 : deltas);
-        }
-      }
-    }
+  it("Anthropic: counts what reading each event does, on hand-written events and the mock's stream, cut anywhere", async () => {
+    const deltas = (stream: string[]) =>
+      stream.filter((b) => b.startsWith("event: content_block_delta")).length;
+    // The hand-written deltas: all but the six framed or typed otherwise (parsed, or declined).
+    expect(compareRuns(messagesObserver, blocks)).toBe(deltas(blocks) - 6);
+    const mockStream = await served(
+      `${mock.anthropicBaseURL}/v1/messages`,
+      { model: "claude-sonnet-4-5", max_tokens: 200, messages, stream: true },
+      { "anthropic-version": "2023-06-01" },
+    );
+    expect(deltas(mockStream)).toBeGreaterThan(2);
+    expect(compareRuns(messagesObserver, mockStream)).toBe(deltas(mockStream));
   });
 
-  it("reads nothing from an event it does not answer for", () => {
-    const precheck = messagesObserver.textPrecheck!();
-    for (const block of blocks.filter((b) => !b.startsWith("event: content_block_delta\ndata: {"))) {
-      const call = newCall();
-      expect(precheck.contentRun!(block, 0, call)).toBe(0);
-      expect(full(call)).toEqual(full(newCall()));
-    }
+  it("Anthropic: reads nothing from an event it does not answer for", () => {
+    readsNone(
+      messagesObserver,
+      blocks.filter((b) => !b.startsWith("event: content_block_delta\ndata: {")),
+    );
     const call = newCall();
+    const precheck = messagesObserver.textPrecheck!();
     expect(precheck.contentRun!(`x${textDelta("Hi")}`, 1, call)).toBe(textDelta("Hi").length + 1);
     expect(call.streamedChars).toBe(2);
+  });
+
+  const responsesDelta = (text: string, name = "response.output_text.delta") =>
+    `event: ${name}\ndata: {"type":"${name}","item_id":"msg_1","output_index":0,"content_index":0,"delta":"${text}","sequence_number":4}\n\n`;
+  const responsesBlocks = [
+    'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","model":"gpt-4o-mini","usage":null}}\n\n',
+    responsesDelta("Hi"),
+    responsesDelta(" there"),
+    responsesDelta('a\\"b\\n'),
+    responsesDelta(""),
+    responsesDelta('{\\"a\\":1}', "response.function_call_arguments.delta"),
+    responsesDelta("z").replace("event: response.output_text.delta", "event:  response.output_text.delta"),
+    responsesDelta("z").replace("output_text.delta\n", "output_text.delta \n"),
+    responsesDelta("z").replace("data: {", "data:  {"),
+    responsesDelta("z").replace("\n\n", "\nid: 9\n\n"),
+    responsesDelta("z", "thread.message.delta"),
+    responsesDelta("z", "error"),
+    responsesDelta("two\nlines"),
+    responsesDelta("after"),
+    'event: response.output_text.done\ndata: {"type":"response.output_text.done","text":"Hi there"}\n\n',
+    'event: response.completed\ndata: {"type":"response.completed","response":{"id":"resp_1","model":"gpt-4o-mini","usage":{"input_tokens":5,"output_tokens":7,"total_tokens":12}}}\n\n',
+  ];
+
+  it("OpenAI Responses: counts what reading each event does, on hand-written events and the mock's stream, cut anywhere", async () => {
+    const deltas = (stream: string[]) =>
+      stream.filter((b) => /^event: response\.[a-z_.]*\.delta\n/.test(b)).length;
+    // The hand-written deltas: all but the three whose data is not one `data: {` line and the blank line.
+    expect(compareRuns(responsesObserver, responsesBlocks)).toBe(deltas(responsesBlocks) - 3);
+    const mockStream = await served(`${mock.openaiBaseURL}/responses`, {
+      model: "gpt-4o-mini",
+      input: "Tell me a story",
+      stream: true,
+    });
+    expect(deltas(mockStream)).toBeGreaterThan(2);
+    expect(compareRuns(responsesObserver, mockStream)).toBe(deltas(mockStream));
+  });
+
+  it("OpenAI Responses: reads nothing from an event it does not answer for", () => {
+    readsNone(
+      responsesObserver,
+      responsesBlocks.filter(
+        (b) =>
+          !/^event: response\.[a-z_.]*\.delta\ndata: \{/.test(b) ||
+          b.includes("two\nlines") ||
+          b.includes("id: 9"),
+      ),
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Call, StreamItem } from "../../calls/index.js";
 import type { ResultObserver } from "../toolkit/api-promise.js";
 import type { TextPrecheck } from "../toolkit/billable.js";
-import { jsonString, leadingType } from "../toolkit/event-text.js";
+import { framedContentRun, jsonString, leadingType } from "../toolkit/event-text.js";
 import { ChatChunkTemplate } from "./chunk-template.js";
 import { chatUsage } from "./usage-chat.js";
 import { responsesUsage } from "./usage-responses.js";
@@ -88,6 +88,7 @@ const RESPONSES_PRECHECK: TextPrecheck = {
     call.sawOutputLength(text.length);
     return "content";
   },
+  contentRun: (text, from, call) => framedContentRun(text, from, call, RESPONSES_PRECHECK.kind),
 };
 
 export const responsesObserver: ResultObserver = {
