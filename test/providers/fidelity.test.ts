@@ -295,6 +295,31 @@ describe("what the caller gets (items 8, 9, 10)", () => {
     });
   });
 
+  it("a streamed call's raw Response read whole (text(), arrayBuffer()) gives the bytes, and the call its event", async () => {
+    const read = async (how: "text" | "arrayBuffer") => {
+      const raw = await h
+        .openai()
+        .chat.completions.create({
+          model: "gpt-4o",
+          messages,
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+        .asResponse();
+      return how === "text" ? raw.text() : new TextDecoder().decode(await raw.arrayBuffer());
+    };
+    const bare = [await read("text"), await read("arrayBuffer")];
+    h.start();
+    const observed = [await read("text"), await read("arrayBuffer")];
+    // The mock's ids, timestamps and fingerprints differ per response: compared without them.
+    const plain = (text: string) => text.replace(/"(id|created|system_fingerprint)":("[^"]*"|\d+)/g, "");
+    expect(observed.map(plain)).toEqual(bare.map(plain));
+    const events = await h.eventsSettled(2);
+    expect(events.map((e) => [e.status, e.usage.outputTokens])).toEqual(
+      h.mock.requests.slice(2).map((r) => ["ok", r.usage!.outputTokens]),
+    );
+  });
+
   it("the Stream keeps its identity: its own properties, its iterator and what [Symbol.asyncIterator]() returns", async () => {
     const shape = async () => {
       const stream = await h.openai().chat.completions.create({ model: "gpt-4o", messages, stream: true });
