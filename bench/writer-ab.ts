@@ -8,8 +8,9 @@
  *   npx tsx bench/writer-ab.ts [--events 50000] [--tx 5000] [--rounds 7] [--decode] <tree>...
  *
  * `--decode` times the writer thread's whole work per transaction: decoding the batches as the app's thread
- * encoded them (128 events each, the tree's own `encodeBatch` / `decodeBatch`), then writing them, as
- * ledger-worker.ts does.
+ * encoded them (128 events each, the tree's own `encodeBatch` / `decodeBatch`) and writing them, as that tree's
+ * ledger-worker.ts does: one batch at a time through `createEventPartsWriter` where the tree has it, else all of
+ * a transaction's batches first.
  *
  * A tree is a directory with this repo's `src/` (e.g. `git archive <commit> | tar -x -C /tmp/old` and a
  * node_modules symlink). Events: bench/synthetic-ledger.ts `makeEvent`, 1 ms apart (the goals' ingest section).
@@ -38,6 +39,9 @@ interface Tree {
   root: string;
   openDatabase: (path: string) => import("better-sqlite3").Database;
   createEventWriter: (db: import("better-sqlite3").Database) => (batch: readonly unknown[]) => number;
+  createEventPartsWriter?: (
+    db: import("better-sqlite3").Database,
+  ) => (parts: Iterable<readonly unknown[]>) => number;
   pending: unknown[];
   /** With --decode: each transaction's batches, encoded. */
   encoded: Uint8Array[][];
@@ -64,10 +68,16 @@ for (const root of roots) {
     root,
     openDatabase: (await import(url("src/ledger/open-database.ts"))).openDatabase,
     createEventWriter: writer.createEventWriter,
+    createEventPartsWriter: writer.createEventPartsWriter,
     pending,
     encoded,
     decodeBatch: records.decodeBatch,
   });
+}
+
+/** A transaction's batches, each decoded only when the writer takes it. */
+function* decodedInTurn(tree: Tree, tx: readonly Uint8Array[]): Generator<unknown[]> {
+  for (const bytes of tx) yield tree.decodeBatch(bytes).events;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "costtrail-writer-ab-"));
@@ -76,9 +86,11 @@ function cpuPerEvent(tree: Tree): number {
   const db = tree.openDatabase(join(dir, `${files++}.db`));
   try {
     const write = tree.createEventWriter(db);
+    const writeParts = tree.createEventPartsWriter?.(db);
     const c0 = process.cpuUsage();
     let written = 0;
-    if (DECODE)
+    if (DECODE && writeParts) for (const tx of tree.encoded) written += writeParts(decodedInTurn(tree, tx));
+    else if (DECODE)
       for (const tx of tree.encoded) {
         const batch: unknown[] = [];
         for (const bytes of tx) for (const e of tree.decodeBatch(bytes).events) batch.push(e);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { toPendingEvent } from "../../src/ledger/event-row.js";
 import { openDatabase } from "../../src/ledger/open-database.js";
 import { recentEvents, report } from "../../src/ledger/queries.js";
-import { createEventWriter } from "../../src/ledger/writer.js";
+import { createEventPartsWriter, createEventWriter } from "../../src/ledger/writer.js";
 import { makeEvent } from "./fixtures/events.js";
 import { tempDir } from "./helpers.js";
 
@@ -59,6 +59,36 @@ describe("createEventWriter", () => {
       expect(viaRollups.totals.requests).toBe(102);
     }
     db.close();
+  });
+});
+
+describe("createEventPartsWriter", () => {
+  it("takes each part once the one before is written, and stores what one batch of them all would", () => {
+    // Parts of 7, with ids repeated within and across parts: as one batch, the first of each id is stored.
+    const all = Array.from({ length: 120 }, (_, i) => event(i % 90, 1_000 + i));
+    const whole = openDatabase(join(dir, "whole.db"));
+    const parted = openDatabase(join(dir, "parted.db"));
+    expect(createEventWriter(whole)(all)).toBe(90);
+    const stored = () => parted.prepare("SELECT count(*) FROM events").pluck().get() as number;
+    const seen: number[] = [];
+    function* parts() {
+      for (let i = 0; i < all.length; i += 7) {
+        seen.push(stored());
+        yield all.slice(i, i + 7);
+      }
+    }
+    expect(createEventPartsWriter(parted)(parts())).toBe(90);
+    // Before each part, the events of every part before it are in the table (in the open transaction).
+    expect(seen).toEqual(seen.map((_, p) => Math.min(7 * p, 90)));
+    for (const sql of [
+      "SELECT id, cost_nanos FROM events ORDER BY id",
+      "SELECT * FROM event_labels ORDER BY ts_ms, event_id, kind, value",
+      // One rollup sum over every part: the same rows, each summed once.
+      "SELECT * FROM event_rollups ORDER BY dim, grain, bucket, ucn_k, key_k",
+    ])
+      expect(parted.prepare(sql).all()).toEqual(whole.prepare(sql).all());
+    whole.close();
+    parted.close();
   });
 });
 
