@@ -46,6 +46,34 @@ let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
 let at = 0;
 /** Objects and arrays in the order they began: what a back-reference's id points at. */
 let objects: object[] = [];
+/** The string cache slot of the value being read (see STRING_SLOTS), or -1: none. */
+let slot = -1;
+
+/**
+ * Strings a batch repeats, decoded once: an event's provider, model, status, use case, user, account, instance,
+ * tags, its `{}` and `[]`, its property names — most strings of a batch are one of a few per position, and each
+ * native string call and new string (~0.1 µs, and garbage for the scavenger) is worth a few byte comparisons
+ * (docs/benchmarks.md "SQLite ingest (issue 19, session 7)"). A cache per position (element index of an array,
+ * property of an object), each of CACHED recent strings; a one-byte string read at a position is looked up among
+ * its strings by length and bytes, exactly, and kept there when new. Positions whose strings never repeat (ids,
+ * timestamps) stop looking (their score falls to the floor) and look again every RETRY_EVERY strings. The
+ * strings are the batch's own values: the same result as decoding each, and only ~300 short strings stay reachable.
+ */
+const STRING_SLOTS = 96;
+/** Array elements past this index (arrays longer than SHORT_ARRAY) share the last slot of their kind. */
+const LONG_ARRAY_SLOTS = 48;
+const SHORT_ARRAY = 8;
+const SHORT_ARRAY_BASE = LONG_ARRAY_SLOTS;
+const OBJECT_BASE = SHORT_ARRAY_BASE + SHORT_ARRAY;
+const CACHED = 4;
+const MAX_CACHED_LENGTH = 64;
+const SCORE_FLOOR = -16;
+const SCORE_CEILING = 16;
+const RETRY_EVERY = 256;
+const cached: (string | undefined)[] = new Array(STRING_SLOTS * CACHED).fill(undefined);
+const nextEntry = new Int32Array(STRING_SLOTS);
+const score = new Int32Array(STRING_SLOTS);
+const skipped = new Int32Array(STRING_SLOTS);
 
 const latin1Slice: (this: Buffer, start: number, end: number) => string =
   (Buffer.prototype as unknown as { latin1Slice?: typeof latin1Slice }).latin1Slice ??
@@ -60,6 +88,7 @@ export function decodeBatchBytes(input: Uint8Array): unknown {
   view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   at = 0;
   objects = [];
+  slot = -1;
   try {
     if (byte() !== 0xff) return undefined;
     const version = varint();
@@ -152,8 +181,36 @@ function readString(width: 0 | 1 | 2): string {
   const end = start + length;
   if (end > bytes.length || (width === 2 && length % 2 !== 0)) throw UNSUPPORTED;
   at = end;
-  if (width === 1) return latin1Slice.call(text, start, end);
+  if (width === 1)
+    return slot >= 0 && length <= MAX_CACHED_LENGTH
+      ? cachedLatin1(start, length)
+      : latin1Slice.call(text, start, end);
   return text.toString(width === 2 ? "utf16le" : "utf8", start, end);
+}
+
+/** The one-byte string of `length` bytes at `start`, from the current slot's cache when it holds it (see above). */
+function cachedLatin1(start: number, length: number): string {
+  const s = slot;
+  const sc = score[s]!;
+  if (sc <= SCORE_FLOOR && ++skipped[s]! % RETRY_EVERY !== 0)
+    return latin1Slice.call(text, start, start + length);
+  const first = s * CACHED;
+  for (let e = first; e < first + CACHED; e++) {
+    const c = cached[e];
+    if (c === undefined || c.length !== length) continue;
+    let i = 0;
+    while (i < length && c.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) {
+      if (sc < SCORE_CEILING) score[s] = sc + 1;
+      return c;
+    }
+  }
+  if (sc > SCORE_FLOOR) score[s] = sc - 1;
+  const value = latin1Slice.call(text, start, start + length);
+  const n = nextEntry[s]!;
+  cached[first + n] = value;
+  nextEntry[s] = (n + 1) % CACHED;
+  return value;
 }
 
 function readBigint(): bigint {
@@ -171,7 +228,14 @@ function readDenseArray(): unknown[] {
   if (length > bytes.length - at) throw UNSUPPORTED; // each element takes a byte at least
   const array: unknown[] = [];
   objects.push(array);
-  for (let i = 0; i < length; i++) array.push(readValue());
+  const outer = slot;
+  const base = length > SHORT_ARRAY ? 0 : SHORT_ARRAY_BASE;
+  const last = length > SHORT_ARRAY ? LONG_ARRAY_SLOTS - 1 : SHORT_ARRAY - 1;
+  for (let i = 0; i < length; i++) {
+    slot = base + Math.min(i, last);
+    array.push(readValue());
+  }
+  slot = outer;
   if (byte() !== TAG.endDenseArray || varint() !== 0 || varint() !== length) throw UNSUPPORTED;
   return array;
 }
@@ -199,16 +263,22 @@ function readSparseArray(): unknown[] {
 function readObject(): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   objects.push(object);
+  const outer = slot;
   let count = 0;
   for (;;) {
     if (at < bytes.length && bytes[at] === TAG.endObject) {
       at++;
+      slot = outer;
       if (varint() !== count) throw UNSUPPORTED;
       return object;
     }
+    // A key and its value in slots of their own for the first properties, none past them.
+    const s = count < (STRING_SLOTS - OBJECT_BASE) / 2 ? OBJECT_BASE + 2 * count : -1;
+    slot = s;
     const key = readValue();
     // Index keys and "__proto__" (which an assignment would not store as data) are left to deserialize().
     if (typeof key !== "string" || key === "__proto__" || key in object) throw UNSUPPORTED;
+    slot = s < 0 ? -1 : s + 1;
     object[key] = readValue();
     count++;
   }

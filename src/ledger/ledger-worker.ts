@@ -8,7 +8,7 @@ import { openDatabase } from "./open-database.js";
 import { Spool } from "./spool.js";
 import { decodeBatch, fromSpooled, type Spooled, spooledOfFrame } from "./spooled-record.js";
 import { SIGNAL, type ToWriter, type WriterProgress, type WriterThreadConfig } from "./worker-protocol.js";
-import { createEventWriter } from "./writer.js";
+import { createEventPartsWriter } from "./writer.js";
 
 /** The writer thread may wait this long for another process's write lock per attempt (it blocks only itself). */
 const THREAD_BUSY_TIMEOUT_MS = 100;
@@ -44,7 +44,8 @@ const spool = new Spool<Spooled>(config.spoolDir, {
 });
 
 let db: Database | null = null;
-let writeTx: ((events: readonly PendingEvent[], kpis: readonly PendingKpi[]) => void) | null = null;
+/** One transaction: the events of every part (taken in turn), then the KPIs (complete once the parts are). */
+let writeTx: ((events: Iterable<readonly PendingEvent[]>, kpis: readonly PendingKpi[]) => void) | null = null;
 const backlog: Batch[] = [];
 let held = 0;
 let acked = 0;
@@ -93,12 +94,13 @@ function open(): boolean {
   try {
     db = openDatabase(config.path);
     db.pragma(`busy_timeout = ${THREAD_BUSY_TIMEOUT_MS}`);
-    const events = createEventWriter(db);
+    const events = createEventPartsWriter(db);
     const kpis = createKpiWriter(db);
-    // One IMMEDIATE transaction per batch; the two writers' own transactions nest as savepoints.
-    const tx = db.transaction((e: readonly PendingEvent[], k: readonly PendingKpi[]) => {
+    // One IMMEDIATE transaction per batch; the two writers' own transactions nest as savepoints. The KPIs after
+    // the events: writeFront's parts add the KPIs of each batch they decode.
+    const tx = db.transaction((e: Iterable<readonly PendingEvent[]>, k: readonly PendingKpi[]) => {
+      events(e);
       if (k.length > 0) kpis(k);
-      if (e.length > 0) events(e);
     });
     writeTx = (e, k) => tx.immediate(e, k);
     return true;
@@ -140,16 +142,18 @@ function writeFront(maxEvents: number): boolean {
     n++;
   }
   const taken = backlog.slice(0, n);
-  const events: PendingEvent[] = [];
   const kpis: PendingKpi[] = [];
-  for (const b of taken) {
-    const batch = decodeBatch(b.data);
-    for (const e of batch.events) events.push(e);
-    for (const k of batch.kpis) kpis.push(k);
+  // Each batch decoded only when the one before is written (createEventPartsWriter): its objects die young.
+  function* parts(): Generator<readonly PendingEvent[]> {
+    for (const b of taken) {
+      const batch = decodeBatch(b.data);
+      for (const k of batch.kpis) kpis.push(k);
+      yield batch.events;
+    }
   }
   const started = performance.now();
   try {
-    writeTx!(events, kpis);
+    writeTx!(parts(), kpis);
   } catch (error) {
     fail(error);
     return false;
@@ -222,7 +226,7 @@ function replaySpool(force: boolean): void {
   try {
     const write = (records: Spooled[]) => {
       const { events, kpis } = fromSpooled(records);
-      writeTx!(events, kpis);
+      writeTx!([events], kpis);
     };
     const n = force ? spool.drain(write) : spool.drain(write, config.txEvents, config.txEvents);
     replayed += n;

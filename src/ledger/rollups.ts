@@ -132,6 +132,15 @@ export class RollupBatch {
   /** bucket (hour for total, day for the others) → one slot per dimension → use case name → key → group. */
   readonly #fine = new Map<number, Slot[]>();
   #size = 0;
+  /**
+   * Per dimension, the group the last event was added to, with its slots, use case name and key: an instance's
+   * calls tend to come together (one user, account and use case), so the next event's group is often the same,
+   * found without the two map look-ups (the keys compared with `===`, as the maps compare them).
+   */
+  readonly #lastSlots: (Slot[] | undefined)[] = new Array(DIM_COUNT).fill(undefined);
+  readonly #lastUcn: (string | null)[] = new Array(DIM_COUNT).fill(null);
+  readonly #lastKey: (string | number | null)[] = new Array(DIM_COUNT).fill(null);
+  readonly #lastGroup: (Group | undefined)[] = new Array(DIM_COUNT).fill(undefined);
 
   /** Adds one event that the batch inserted (not a duplicate), with its label values. */
   add(e: PendingEvent): void {
@@ -187,6 +196,11 @@ export class RollupBatch {
     key: string | number | null,
     m: readonly number[],
   ): void {
+    const last = this.#lastGroup[d];
+    if (last && this.#lastSlots[d] === slots && this.#lastUcn[d] === ucn && this.#lastKey[d] === key) {
+      addInto(last.m, m);
+      return;
+    }
     let byKey = slots[d]!.get(ucn);
     if (!byKey) {
       byKey = new Map();
@@ -198,6 +212,10 @@ export class RollupBatch {
       byKey.set(key, g);
       this.#size++;
     }
+    this.#lastSlots[d] = slots;
+    this.#lastUcn[d] = ucn;
+    this.#lastKey[d] = key;
+    this.#lastGroup[d] = g;
     addInto(g.m, m);
   }
 

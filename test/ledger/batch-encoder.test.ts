@@ -138,6 +138,30 @@ describe("batch-decoder.ts", () => {
     same(deserialize(serialize([two, []])), decodeBatchBytes(serialize([two, []])));
   });
 
+  it("gives each repeated string exactly as written, however alike the strings at a position (its string cache)", () => {
+    // Strings that differ only in their last byte, Latin-1 beyond ASCII, the cache's length limit (64) on either
+    // side, unique strings long enough to shut a position's cache and repeats after them to open it again, and
+    // positions whose string changes kind (text, number, null, two-byte).
+    const alike = (i: number) => `user-${String(i % 3).padStart(4, "0")}`;
+    const latin = (i: number) => `caf${["é", "è", "e"][i % 3]}`;
+    const edge = (i: number) => `${"z".repeat(63)}${i % 2}${i % 4 < 2 ? "" : "!"}`;
+    const kinds = (i: number) => [alike(i), i, null, `€${i % 2}`, ""][i % 5]!;
+    const event = (i: number): PendingEvent => ({
+      id: `id-${i % 7 === 0 ? "same" : i}`,
+      values: [alike(i), latin(i), edge(i), kinds(i), i < 600 ? `unique-${i}` : `back-${i % 2}`, `ts-${i}`],
+      limitIds: i % 2 ? [alike(i + 1), latin(i)] : [],
+      tags: [edge(i + 1)],
+    });
+    const events = Array.from({ length: 1_000 }, (_, i) => event(i));
+    // Several batches in a row: the cache outlives one batch, and must never hand one batch's string to another.
+    for (let b = 0; b < events.length; b += 128) {
+      const bytes = encodeBatch(events.slice(b, b + 128), []);
+      const decoded = decodeBatchBytes(bytes) as [PendingEvent[], PendingKpi[]];
+      same(deserialize(bytes), decoded);
+      same(events.slice(b, b + 128), decoded[0]);
+    }
+  });
+
   it("leaves what it does not read to deserialize, and decodeBatch still reads it", () => {
     const other = serialize([[{ id: "x", values: [new Date(0)], limitIds: [], tags: [] }], []]);
     expect(decodeBatchBytes(other)).toBeUndefined();

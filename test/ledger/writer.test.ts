@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { toPendingEvent } from "../../src/ledger/event-row.js";
 import { openDatabase } from "../../src/ledger/open-database.js";
 import { recentEvents, report } from "../../src/ledger/queries.js";
-import { createEventWriter } from "../../src/ledger/writer.js";
+import { rebuildAllTimeRollups, rollupInserts } from "../../src/ledger/rollups.js";
+import { createEventPartsWriter, createEventWriter } from "../../src/ledger/writer.js";
 import { makeEvent } from "./fixtures/events.js";
 import { tempDir } from "./helpers.js";
 
@@ -58,6 +59,76 @@ describe("createEventWriter", () => {
       expect(viaRollups).toEqual(report(db, { by, now: BASE + 10 * 86_400_000 }, { rollups: false }));
       expect(viaRollups.totals.requests).toBe(102);
     }
+    db.close();
+  });
+});
+
+describe("createEventPartsWriter", () => {
+  it("takes each part once the one before is written, and stores what one batch of them all would", () => {
+    // Parts of 7, with ids repeated within and across parts: as one batch, the first of each id is stored.
+    const all = Array.from({ length: 120 }, (_, i) => event(i % 90, 1_000 + i));
+    const whole = openDatabase(join(dir, "whole.db"));
+    const parted = openDatabase(join(dir, "parted.db"));
+    expect(createEventWriter(whole)(all)).toBe(90);
+    const stored = () => parted.prepare("SELECT count(*) FROM events").pluck().get() as number;
+    const seen: number[] = [];
+    function* parts() {
+      for (let i = 0; i < all.length; i += 7) {
+        seen.push(stored());
+        yield all.slice(i, i + 7);
+      }
+    }
+    expect(createEventPartsWriter(parted)(parts())).toBe(90);
+    // Before each part, the events of every part before it are in the table (in the open transaction).
+    expect(seen).toEqual(seen.map((_, p) => Math.min(7 * p, 90)));
+    for (const sql of [
+      "SELECT id, cost_nanos FROM events ORDER BY id",
+      "SELECT * FROM event_labels ORDER BY ts_ms, event_id, kind, value",
+      // One rollup sum over every part: the same rows, each summed once.
+      "SELECT * FROM event_rollups ORDER BY dim, grain, bucket, ucn_k, key_k",
+    ])
+      expect(parted.prepare(sql).all()).toEqual(whole.prepare(sql).all());
+    whole.close();
+    parted.close();
+  });
+});
+
+describe("rollups of runs of alike events", () => {
+  it("sum each event into its own group when the one before shares some of its keys (RollupBatch's last group)", () => {
+    // Runs of events sharing a user, account or instance, whose neighbours differ in one key at a time: the use
+    // case name, the key or its absence (null), the hour or the day; labels repeated and varied too.
+    const events = Array.from({ length: 400 }, (_, i) => {
+      const run = Math.floor(i / 4);
+      return toPendingEvent(
+        makeEvent(`r-${i}`, {
+          ts: new Date(
+            BASE + (i % 9 === 0 ? 86_400_000 - 1 : 0) + Math.floor(i / 50) * 3_599_999,
+          ).toISOString(),
+          costNanos: 1_000 + i,
+          costMicros: 2 + i,
+          status: i % 13 === 0 ? "error" : "ok",
+          annotations: {
+            useCaseName: i % 3 === 0 ? "a" : "b",
+            useCaseId: i % 5 === 0 ? undefined : `inst-${run}`,
+            useCaseVersion: i % 4 === 0 ? undefined : 1,
+            userId: i % 7 === 0 ? "1" : `u${run % 3}`,
+            accountName: run % 2 ? "acme" : "globex",
+            ...(i % 6 < 3 ? { requestTags: i % 2 ? ["t", "1"] : ["t"] } : {}),
+            ...(i % 8 < 4 ? { limitIds: ["l"] } : {}),
+          },
+        }),
+      );
+    });
+    const db = openDatabase(join(dir, "runs.db"));
+    expect(createEventWriter(db)(events)).toBe(events.length);
+    const rows = "SELECT * FROM event_rollups ORDER BY dim, grain, bucket, ucn_k, key_k";
+    const kept = db.prepare(rows).all();
+    db.transaction(() => {
+      db.prepare("DELETE FROM event_rollups").run();
+      for (const sql of rollupInserts("events e", "event_labels e", "")) db.exec(sql);
+      rebuildAllTimeRollups(db);
+    })();
+    expect(kept).toEqual(db.prepare(rows).all());
     db.close();
   });
 });
