@@ -157,7 +157,8 @@ function hookPromise(promise: any, observation: Observation): void {
     const { slot } = observation;
     promise.parseResponse = function costtrailParseResponse(this: unknown, client: unknown, props: any) {
       if (client === WHICH) return observation;
-      const parsed = Reflect.apply(parse, this, [client, props]);
+      // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it (no array per parse)
+      const parsed = Reflect.apply(parse, this, arguments);
       if (!slot.call) return slot.batch?.route.onResult ? observeBatchAnswer(parsed, slot) : parsed;
       return Promise.resolve(parsed).then((result) => {
         observation.observe(result, props);
