@@ -4,7 +4,8 @@
  * response is already there and whose parse answers a canned chat completion at once; the call started and
  * finished as the chat adapter does (`startCall`, `onResult` → `reportUsage`, `finishCall`), awaited by the
  * caller, inside an AsyncLocalStorage scope. No SDK request work, no transport: what is left is the hooks, the
- * call's lifecycle and the promises and reactions they add. Alternating rounds; CPU ns per call, median and min.
+ * call's lifecycle and the promises and reactions they add. Alternating rounds; CPU ns per call, median and min,
+ * and each build's difference from the first, paired by round (median).
  *
  *   npx tsx bench/ab-api-promise.ts <dir with a built dist/>...
  */
@@ -98,17 +99,25 @@ async function block(b: (typeof builds)[number]): Promise<number> {
   await handle.shutdown();
   return cpu;
 }
+/** Per round, each build minus the first: the other processes on a shared machine move both alike. */
+const diffs = new Map<string, number[]>(dirs.map((d) => [d, []]));
 for (let round = 0; round < rounds; round++) {
-  for (const b of round % 2 ? [...builds].reverse() : builds) {
-    const x = await block(b);
-    if (round > 1) ns.get(b.dir)!.push(x);
+  const here = new Map<string, number>();
+  for (const b of round % 2 ? [...builds].reverse() : builds) here.set(b.dir, await block(b));
+  if (round < 2) continue;
+  for (const d of dirs) {
+    ns.get(d)!.push(here.get(d)!);
+    diffs.get(d)!.push(here.get(d)! - here.get(dirs[0]!)!);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const d of dirs) {
   const xs = ns.get(d)!;
   console.log(
-    `${d.padEnd(24)} median ${median(xs).toFixed(0)} ns  min ${Math.min(...xs).toFixed(0)} ns CPU per call`,
+    `${d.padEnd(24)} median ${median(xs).toFixed(0)} ns  min ${Math.min(...xs).toFixed(0)} ns CPU per call` +
+      (d === dirs[0]
+        ? ""
+        : `; minus the first build, paired by round: median ${median(diffs.get(d)!).toFixed(0)} ns`),
   );
 }
 if (recorded !== N * rounds * dirs.length) throw new Error(`recorded ${recorded} events`);
