@@ -134,14 +134,24 @@ class Observation {
 /** APIPromises whose raw response the user asked for (`asResponse()`): its body is theirs to read or cancel. */
 const rawAsked = new WeakSet<object>();
 
-/** What our `parseResponse` answers when asked which observation it belongs to (no SDK passes it). */
-const WHICH = Symbol("costtrail.which-observation");
-const PARSE_NAME = "costtrailParseResponse";
+/**
+ * What our `parseResponse` answers when asked which observation it belongs to (no SDK passes it). Registered, so
+ * a second copy of costtrail's wrapper answers too (with an observation this copy then does not take) instead
+ * of parsing.
+ */
+const WHICH = Symbol.for("costtrail.which-observation");
+/**
+ * The source text of our `parseResponse` (every one is made by the same function expression): how one is told
+ * from anybody else's without marking it, and whatever a bundler renames. Known once the first is made.
+ */
+let parseSource: string | undefined;
+const sourceOf = Function.prototype.toString;
 
-/** The observation `promise` belongs to, if its `parseResponse` is ours. */
+/** The observation `promise` belongs to, if its `parseResponse` is ours (only asked when a hooked method runs). */
 function observationOf(promise: any): Observation | undefined {
   const parse = promise?.parseResponse;
-  if (typeof parse !== "function" || parse.name !== PARSE_NAME) return undefined;
+  if (typeof parse !== "function" || parseSource === undefined) return undefined;
+  if (Reflect.apply(sourceOf, parse, []) !== parseSource) return undefined;
   const found = parse(WHICH);
   return found instanceof Observation ? found : undefined;
 }
@@ -155,7 +165,7 @@ function hookPromise(promise: any, observation: Observation): void {
   const parse = promise.parseResponse;
   if (typeof parse === "function") {
     const { slot } = observation;
-    promise.parseResponse = function costtrailParseResponse(this: unknown, client: unknown, props: any) {
+    const ours = function costtrailParseResponse(this: unknown, client: unknown, props: any) {
       if (client === WHICH) return observation;
       // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it (no array per parse)
       const parsed = Reflect.apply(parse, this, arguments);
@@ -165,6 +175,8 @@ function hookPromise(promise: any, observation: Observation): void {
         return result;
       }, observation.fail);
     };
+    parseSource ??= Reflect.apply(sourceOf, ours, []) as string;
+    promise.parseResponse = ours;
   }
   const thenUnwrap = promise._thenUnwrap;
   if (typeof thenUnwrap === "function" && !isPatched(thenUnwrap)) {
