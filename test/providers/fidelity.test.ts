@@ -229,6 +229,32 @@ describe("what the caller gets (items 8, 9, 10)", () => {
     expect(events.map((e) => e.status)).toEqual(["ok", "ok"]);
   });
 
+  it("the APIPromise gains no own methods while observed, and its class's methods are the SDK's again after shutdown", async () => {
+    const ownNames = (p: object) => Object.getOwnPropertyNames(p).sort();
+    const bareCall = h.openai().chat.completions.create({ model: "gpt-4o", messages });
+    const bare = ownNames(bareCall);
+    await bareCall;
+    const proto = Object.getPrototypeOf(bareCall);
+    const before = { asResponse: proto.asResponse, _thenUnwrap: proto._thenUnwrap };
+    h.start();
+    const client = h.openai();
+    const promise: any = client.chat.completions.create({ model: "gpt-4o", messages });
+    // Observed through the class (patchApiPromise), not by methods defined on each promise.
+    expect(ownNames(promise)).toEqual(bare);
+    expect(proto.asResponse).not.toBe(before.asResponse);
+    expect((await promise.asResponse()).status).toBe(200);
+    const parsed = await client.chat.completions.parse({ model: "gpt-4o", messages });
+    expect(parsed.choices.length).toBeGreaterThan(0);
+    const events = await h.eventsSettled(2);
+    expect(events.map((e) => [e.status, e.usage.inputTokens > 0])).toEqual([
+      ["ok", true],
+      ["ok", true],
+    ]);
+    await h.stop();
+    expect(proto.asResponse).toBe(before.asResponse);
+    expect(proto._thenUnwrap).toBe(before._thenUnwrap);
+  });
+
   it("a provider error keeps the caller's async stack frames", async () => {
     async function invoiceSummaryCaller(client: OpenAI) {
       return await client.chat.completions.create({ model: "gpt-4o", messages });

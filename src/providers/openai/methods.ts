@@ -23,8 +23,7 @@ export const OPENAI_REQUESTS: readonly BillableRequest[] = [
       ),
     // A stream reports usage only when asked: ask for it, and hide what the user did not ask for.
     prepare(body) {
-      if (body.stream !== true || body.stream_options?.include_usage === true)
-        return { body, observer: chatObserver };
+      if (body.stream !== true || body.stream_options?.include_usage === true) return undefined;
       return {
         body: { ...body, stream_options: { ...body.stream_options, include_usage: true } },
         observer: chatObserverHidingUsage,

@@ -13,6 +13,7 @@ import {
 import { log } from "../../log.js";
 import type { ResultObserver } from "./billable.js";
 import { isBodyObserved } from "./event-stream-body.js";
+import { isPatched, patchMethod, type Undo } from "./patch.js";
 import type { RequestSlot } from "./request-slot.js";
 
 export type { ResultObserver } from "./billable.js";
@@ -39,15 +40,7 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
     log.warnOnce("sdk-shape:api-promise", "unrecognised APIPromise shape; usage is not captured");
     return;
   }
-  // Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip.
-  let observed = false;
-  /** The promises derived from this one (`_thenUnwrap`): awaiting any of them parses the response too. */
-  const derived: any[] = [];
-  /** One failure reaction for the response link and every parse (a closure fewer per call than one each). */
-  const fail = (error: unknown) => {
-    if (slot.call) failCall(slot.call, error);
-    throw error;
-  };
+  const observation = new Observation(promise, slot);
   const link = promise.responsePromise.then((props: any) => {
     const call = slot.call;
     if (call) {
@@ -55,34 +48,77 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
       call.touched = true;
       // The response is here and nobody asked for it (a call never awaited, or awaited later): read a copy now,
       // so the call finishes when its response arrives and nothing of it is kept (docs/providers.md).
-      if (!observed && !claimed(promise, derived) && props?.response) readRaw(props.response);
+      if (!observation.observed && !observation.claimed() && props?.response)
+        observation.readRaw(props.response);
     }
     return props;
-  }, fail);
+  }, observation.fail);
+  observation.link = link;
   promise.responsePromise = link;
-  const observe = (result: any, props: any) => {
-    const call = slot.call;
-    if (observed || !call) return;
-    observed = true;
+  hookPromise(promise, observation);
+}
+
+/**
+ * What one observed APIPromise and the promises derived from it share. Its steps are methods, not closures
+ * made per promise: only the two reactions of the chain (the response link, the failure) are functions of
+ * their own.
+ */
+class Observation {
+  /** Whichever path reaches the parsed data first observes it; the others (a derived promise, a raw read) skip. */
+  observed = false;
+  /** The promises derived from this one (`_thenUnwrap`): awaiting any of them parses the response too. */
+  derived: any[] | undefined = undefined;
+  /** The response link every promise of this observation has as its `responsePromise`. */
+  link: Promise<unknown> | undefined = undefined;
+  /** One failure reaction for the response link and every parse. */
+  readonly fail: (error: unknown) => never;
+
+  constructor(
+    readonly promise: any,
+    readonly slot: RequestSlot,
+  ) {
+    this.fail = (error: unknown) => {
+      if (slot.call) failCall(slot.call, error);
+      throw error;
+    };
+  }
+
+  /**
+   * Has somebody asked for the response (awaited it, `.then`, `withResponse()`, `asResponse()`, a derived
+   * promise)? Then it is observed as they read it, and never copied (a copy would keep the connection open
+   * after they cancel the body).
+   */
+  claimed(): boolean {
+    const { promise, derived } = this;
+    if (promise.parsedPromise !== undefined || rawAsked.has(promise)) return true;
+    if (derived) for (const d of derived) if (d.parsedPromise !== undefined || rawAsked.has(d)) return true;
+    return false;
+  }
+
+  observe(result: any, props: any): void {
+    const call = this.slot.call;
+    if (this.observed || !call) return;
+    this.observed = true;
     try {
       if (props?.options?.stream || isStream(result)) {
         // Observed at its body, the stream object itself is left as it is; only its collection is watched.
-        if (!isBodyObserved(call)) observeStream(result, call, slot.observer!);
+        if (!isBodyObserved(call)) observeStream(result, call, this.slot.observer!);
         else if (result && typeof result === "object") finishWhenCollected(result, call);
       } else {
-        slot.observer!.onResult(result, call);
+        this.slot.observer!.onResult(result, call);
         finishCall(call, "ok");
       }
     } catch (error) {
       log.internalFailure("parse", error);
       finishCall(call, "ok");
     }
-  };
+  }
+
   /** Reads usage off a copy of the raw response; the user's own body stays unread. */
-  const readRaw = (response: Response) => {
-    const call = slot.call;
-    if (observed || !call) return;
-    observed = true;
+  readRaw(response: Response): void {
+    const call = this.slot.call;
+    if (this.observed || !call) return;
+    this.observed = true;
     let copy: Response;
     try {
       copy = response.clone();
@@ -91,94 +127,169 @@ export function observeApiPromise(promise: any, slot: RequestSlot): void {
       finishCall(call, "ok");
       return;
     }
-    void readRawResponse(copy, call, slot.observer!);
-  };
-  hookPromise(promise, slot, link, observe, readRaw, derived, fail);
+    void readRawResponse(copy, call, this.slot.observer!);
+  }
 }
 
 /** APIPromises whose raw response the user asked for (`asResponse()`): its body is theirs to read or cancel. */
 const rawAsked = new WeakSet<object>();
 
 /**
- * Has somebody asked for the response (awaited it, `.then`, `withResponse()`, `asResponse()`, a derived
- * promise)? Then it is observed as they read it, and never copied (a copy would keep the connection open
- * after they cancel the body).
+ * What our `parseResponse` answers when asked which observation it belongs to (no SDK passes it). Registered, so
+ * a second copy of costtrail's wrapper answers too (with an observation this copy then does not take) instead
+ * of parsing.
  */
-function claimed(promise: any, derived: readonly any[]): boolean {
-  if (promise.parsedPromise !== undefined || rawAsked.has(promise)) return true;
-  for (const d of derived) if (d.parsedPromise !== undefined || rawAsked.has(d)) return true;
-  return false;
+const WHICH = Symbol.for("costtrail.which-observation");
+/**
+ * The source text of our `parseResponse` (every one is made by the same function expression): how one is told
+ * from anybody else's without marking it, and whatever a bundler renames. Known once the first is made.
+ */
+let parseSource: string | undefined;
+const sourceOf = Function.prototype.toString;
+
+/** The observation `promise` belongs to, if its `parseResponse` is ours (only asked when a hooked method runs). */
+function observationOf(promise: any): Observation | undefined {
+  const parse = promise?.parseResponse;
+  if (typeof parse !== "function" || parseSource === undefined) return undefined;
+  if (Reflect.apply(sourceOf, parse, []) !== parseSource) return undefined;
+  const found = parse(WHICH);
+  return found instanceof Observation ? found : undefined;
 }
 
-function hookPromise(
-  promise: any,
-  slot: RequestSlot,
-  link: Promise<unknown>,
-  observe: (result: any, props: any) => void,
-  readRaw: (response: Response) => void,
-  derived: any[],
-  fail: (error: unknown) => never,
-): void {
+/**
+ * Hooks one promise of an observation: its `parseResponse` in place (an own field of every APIPromise), and
+ * `_thenUnwrap` / `asResponse` where the class's own methods are not already ours (`patchApiPromise`): openai ≥ 7
+ * gives each APIPromise its own `_thenUnwrap`, which is then wrapped on the promise itself.
+ */
+function hookPromise(promise: any, observation: Observation): void {
   const parse = promise.parseResponse;
   if (typeof parse === "function") {
-    promise.parseResponse = function (this: unknown, client: unknown, props: any) {
-      const parsed = Reflect.apply(parse, this, [client, props]);
+    const { slot } = observation;
+    const ours = function costtrailParseResponse(this: unknown, client: unknown, props: any) {
+      if (client === WHICH) return observation;
+      // biome-ignore lint/complexity/noArguments: forwarded exactly as the SDK made it (no array per parse)
+      const parsed = Reflect.apply(parse, this, arguments);
       if (!slot.call) return slot.batch?.route.onResult ? observeBatchAnswer(parsed, slot) : parsed;
       return Promise.resolve(parsed).then((result) => {
-        observe(result, props);
+        observation.observe(result, props);
         return result;
-      }, fail);
+      }, observation.fail);
     };
+    parseSource ??= Reflect.apply(sourceOf, ours, []) as string;
+    promise.parseResponse = ours;
   }
-  // openai ≥ 7 gives each APIPromise its own `_thenUnwrap`, closing over the unwrapped parse and the original
-  // response promise, so the promise it derives (`parse()`, the stream helpers) never calls our `parseResponse`:
-  // observe the data before the transform, give the derived promise the same failure link, and hook it too
-  // (its own `_thenUnwrap` and `asResponse`).
   const thenUnwrap = promise._thenUnwrap;
-  if (typeof thenUnwrap === "function") {
+  if (typeof thenUnwrap === "function" && !isPatched(thenUnwrap)) {
     Object.defineProperty(promise, "_thenUnwrap", {
       configurable: true,
       writable: true,
       value: function (this: unknown, transform: (data: any, props: any) => unknown) {
-        const observing =
-          typeof transform === "function"
-            ? (data: any, props: any) => {
-                observe(data, props);
-                return transform(data, props);
-              }
-            : transform;
-        const next: any = Reflect.apply(thenUnwrap, this, [observing]);
-        try {
-          if (next && typeof next === "object") {
-            if (next.responsePromise !== link && typeof next.responsePromise?.then === "function")
-              next.responsePromise = link;
-            derived.push(next);
-            hookPromise(next, slot, link, observe, readRaw, derived, fail);
-          }
-        } catch (error) {
-          log.internalFailure("sdk-shape", error);
-        }
-        return next;
+        return unwrapObserved(observation, thenUnwrap, this, transform);
       },
     });
   }
   const asResponse = promise.asResponse;
-  if (typeof asResponse === "function") {
+  if (typeof asResponse === "function" && !isPatched(asResponse)) {
     Object.defineProperty(promise, "asResponse", {
       configurable: true,
       writable: true,
       value: function (this: any) {
-        rawAsked.add(this);
-        return (Reflect.apply(asResponse, this, []) as Promise<Response>).then((response: Response) => {
-          // withResponse() parses as well; only a bare asResponse() leaves the body to the user alone. A streamed
-          // body is observed as the user reads it; a JSON one is read off a copy.
-          const call = slot.call;
-          if (call && this.parsedPromise === undefined && !isBodyObserved(call)) readRaw(response);
-          return response;
-        });
+        return asResponseObserved(observation, asResponse, this);
       },
     });
   }
+}
+
+/**
+ * `_thenUnwrap(transform)` of an observed promise: observe the data before the transform, give the derived
+ * promise the same failure link, and hook it too (its own `parseResponse`, `_thenUnwrap` and `asResponse`). In
+ * openai ≥ 7 the promise it derives (`parse()`, the stream helpers) never calls our `parseResponse`, so the
+ * transform is where its data is seen.
+ */
+function unwrapObserved(
+  observation: Observation,
+  thenUnwrap: (...args: any[]) => any,
+  self: unknown,
+  transform: (data: any, props: any) => unknown,
+): any {
+  const observing =
+    typeof transform === "function"
+      ? (data: any, props: any) => {
+          observation.observe(data, props);
+          return transform(data, props);
+        }
+      : transform;
+  const next: any = Reflect.apply(thenUnwrap, self, [observing]);
+  try {
+    if (next && typeof next === "object") {
+      const link = observation.link;
+      if (next.responsePromise !== link && typeof next.responsePromise?.then === "function")
+        next.responsePromise = link;
+      if (observation.derived) observation.derived.push(next);
+      else observation.derived = [next];
+      hookPromise(next, observation);
+    }
+  } catch (error) {
+    log.internalFailure("sdk-shape", error);
+  }
+  return next;
+}
+
+/**
+ * `asResponse()` of an observed promise. withResponse() parses as well; only a bare asResponse() leaves the body
+ * to the user alone. A streamed body is observed as the user reads it; a JSON one is read off a copy.
+ */
+function asResponseObserved(observation: Observation, asResponse: (...args: any[]) => any, self: any): any {
+  rawAsked.add(self);
+  return (Reflect.apply(asResponse, self, []) as Promise<Response>).then((response: Response) => {
+    const call = observation.slot.call;
+    if (call && self.parsedPromise === undefined && !isBodyObserved(call)) observation.readRaw(response);
+    return response;
+  });
+}
+
+/**
+ * The SDK's APIPromise class (openai 5–6, @anthropic-ai/sdk), patched once: `_thenUnwrap` and `asResponse` of
+ * its prototype observe the promises costtrail observes and only pass through for the others. Defining both as
+ * own properties of every observed promise instead cost ~0.6 µs a call (two `Object.defineProperty`;
+ * docs/benchmarks.md "Per-call path (issue 19, session 7)"). A method the class does not have on its prototype
+ * (openai ≥ 7's per-promise `_thenUnwrap`) is left to the per-promise hook.
+ */
+export function patchApiPromise(APIPromise: unknown, label: string): Undo[] {
+  const proto = typeof APIPromise === "function" ? (APIPromise as { prototype?: any }).prototype : undefined;
+  if (!proto || typeof proto !== "object") return [];
+  const undos: Undo[] = [];
+  if (typeof proto._thenUnwrap === "function")
+    undos.push(
+      patchMethod(
+        `${label} APIPromise._thenUnwrap`,
+        proto,
+        "_thenUnwrap",
+        (original) =>
+          function _thenUnwrap(this: unknown, transform: (data: any, props: any) => unknown) {
+            const observation = observationOf(this);
+            // biome-ignore lint/complexity/noArguments: forwarded exactly as the caller made it
+            if (!observation) return Reflect.apply(original, this, arguments);
+            return unwrapObserved(observation, original, this, transform);
+          },
+      ),
+    );
+  if (typeof proto.asResponse === "function")
+    undos.push(
+      patchMethod(
+        `${label} APIPromise.asResponse`,
+        proto,
+        "asResponse",
+        (original) =>
+          function asResponse(this: unknown) {
+            const observation = observationOf(this);
+            // biome-ignore lint/complexity/noArguments: forwarded exactly as the caller made it
+            if (!observation) return Reflect.apply(original, this, arguments);
+            return asResponseObserved(observation, original, this);
+          },
+      ),
+    );
+  return undos;
 }
 
 /**

@@ -19,7 +19,8 @@ export { type BillableRequest, type BillableTable, billableTable } from "./billa
 
 /** The table's row for a request's resolved options, if it is billable (a POST to a known path). */
 function billableRow(table: BillableTable, method: unknown, path: unknown): BillableRequest | undefined {
-  if (typeof method !== "string" || method.toLowerCase() !== "post") return undefined;
+  // The SDKs' resource methods say "post": compared as it is before any case is folded.
+  if (method !== "post" && (typeof method !== "string" || method.toLowerCase() !== "post")) return undefined;
   const key = normalisePath(path);
   return key === undefined ? undefined : table.get(key);
 }
@@ -92,8 +93,10 @@ export function startBillableCall(slot: RequestSlot, client: any, options: any):
     let observer = row.observer;
     if (row.prepare && body && typeof body === "object") {
       const prepared = row.prepare(body);
-      observer = prepared.observer;
-      if (prepared.body !== body) options.body = prepared.body;
+      if (prepared) {
+        observer = prepared.observer;
+        if (prepared.body !== body) options.body = prepared.body;
+      }
     }
     slot.call = call;
     slot.observer = observer;

@@ -41,8 +41,11 @@ export interface BillableRequest {
   path: string;
   /** A new object each time (the caller completes it in place). */
   describe(client: any, body: any): Omit<CallStart, "headers" | "sdkError">;
-  /** May return a changed copy of the body (never mutate the user's) and the observer that fits it. */
-  prepare?(body: any): { body: any; observer: ResultObserver };
+  /**
+   * May return a changed copy of the body (never mutate the user's) and the observer that fits it; undefined:
+   * the body is sent as it is, read by `observer` (most calls: nothing made per call to say so).
+   */
+  prepare?(body: any): { body: any; observer: ResultObserver } | undefined;
   observer: ResultObserver;
 }
 

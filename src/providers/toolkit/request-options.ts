@@ -20,7 +20,8 @@ const MAX_NORMALISED = 256;
 /** `/v1/messages?beta=true`, `v1/messages`, `https://host/v1/messages` → `/v1/messages` as the table has it. */
 export function normalisePath(path: unknown): string | undefined {
   if (typeof path !== "string") return undefined;
-  if (normalised.has(path)) return normalised.get(path);
+  const known = normalised.get(path);
+  if (known !== undefined || normalised.has(path)) return known;
   const key = normaliseNew(path);
   if (normalised.size >= MAX_NORMALISED) normalised.clear();
   normalised.set(path, key);

@@ -1,4 +1,5 @@
 import type { CallStart } from "../../calls/index.js";
+import { patchApiPromise } from "./api-promise.js";
 import type { BatchRoute } from "./batch-request.js";
 import { type BillableRequest, billableTable, wrapRequest } from "./billable-request.js";
 import { ownerOf, patchMethod, type Undo } from "./patch.js";
@@ -6,7 +7,7 @@ import { patchSdkClient } from "./sdk-client.js";
 
 /**
  * Patches one loaded build of an SDK shaped like `openai` and `@anthropic-ai/sdk` (Stainless): the client class,
- * its base error class by name. Every request passes through `request` (its slot, its APIPromise); billable
+ * its base error class by name, its APIPromise class. Every request passes through `request` (its slot, its APIPromise); billable
  * ones are recognised by path once the SDK has resolved their options, in `prepareOptions`, which with
  * `fetchWithTimeout` makes the per-attempt hooks (sdk-client.ts).
  */
@@ -30,5 +31,7 @@ export function patchResourceClient(
       wrapRequest(table, sdkError, batchRoutes),
     ),
     ...patchSdkClient(proto, label),
+    // The build's APIPromise class, where it exports it (both SDKs do): else each promise is hooked on its own.
+    ...patchApiPromise(sdk.APIPromise, label),
   ];
 }
