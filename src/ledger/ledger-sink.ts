@@ -45,7 +45,8 @@ export interface LedgerStats {
 export const DEFAULT_MAX_BUFFERED = 100_000;
 /**
  * Events per batch posted to the writer thread (each encoded in `write()`, batch-encoder.ts: ~1.3–1.9 µs an event
- * on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay … session 6"); a batch is one message and one ack.
+ * on a loaded 2-vCPU VM, docs/benchmarks.md "Event-loop delay: what the long app-thread pauses were (issue 19,
+ * session 6)"); a batch is one message and one ack.
  */
 const DEFAULT_BATCH_SIZE = 128;
 /**
