@@ -5,17 +5,25 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-calls.ts [costtrail|bare] [chat|stream] [calls]
  *   npx tsx bench/cpuprofile-summary.ts /tmp/prof/<file>.cpuprofile
  *
+ * `--loopback`: the client talks HTTP to the mock provider in its own process (bench/mock-server-process.ts), as the
+ * goals' wall-time rows do, instead of the in-process transport.
+ *
  * Steady state only (no start-up, no JIT warm-up in the profile): `--steady <out.cpuprofile>` runs 8,000 calls
  * (400 streams) first, then profiles the `calls` with the inspector's sampling profiler (100 µs), e.g.
  *   npx tsx bench/profile-calls.ts costtrail chat 20000 --steady /tmp/ct.cpuprofile
  *   npx tsx bench/cpuprofile-summary.ts /tmp/ct.cpuprofile 30 dist/ --owner 20000
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 import type { default as OpenAIClass } from "openai";
 import { benchCall, cannedFetch } from "./peer-fixtures.js";
 
 const args = process.argv.slice(2);
+const loopbackAt = args.indexOf("--loopback");
+if (loopbackAt >= 0) args.splice(loopbackAt, 1);
 const steadyAt = args.indexOf("--steady");
 const steadyOut = steadyAt >= 0 ? args.splice(steadyAt, 2)[1] : undefined;
 const [variant = "costtrail", mode = "chat", count = "20000"] = args;
@@ -29,7 +37,11 @@ if (variant === "costtrail") {
   await instrument({ ledger: false, onEvent: () => {} }).ready;
 }
 const OpenAI = createRequire(import.meta.url)("openai") as typeof OpenAIClass;
-const client = new OpenAI({ apiKey: "bench", maxRetries: 0, fetch: cannedFetch as never });
+const client = new OpenAI({
+  apiKey: "bench",
+  maxRetries: 0,
+  ...(loopbackAt >= 0 ? { baseURL: await startMockServer() } : { fetch: cannedFetch as never }),
+});
 const als = new (await import("node:async_hooks")).AsyncLocalStorage<object>();
 const inScope = (fn: () => Promise<void>) => (variant === "bare+ALS" ? als.run({}, fn) : fn());
 const session = steadyOut ? new (await import("node:inspector/promises")).Session() : undefined;
@@ -49,8 +61,22 @@ if (session && steadyOut) {
 }
 console.log(`${variant} ${mode}: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call`);
 
+/** The loopback mock in its own process; its OpenAI base URL. Killed when this process exits. */
+async function startMockServer(): Promise<string> {
+  const server = spawn(
+    process.execPath,
+    ["--import", "tsx", new URL("./mock-server-process.ts", import.meta.url).pathname],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  process.on("exit", () => server.kill("SIGTERM"));
+  const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
+  server.stdout!.resume();
+  return (JSON.parse(line) as { openaiBaseURL: string }).openaiBaseURL;
+}
+
 async function run(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     await benchCall(client, mode === "stream");
   }
 }
+process.exit(0);
