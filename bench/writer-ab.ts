@@ -12,14 +12,14 @@
  * ledger-worker.ts does: one batch at a time through `createEventPartsWriter` where the tree has it, else all of
  * a transaction's batches first.
  *
- * A tree is a directory with this repo's `src/` (e.g. `git archive <commit> | tar -x -C /tmp/old` and a
- * node_modules symlink). Events: bench/synthetic-ledger.ts `makeEvent`, 1 ms apart (the goals' ingest section).
+ * A tree: bench/writer-trees.ts. Events: bench/synthetic-ledger.ts `makeEvent`, 1 ms apart (the goals' ingest
+ * section). On a shared VM whose CPU time wanders, bench/writer-instructions.ts counts instructions instead.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { makeEvent } from "./synthetic-ledger.js";
+import { BATCH, loadWriterTree, type WriterRun, type WriterTree, writeAll } from "./writer-trees.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -30,73 +30,22 @@ const EVENTS = option("--events", 50_000);
 const TX = option("--tx", 5_000);
 const ROUNDS = option("--rounds", 7);
 const DECODE = argv.includes("--decode");
-/** Events per batch the app's thread hands over (ledger-sink.ts). */
-const BATCH = 128;
 const roots = argv.filter((a) => !a.startsWith("--")).map((r) => resolve(r));
 if (roots.length === 0) throw new Error("usage: writer-ab.ts [--events N] [--tx N] [--rounds N] <tree>...");
 
-interface Tree {
-  root: string;
-  openDatabase: (path: string) => import("better-sqlite3").Database;
-  createEventWriter: (db: import("better-sqlite3").Database) => (batch: readonly unknown[]) => number;
-  createEventPartsWriter?: (
-    db: import("better-sqlite3").Database,
-  ) => (parts: Iterable<readonly unknown[]>) => number;
-  pending: unknown[];
-  /** With --decode: each transaction's batches, encoded. */
-  encoded: Uint8Array[][];
-  decodeBatch: (bytes: Uint8Array) => { events: unknown[] };
-}
+const run: WriterRun = { tx: TX, decode: DECODE };
 const start = Date.now() - 86_400_000;
 const events = Array.from({ length: EVENTS }, (_, i) => makeEvent(start + i));
-const trees: Tree[] = [];
-for (const root of roots) {
-  const url = (p: string) => pathToFileURL(join(root, p)).href;
-  const row = await import(url("src/ledger/event-row.ts"));
-  const records = await import(url("src/ledger/spooled-record.ts"));
-  const pending = events.map((e) => row.toPendingEvent(e));
-  const encoded: Uint8Array[][] = [];
-  if (DECODE)
-    for (let i = 0; i < EVENTS; i += TX) {
-      const tx: Uint8Array[] = [];
-      for (let j = i; j < Math.min(i + TX, EVENTS); j += BATCH)
-        tx.push(records.encodeBatch(pending.slice(j, Math.min(j + BATCH, i + TX)), []).slice());
-      encoded.push(tx);
-    }
-  const writer = await import(url("src/ledger/writer.ts"));
-  trees.push({
-    root,
-    openDatabase: (await import(url("src/ledger/open-database.ts"))).openDatabase,
-    createEventWriter: writer.createEventWriter,
-    createEventPartsWriter: writer.createEventPartsWriter,
-    pending,
-    encoded,
-    decodeBatch: records.decodeBatch,
-  });
-}
-
-/** A transaction's batches, each decoded only when the writer takes it. */
-function* decodedInTurn(tree: Tree, tx: readonly Uint8Array[]): Generator<unknown[]> {
-  for (const bytes of tx) yield tree.decodeBatch(bytes).events;
-}
+const trees: WriterTree[] = [];
+for (const root of roots) trees.push(await loadWriterTree(root, events, run));
 
 const dir = mkdtempSync(join(tmpdir(), "costtrail-writer-ab-"));
 let files = 0;
-function cpuPerEvent(tree: Tree): number {
+function cpuPerEvent(tree: WriterTree): number {
   const db = tree.openDatabase(join(dir, `${files++}.db`));
   try {
-    const write = tree.createEventWriter(db);
-    const writeParts = tree.createEventPartsWriter?.(db);
     const c0 = process.cpuUsage();
-    let written = 0;
-    if (DECODE && writeParts) for (const tx of tree.encoded) written += writeParts(decodedInTurn(tree, tx));
-    else if (DECODE)
-      for (const tx of tree.encoded) {
-        const batch: unknown[] = [];
-        for (const bytes of tx) for (const e of tree.decodeBatch(bytes).events) batch.push(e);
-        written += write(batch);
-      }
-    else for (let i = 0; i < EVENTS; i += TX) written += write(tree.pending.slice(i, i + TX));
+    const written = writeAll(tree, db, run);
     const c = process.cpuUsage(c0);
     if (written !== EVENTS) throw new Error(`${tree.root}: wrote ${written} of ${EVENTS}`);
     return (c.user + c.system) / EVENTS;
