@@ -53,8 +53,12 @@ function configure(db: Database.Database, path: string, migrateNow: boolean): vo
   // With WAL, NORMAL is durable against process crashes (commits are in the WAL); only an OS crash or
   // power loss can drop the last transactions. That is the right trade for a cost ledger.
   db.pragma("synchronous = NORMAL");
-  // The user index takes inserts at random positions; a larger cache keeps its pages resident between
-  // batches (SQLite allocates it lazily, so a small ledger costs little).
+  // better-sqlite3 turns foreign keys on; the ledger keeps its one (event_labels → events) by writing an event and
+  // its labels in one transaction and never deleting events, so checking it only cost every label row a look-up
+  // in the events id index (docs/benchmarks.md "Instruction counts of the writer (issue 19, session 9)").
+  db.pragma("foreign_keys = OFF");
+  // A larger cache keeps the indices' and rollups' pages resident between batches (SQLite allocates it lazily,
+  // so a small ledger costs little).
   db.pragma(`cache_size = ${WRITER_CACHE_KIB}`);
   // Checkpoint every ~64 MB of WAL instead of every 8 MB: fewer fsyncs inside commits (measured +10-15%
   // ingest), and the size limit truncates the WAL back after a checkpoint so it does not stay large.
