@@ -3,8 +3,9 @@
  * part of `npm run bench`): on a shared VM the same CPU-bound loop reads 1.7× slower from one minute to the next,
  * which buries a 5 % change in bench/writer-ab.ts's rounds, while the instructions a run executes repeat to
  * ~0.5 %. Each tree runs twice under Valgrind's callgrind (`node --single-threaded`, so V8 compiles on the main
- * thread and tiers up by call counts alone): once making, encoding and writing `--events` events as
- * writer-ab.ts `--decode` writes them, once making and encoding them only; the difference over the events is the
+ * thread and tiers up by call counts alone): both make and encode `--events` events and write them once into a
+ * file of their own (the warm-up: V8 compiles the code), then one writes them again into a fresh file as
+ * writer-ab.ts `--decode` writes them; the difference of the two runs over the events is the
  * writer thread's instructions per event (decoding, rollups, SQLite), everything else cancelled out. Each run is
  * one esbuild bundle run by plain node; two go at a time (one per core). Needs `valgrind` on the PATH; ~1 minute
  * per tree at 12,000 events.
@@ -55,12 +56,18 @@ const run = { tx: ${TX}, decode: true };
 const start = Date.now() - 86_400_000;
 const events = Array.from({ length: ${EVENTS} }, (_, i) => makeEvent(start + i));
 const tree = writerTree(${JSON.stringify(root)}, { row, records, writer, database }, events, run);
-const file = ${JSON.stringify(join(out, `tree-${i}`))} + "-" + process.pid + ".db";
-const db = tree.openDatabase(file);
-const written = process.argv[2] === "write" ? writeAll(tree, db, run) : ${EVENTS};
-db.close();
-for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
-if (written !== ${EVENTS}) throw new Error("wrote " + written + " of ${EVENTS}");
+const file = (name) => ${JSON.stringify(join(out, `tree-${i}`))} + "-" + process.pid + "-" + name + ".db";
+const writeInto = (name) => {
+  const db = tree.openDatabase(file(name));
+  const written = writeAll(tree, db, run);
+  db.close();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(file(name) + suffix, { force: true });
+  if (written !== ${EVENTS}) throw new Error("wrote " + written + " of ${EVENTS}");
+};
+// Both modes first write the events once into a file of their own, so V8 has compiled the writer's code when the
+// counted write runs (one write alone is mostly interpreted code: its JS would count several times over).
+writeInto("warm-up");
+if (process.argv[2] === "write") writeInto("counted");
 `;
   await build({
     stdin: { contents, resolveDir: bench, loader: "ts", sourcefile: `tree-${i}.ts` },
