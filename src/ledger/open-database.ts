@@ -55,7 +55,7 @@ function configure(db: Database.Database, path: string, migrateNow: boolean): vo
   db.pragma("synchronous = NORMAL");
   // better-sqlite3 turns foreign keys on; the ledger keeps its one (event_labels → events) by writing an event and
   // its labels in one transaction and never deleting events, so checking it only cost every label row a look-up
-  // in the events id index (docs/benchmarks.md "Instruction counts of the writer (issue 19, session 9)").
+  // in the events id index (docs/benchmarks.md "Instruction counts of the writer (issue 19, session 8)").
   db.pragma("foreign_keys = OFF");
   // A larger cache keeps the indices' and rollups' pages resident between batches (SQLite allocates it lazily,
   // so a small ledger costs little).
