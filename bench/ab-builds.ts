@@ -16,13 +16,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type { default as OpenAIClass } from "openai";
+import { takeNumberOption } from "./number-option.js";
 import { benchCall, cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv.splice(at, 2)[1]) : fallback;
-};
+const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
 const perEvent = argv.includes("--per-event");
 const rounds = option("--rounds", 15);
 const mode = argv[0] === "stream" ? "stream" : "chat";

@@ -20,13 +20,11 @@ import { monitorEventLoopDelay, PerformanceObserver, performance } from "node:pe
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { SinkRecord } from "../src/types.js";
+import { takeNumberOption } from "./number-option.js";
 import { makeEvent } from "./synthetic-ledger.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv.splice(at, 2)[1]) : fallback;
-};
+const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
 const total = option("--total", 200_000);
 const rounds = option("--rounds", 1);
 const roots = argv.filter((a) => !a.startsWith("--"));

@@ -13,13 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { EVENT_COLUMNS, toPendingEvent } from "../src/ledger/event-row.js";
+import { takeNumberOption } from "./number-option.js";
 import { makeEvent } from "./synthetic-ledger.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv.splice(at, 2)[1]) : fallback;
-};
+const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
 const EVENTS = option("--events", 10_000);
 const ROUNDS = option("--rounds", 15);
 const TX = 5_000;

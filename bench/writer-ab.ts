@@ -18,14 +18,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { takeNumberOption } from "./number-option.js";
 import { makeEvent } from "./synthetic-ledger.js";
 import { BATCH, loadWriterTree, type WriterRun, type WriterTree, writeAll } from "./writer-trees.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv.splice(at, 2)[1]) : fallback;
-};
+const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
 const EVENTS = option("--events", 50_000);
 const TX = option("--tx", 5_000);
 const ROUNDS = option("--rounds", 7);

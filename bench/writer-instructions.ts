@@ -20,12 +20,10 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { takeNumberOption } from "./number-option.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv.splice(at, 2)[1]) : fallback;
-};
+const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
 const EVENTS = option("--events", 12_000);
 const TX = option("--tx", 5_000);
 const roots = argv.filter((a) => !a.startsWith("--")).map((r) => resolve(r));
