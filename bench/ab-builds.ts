@@ -15,6 +15,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { default as OpenAIClass } from "openai";
 import { takeNumberOption } from "./number-option.js";
 import { benchCall, cannedFetch, STREAM_CHUNKS } from "./peer-fixtures.js";
@@ -25,7 +27,10 @@ const perEvent = argv.includes("--per-event");
 const rounds = option("--rounds", 15);
 const mode = argv[0] === "stream" ? "stream" : "chat";
 const block = option("--block", mode === "stream" ? 40 : 1000);
-const roots = argv.slice(1).filter((a) => !a.startsWith("--"));
+const roots = argv
+  .slice(1)
+  .filter((a) => !a.startsWith("--"))
+  .map((r) => resolve(r));
 if (roots.length === 0)
   throw new Error("usage: ab-builds.ts chat|stream [--rounds N] [--block N] [--per-event] <dir>...");
 
@@ -33,7 +38,7 @@ type Costtrail = typeof import("../src/index.js");
 const builds = await Promise.all(
   roots.map(async (root) => ({
     root,
-    costtrail: (await import(new URL(`file://${root}/dist/src/index.js`).href)) as Costtrail,
+    costtrail: (await import(pathToFileURL(join(root, "dist/src/index.js")).href)) as Costtrail,
   })),
 );
 
