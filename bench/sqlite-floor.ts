@@ -11,8 +11,8 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { EVENT_COLUMNS, toPendingEvent } from "../src/ledger/event-row.js";
+import { openDatabase } from "../src/ledger/open-database.js";
 import { takeNumberOption } from "./number-option.js";
 import { makeEvent } from "./synthetic-ledger.js";
 
@@ -25,13 +25,16 @@ const TX = 5_000;
 const start = Date.now() - 86_400_000;
 const rows = Array.from({ length: EVENTS }, (_, i) => toPendingEvent(makeEvent(start + i)).values);
 const columns = (key: string) => EVENT_COLUMNS.map((c) => (c === "id" ? `id ${key}` : c)).join(", ");
-// The two indices the ledger keeps on events (src/ledger/schema.ts, v8; the user index went in v9).
-const INDICES = `
-CREATE INDEX events_by_instance ON events
-  (use_case_id, ts_ms, use_case_name, status, input_tokens, output_tokens, cost_nanos, cost_source, estimated_nanos);
-CREATE INDEX events_by_time ON events
-  (ts_ms, use_case_name, account_name, use_case_step, request_model, provider,
-   status, input_tokens, output_tokens, cost_nanos, cost_source, estimated_nanos, limit_count, tag_count);`;
+// The indices the ledger keeps on events, read from a ledger as openDatabase makes it (src/ledger/schema.ts).
+const ledger = openDatabase(":memory:");
+const INDICES = (
+  ledger
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
+    .all() as { sql: string }[]
+)
+  .map((i) => `${i.sql};`)
+  .join("\n");
+ledger.close();
 const TABLES: [string, string][] = [
   ["the 40-column row, no key", `CREATE TABLE events (${columns("")})`],
   ["+ the id primary key", `CREATE TABLE events (${columns("TEXT PRIMARY KEY")})`],
@@ -48,13 +51,10 @@ const TABLES: [string, string][] = [
 let files = 0;
 function cpuPerRow(schema: string): number {
   const file = join(tmpdir(), `costtrail-sqlite-floor-${process.pid}-${files++}.db`);
-  const db = new Database(file);
+  // Configured as the ledger is (page size, WAL, synchronous, foreign keys), its events table replaced.
+  const db = openDatabase(file);
   try {
-    // As src/ledger/open-database.ts configures the ledger.
-    db.pragma("page_size = 8192");
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = OFF");
+    db.exec("DROP TABLE events");
     db.exec(schema);
     const insert = db.prepare(
       `INSERT OR IGNORE INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,

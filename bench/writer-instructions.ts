@@ -1,8 +1,8 @@
 /**
  * A/B of the SQLite event writer of several source trees (bench/writer-trees.ts) in instructions, not time (not
  * part of `npm run bench`): on a shared VM the same CPU-bound loop reads 1.7× slower from one minute to the next,
- * which buries a 5 % change in bench/writer-ab.ts's rounds, while the instructions a run executes repeat to
- * ~0.5 %. Each tree runs twice under Valgrind's callgrind (`node --single-threaded`, so V8 compiles on the main
+ * which buries a 5 % change in bench/writer-ab.ts's rounds, while the instructions a run executes repeat to ~1 %
+ * on an otherwise idle machine (GC and V8's background tasks follow the clock: with other work beside it, ~10 %). Each tree runs twice under Valgrind's callgrind (`node --single-threaded`, so V8 compiles on the main
  * thread and tiers up by call counts alone): both make and encode `--events` events and write them once into a
  * file of their own (the warm-up: V8 compiles the code), then one writes them again into a fresh file as
  * writer-ab.ts `--decode` writes them; the difference of the two runs over the events is the
@@ -21,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { takeNumberOption } from "./number-option.js";
+import { BATCH } from "./writer-trees.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => takeNumberOption(argv, name, fallback);
@@ -115,7 +116,7 @@ for (const [i, root] of roots.entries()) {
   console.error(`${root}: ${Math.round(perEvent.at(-1)!).toLocaleString("en-US")} instructions per event`);
 }
 console.log(
-  `\nwriter instructions: ${EVENTS} events, ${TX} per transaction, decoded from 128-event batches, Node ${process.version}\n`,
+  `\nwriter instructions: ${EVENTS} events, ${TX} per transaction, decoded from ${BATCH}-event batches, Node ${process.version}\n`,
 );
 console.log("| tree | instructions per event | ratio to the first |");
 console.log("|---|---:|---:|");

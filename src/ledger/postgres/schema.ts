@@ -5,8 +5,8 @@ import type pg from "pg";
  * (src/ledger/schema.ts), version for version, so every report reads both alike. Differences, each for a
  * reason: integers are BIGINT (SQLite's INTEGER is 64-bit), REAL is DOUBLE PRECISION, text is COLLATE "C"
  * (byte order, as SQLite's BINARY, so sorted output matches), no WITHOUT ROWID, no foreign key from
- * event_labels (the SQLite ledger does not check its own either; the writer keeps the pair in one transaction), and the
- * indices suit Postgres's planner (docs/fleet.md). Append a migration; never edit one that has shipped.
+ * event_labels (the SQLite ledger does not check its own either; the writer keeps the pair in one transaction),
+ * and the indices suit Postgres's planner (docs/fleet.md). Append a migration; never edit one that has shipped.
  */
 export interface PgMigration {
   readonly version: number;
